@@ -1,0 +1,34 @@
+// app/cli/cli.h — the `kvsim` command line: verbs, their options, exit codes.
+//
+// Exit codes: 0 success; 2 bad usage or a bad scenario (nothing was run); 1 a failure while
+// running or writing results. Errors go to stderr as "kvsim VERB: ..." lines; results to stdout.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace kvsim::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+class UsageError : public std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+using Args = std::vector<std::string>;  // the arguments after the verb
+
+int cmd_run(const Args& args);
+int cmd_sweep(const Args& args);
+int cmd_report(const Args& args);
+int cmd_list(const Args& args);
+int cmd_reproduce(const Args& args);
+
+// Where `kvsim list scenarios` looks: $KVSIM_SCENARIO_DIR, else the source tree's scenarios/.
+std::string scenario_dir();
+// The command line as one string, for the results' provenance.
+std::string& command_line();
+
+}  // namespace kvsim::cli

@@ -1,0 +1,254 @@
+// app/cli/commands.cpp — run, sweep, list, reproduce.
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "app/cli/cli.h"
+#include "app/cli/report.h"
+#include "app/runner/kind.h"
+#include "app/runner/run_point.h"
+#include "app/version.h"
+#include "results/writer.h"
+
+namespace kvsim::cli {
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+std::string& command_line() {
+  static std::string line;  // written once in main() before any verb runs
+  return line;
+}
+
+std::string scenario_dir() {
+  if (const char* d = std::getenv("KVSIM_SCENARIO_DIR")) return d;
+  return std::string(kvsim::kSourceDir) + "/scenarios";
+}
+
+namespace {
+
+struct Parsed {
+  po::variables_map vm;
+  bool help = false;
+};
+
+Parsed parse(const Args& args, po::options_description& opts, const po::positional_options_description& pos,
+             const char* usage) {
+  opts.add_options()("help,h", "show this help");
+  Parsed p;
+  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), p.vm);
+  if (p.vm.count("help")) {
+    std::cout << "usage: " << usage << "\n\n" << opts << '\n';
+    p.help = true;
+    return p;
+  }
+  po::notify(p.vm);
+  return p;
+}
+
+results::FileInfo file_info() {
+  return results::FileInfo{kvsim::kVersion, kvsim::kGitCommit, results::utc_now_iso8601(), results::host_name(),
+                           command_line()};
+}
+
+void check_output_path(const std::string& out) {
+  const fs::path p(out);
+  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw UsageError("output folder '" + dir.string() + "' does not exist");
+}
+
+void print_resolved(const std::vector<scenarios::ScenarioPoint>& points) {
+  for (const auto& pt : points) {
+    if (points.size() > 1) std::cout << "# --- sweep point " << pt.index << ": " << pt.label() << '\n';
+    std::cout << pt.text();
+  }
+}
+
+}  // namespace
+
+int cmd_run(const Args& args) {
+  po::options_description opts("kvsim run options");
+  std::vector<std::string> sets;
+  opts.add_options()
+      ("scenario", po::value<std::string>()->required(), "scenario file (TOML)")
+      ("output,o", po::value<std::string>(), "write results to this HDF5 file (atomically)")
+      ("set", po::value<std::vector<std::string>>(&sets)->composing(), "override a key: --set key.path=value")
+      ("trace", po::value<std::string>(), "write the timeline as Chrome trace-event JSON (Perfetto)")
+      ("print-resolved", po::bool_switch(), "print the fully resolved scenario and exit");
+  po::positional_options_description pos;
+  pos.add("scenario", 1);
+  Parsed p = parse(args, opts, pos, "kvsim run SCENARIO [-o OUT.h5] [--set k=v]... [--trace OUT.json] [--print-resolved]");
+  if (p.help) return kExitOk;
+
+  const runner::KindRegistry kinds = runner::builtin_kinds();
+  const std::string scenario = p.vm["scenario"].as<std::string>();
+  auto points = scenarios::resolve(scenario, sets, kinds.lookup());
+  if (p.vm["print-resolved"].as<bool>()) {
+    print_resolved(points);
+    return kExitOk;
+  }
+  if (points.size() > 1) {
+    throw UsageError("'" + scenario + "' has a [sweep] of " + std::to_string(points.size()) +
+                     " points; run it with `kvsim sweep " + scenario + " -o OUT.h5`");
+  }
+  std::string out;
+  if (p.vm.count("output")) { out = p.vm["output"].as<std::string>(); check_output_path(out); }
+  runner::RunOptions ro;
+  if (p.vm.count("trace")) { ro.chrome_trace_path = p.vm["trace"].as<std::string>(); check_output_path(ro.chrome_trace_path); }
+
+  results::RunRecord record = runner::run_point(points.front(), kinds, ro);
+  print_run(std::cout, record);
+  if (!out.empty()) {
+    results::ResultWriter w(out, file_info());
+    w.add_run(record);
+    w.commit();
+    std::cerr << "kvsim run: wrote " << out << '\n';
+  }
+  if (!ro.chrome_trace_path.empty()) std::cerr << "kvsim run: wrote trace " << ro.chrome_trace_path << '\n';
+  return kExitOk;
+}
+
+int cmd_sweep(const Args& args) {
+  po::options_description opts("kvsim sweep options");
+  std::vector<std::string> sets;
+  opts.add_options()
+      ("scenario", po::value<std::string>()->required(), "scenario file (TOML) with a [sweep] table")
+      ("output,o", po::value<std::string>(), "HDF5 file for all points (required unless --print-resolved)")
+      ("jobs,j", po::value<unsigned>()->default_value(1), "points run in parallel on local threads")
+      ("set", po::value<std::vector<std::string>>(&sets)->composing(), "override a key: --set key.path=value")
+      ("print-resolved", po::bool_switch(), "print every resolved point and exit");
+  po::positional_options_description pos;
+  pos.add("scenario", 1);
+  Parsed p = parse(args, opts, pos, "kvsim sweep SCENARIO -o OUT.h5 [-j N] [--set k=v]... [--print-resolved]");
+  if (p.help) return kExitOk;
+
+  const runner::KindRegistry kinds = runner::builtin_kinds();
+  auto points = scenarios::resolve(p.vm["scenario"].as<std::string>(), sets, kinds.lookup());
+  if (p.vm["print-resolved"].as<bool>()) {
+    print_resolved(points);
+    return kExitOk;
+  }
+  if (!p.vm.count("output")) throw UsageError("missing -o OUT.h5");
+  const std::string out = p.vm["output"].as<std::string>();
+  check_output_path(out);
+  const unsigned jobs = std::max(1u, std::min<unsigned>(p.vm["jobs"].as<unsigned>(), static_cast<unsigned>(points.size())));
+
+  std::vector<results::RunRecord> records(points.size());
+  std::vector<std::exception_ptr> errors(points.size());
+  std::atomic<std::size_t> next{0}, done{0};
+  std::mutex progress_mutex;
+  const bool tty = ::isatty(STDERR_FILENO) == 1;
+  runner::RunOptions ro;
+  auto worker = [&] {
+    // Each point has its own engine inside run_point: no state is shared between threads except
+    // the result slots, each written by exactly one thread.
+    for (std::size_t i; (i = next++) < points.size();) {
+      try {
+        records[i] = runner::run_point(points[i], kinds, ro);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+      const std::size_t d = ++done;
+      if (tty) {
+        std::lock_guard<std::mutex> lock(progress_mutex);
+        const int width = 40;
+        const int filled = static_cast<int>(width * d / points.size());
+        std::cerr << "\r[" << std::string(filled, '#') << std::string(width - filled, ' ') << "] " << d << '/'
+                  << points.size() << std::flush;
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (unsigned t = 1; t < jobs; ++t) threads.emplace_back(worker);
+  worker();
+  for (auto& t : threads) t.join();
+  if (tty) std::cerr << '\n';
+
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    if (!errors[i]) continue;
+    try { std::rethrow_exception(errors[i]); }
+    catch (const scenarios::ScenarioError&) { throw; }
+    catch (const std::exception& e) {
+      throw std::runtime_error("sweep point " + std::to_string(i) + " (" + points[i].label() + ") failed: " +
+                               e.what() + "; '" + out + "' was not written");
+    }
+  }
+  results::ResultWriter w(out, file_info());
+  for (const auto& r : records) w.add_run(r);
+  w.commit();
+  print_sweep(std::cout, records);
+  std::cerr << "kvsim sweep: " << points.size() << " points, wrote " << out << '\n';
+  return kExitOk;
+}
+
+int cmd_list(const Args& args) {
+  po::options_description opts("kvsim list options");
+  opts.add_options()("what", po::value<std::string>()->required(),
+                     "hardware | models | policies | protocols | scenarios | kinds");
+  po::positional_options_description pos;
+  pos.add("what", 1);
+  Parsed p = parse(args, opts, pos, "kvsim list {hardware,models,policies,protocols,scenarios,kinds}");
+  if (p.help) return kExitOk;
+  const std::string what = p.vm["what"].as<std::string>();
+
+  if (what == "kinds") {
+    const runner::KindRegistry kinds = runner::builtin_kinds();
+    for (const auto& k : kinds.kinds()) {
+      std::cout << k->name() << " — " << k->description() << "\n";
+      std::cout << k->schema().describe(2) << '\n';
+    }
+    return kExitOk;
+  }
+  if (what == "scenarios") {
+    const std::string dir = scenario_dir();
+    std::vector<std::string> files;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator(); ++it) {
+      if (it->path().extension() == ".toml") files.push_back(fs::relative(it->path(), dir).string());
+    }
+    std::sort(files.begin(), files.end());
+    std::cout << "scenarios in " << dir << ":\n";
+    for (const auto& f : files) {
+      std::string desc;
+      try {
+        toml::table t = scenarios::load_tree((fs::path(dir) / f).string());
+        desc = t["description"].value_or(std::string());
+      } catch (const std::exception& e) {
+        desc = std::string("(unreadable: ") + e.what() + ")";
+      }
+      std::cout << "  " << f << (desc.empty() ? "" : "  — " + desc) << '\n';
+    }
+    return kExitOk;
+  }
+  // Why these print "none yet": the registries for them are built by later issues; saying so
+  // is honest, an invented list would not be.
+  if (what == "hardware") { std::cout << "no hardware profiles yet (they arrive with issue #4)\n"; return kExitOk; }
+  if (what == "models") { std::cout << "no model architectures yet (they arrive with issue #4)\n"; return kExitOk; }
+  if (what == "policies") { std::cout << "no KV-cache policies yet (they arrive with issue #5)\n"; return kExitOk; }
+  if (what == "protocols") { std::cout << "no MPC protocols yet (they arrive with issue #3)\n"; return kExitOk; }
+  throw UsageError("cannot list '" + what + "'; choose hardware, models, policies, protocols, scenarios or kinds");
+}
+
+int cmd_reproduce(const Args& args) {
+  if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+    std::cout << "usage: kvsim reproduce {triforce,mpcache,datarus,all} [-o OUT.h5]\n\n"
+                 "Not available yet: no reproduction is implemented in this version of kvsim.\n";
+    return kExitOk;
+  }
+  std::cerr << "kvsim reproduce: not available yet — this version of kvsim implements no reproduction.\n"
+               "The TriForce, MPCache and Datarus-R1 reproductions are planned (issues #6, #7, #8);\n"
+               "until then, run scenarios with `kvsim run` (see `kvsim list scenarios`).\n";
+  return kExitUsage;
+}
+
+}  // namespace kvsim::cli

@@ -1,0 +1,89 @@
+// app/cli/main.cpp — `kvsim VERB ...`: dispatch and error reporting.
+#include <boost/program_options/errors.hpp>
+
+#include <cstring>
+#include <iostream>
+#include <map>
+
+#include "app/cli/cli.h"
+#include "app/version.h"
+#include "results/h5.h"
+#include "scenarios/schema.h"
+
+namespace {
+
+const char* kUsage =
+    "kvsim — discrete-event simulation and cost modeling of LLM decoding under MPC and memory limits\n"
+    "\n"
+    "usage: kvsim VERB [options]\n"
+    "\n"
+    "verbs:\n"
+    "  run SCENARIO [-o OUT.h5] [--set k=v]... [--trace OUT.json] [--print-resolved]\n"
+    "                              run one scenario\n"
+    "  sweep SCENARIO -o OUT.h5 [-j N] [--set k=v]... [--print-resolved]\n"
+    "                              run every point of the scenario's [sweep]\n"
+    "  report OUT.h5               print the metrics of a result file as tables\n"
+    "  list {hardware,models,policies,protocols,scenarios,kinds}\n"
+    "                              show what kvsim knows\n"
+    "  reproduce {triforce,mpcache,datarus,all}\n"
+    "                              reproduce published tables (not available yet)\n"
+    "\n"
+    "  kvsim --version             version and git commit\n"
+    "  kvsim VERB --help           options of one verb\n"
+    "\n"
+    "exit codes: 0 success, 2 bad usage or bad scenario, 1 runtime failure\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace kvsim::cli;
+  for (int i = 0; i < argc; ++i) {
+    if (i) command_line() += ' ';
+    command_line() += argv[i];
+  }
+  if (argc < 2) {
+    std::cerr << kUsage;
+    return kExitUsage;
+  }
+  const std::string verb = argv[1];
+  if (verb == "--version" || verb == "version") {
+    std::cout << "kvsim " << kvsim::kVersion << " (commit " << kvsim::kGitCommit << ")\n";
+    return kExitOk;
+  }
+  if (verb == "--help" || verb == "-h" || verb == "help") {
+    std::cout << kUsage;
+    return kExitOk;
+  }
+  const std::map<std::string, int (*)(const Args&)> verbs = {
+      {"run", cmd_run}, {"sweep", cmd_sweep}, {"report", cmd_report},
+      {"list", cmd_list}, {"reproduce", cmd_reproduce}};
+  auto it = verbs.find(verb);
+  if (it == verbs.end()) {
+    std::cerr << "kvsim: unknown verb '" << verb << "'";
+    std::size_t best = 99;
+    std::string best_name;
+    for (const auto& [name, _] : verbs) {
+      const auto d = kvsim::scenarios::edit_distance(verb, name);
+      if (d < best) { best = d; best_name = name; }
+    }
+    if (best <= 2) std::cerr << "; did you mean '" << best_name << "'?";
+    std::cerr << "\n\n" << kUsage;
+    return kExitUsage;
+  }
+  const Args args(argv + 2, argv + argc);
+  try {
+    return it->second(args);
+  } catch (const kvsim::scenarios::ScenarioError& e) {
+    std::cerr << e.what() << "\nkvsim " << verb << ": scenario rejected, nothing was run\n";
+    return kExitUsage;
+  } catch (const UsageError& e) {
+    std::cerr << "kvsim " << verb << ": " << e.what() << "\n(see kvsim " << verb << " --help)\n";
+    return kExitUsage;
+  } catch (const boost::program_options::error& e) {
+    std::cerr << "kvsim " << verb << ": " << e.what() << "\n(see kvsim " << verb << " --help)\n";
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    std::cerr << "kvsim " << verb << ": error: " << e.what() << '\n';
+    return kExitFailure;
+  }
+}

@@ -1,0 +1,34 @@
+// app/runner/kind.cpp — the kind registry.
+#include "app/runner/kind.h"
+
+#include "app/runner/exchange_kind.h"
+
+namespace kvsim::runner {
+
+void KindRegistry::add(std::unique_ptr<Kind> kind) { kinds_.push_back(std::move(kind)); }
+
+const Kind* KindRegistry::find(std::string_view name) const {
+  for (const auto& k : kinds_) if (k->name() == name) return k.get();
+  return nullptr;
+}
+
+std::vector<std::string> KindRegistry::names() const {
+  std::vector<std::string> out;
+  for (const auto& k : kinds_) out.emplace_back(k->name());
+  return out;
+}
+
+scenarios::KindLookup KindRegistry::lookup() const {
+  return scenarios::KindLookup{names(), [this](std::string_view n) -> const scenarios::TableSchema* {
+                                 const Kind* k = find(n);
+                                 return k ? &k->schema() : nullptr;
+                               }};
+}
+
+KindRegistry builtin_kinds() {
+  KindRegistry r;
+  r.add(std::make_unique<ExchangeKind>());
+  return r;
+}
+
+}  // namespace kvsim::runner

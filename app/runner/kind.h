@@ -1,0 +1,52 @@
+// app/runner/kind.h — a scenario kind: a schema plus the code that runs a resolved point on an
+// engine. The runner is the only place that knows every layer (sim, hardware, models,
+// protocols) and hands plain records to results/.
+//
+// Contract: Kind::run() gets a validated point and a fresh engine seeded from the point; it may
+// throw scenarios::ScenarioError for semantic problems (a link naming an unknown party), with
+// the position of the offending key. It must not use any state outside its arguments, so points
+// of a sweep can run on different threads.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "results/records.h"
+#include "scenarios/scenario.h"
+#include "sim/engine.h"
+
+namespace kvsim::runner {
+
+struct KindOutput {
+  std::vector<results::Metric> metrics;
+  std::vector<results::Series> series;
+};
+
+class Kind {
+ public:
+  virtual ~Kind() = default;
+  virtual std::string_view name() const = 0;
+  virtual std::string_view description() const = 0;
+  virtual const scenarios::TableSchema& schema() const = 0;
+  virtual KindOutput run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const = 0;
+};
+
+class KindRegistry {
+ public:
+  void add(std::unique_ptr<Kind> kind);
+  const Kind* find(std::string_view name) const;
+  std::vector<std::string> names() const;
+  const std::vector<std::unique_ptr<Kind>>& kinds() const { return kinds_; }
+  // The view the scenario loader needs.
+  scenarios::KindLookup lookup() const;
+
+ private:
+  std::vector<std::unique_ptr<Kind>> kinds_;
+};
+
+// Every kind kvsim ships (a new registry each call: no global state).
+KindRegistry builtin_kinds();
+
+}  // namespace kvsim::runner

@@ -1,0 +1,26 @@
+// app/runner/run_point.h — runs one resolved scenario point and returns its result record.
+//
+// Contract: a fresh engine per point, seeded with the point's seed; the record carries the
+// resolved scenario text and hash, the kind's metrics and series, the wall time and the
+// timeline summary. Safe to call from several threads at once for different points.
+#pragma once
+
+#include <string>
+
+#include "app/runner/kind.h"
+#include "results/records.h"
+
+namespace kvsim::runner {
+
+struct RunOptions {
+  bool record_timeline = true;
+  std::string chrome_trace_path;  // written atomically when not empty
+};
+
+results::RunRecord run_point(const scenarios::ScenarioPoint& point, const KindRegistry& kinds,
+                             const RunOptions& options = {});
+
+// Writes `text` to `path` through a temporary file and a rename (never a truncated file).
+void write_file_atomically(const std::string& path, const std::string& text);
+
+}  // namespace kvsim::runner

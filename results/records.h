@@ -1,0 +1,63 @@
+// results/records.h — what a kvsim run hands to the results layer.
+//
+// Contract: plain data, no dependency on the engine. Every number carries its unit as a string
+// ("s", "B", "B/s", "1" for dimensionless), so a reader never has to guess.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kvsim::results {
+
+struct Metric {
+  std::string name;
+  double value = 0;
+  std::string unit;
+};
+
+struct Series {
+  std::string name;   // e.g. "round_latency"
+  std::string unit;
+  std::vector<double> values;
+};
+
+struct ResourceRow {
+  std::string resource;  // e.g. "link/lan/p0->p1", "gpu0/compute"
+  std::uint64_t spans = 0;
+  double busy_s = 0;
+  std::uint64_t bytes = 0;
+  double first_start_s = 0;
+  double last_end_s = 0;
+};
+
+struct RunRecord {
+  std::string group;          // HDF5 group name under /runs, e.g. "run-0003"
+  std::string name;           // scenario name
+  std::string kind;
+  std::string scenario_file;
+  std::string scenario_text;  // the resolved scenario (TOML)
+  std::string scenario_hash;  // SHA-256 of scenario_text
+  std::uint64_t seed = 0;
+  std::uint64_t sweep_index = 0;
+  std::string sweep_label;    // "" when not part of a sweep
+  double wall_time_s = 0;     // host time the run took (not a result: differs between machines)
+  std::vector<Metric> metrics;
+  std::vector<Series> series;
+  std::vector<ResourceRow> timeline;
+};
+
+struct FileInfo {
+  std::string kvsim_version;
+  std::string git_commit;
+  std::string created;  // ISO 8601 UTC
+  std::string host;
+  std::string command;  // the command line that made the file
+};
+
+struct ResultFileData {
+  FileInfo info;
+  std::vector<RunRecord> runs;
+};
+
+}  // namespace kvsim::results

@@ -1,0 +1,162 @@
+// results/writer.cpp — atomic HDF5 result files.
+#include "results/writer.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+
+namespace kvsim::results {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::atomic<unsigned> temp_counter{0};
+
+struct MetricRow {
+  const char* name;
+  double value;
+  const char* unit;
+};
+
+struct TimelineRow {
+  const char* resource;
+  std::uint64_t spans;
+  double busy_s;
+  std::uint64_t bytes;
+  double first_start_s;
+  double last_end_s;
+};
+
+void fsync_path(const std::string& p, bool directory) {
+  const int fd = ::open(p.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+  if (fd < 0) throw ResultError("cannot open '" + p + "' to sync it: " + std::strerror(errno));
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) throw ResultError("cannot sync '" + p + "': " + std::strerror(errno));
+}
+
+void write_metrics(hid_t group, const std::vector<Metric>& metrics) {
+  h5::Handle str = h5::vlen_string_type();
+  h5::Handle type(H5Tcreate(H5T_COMPOUND, sizeof(MetricRow)), H5Tclose, "create metric type");
+  h5::check(H5Tinsert(type, "name", HOFFSET(MetricRow, name), str), "metric type");
+  h5::check(H5Tinsert(type, "value", HOFFSET(MetricRow, value), H5T_NATIVE_DOUBLE), "metric type");
+  h5::check(H5Tinsert(type, "unit", HOFFSET(MetricRow, unit), str), "metric type");
+  std::vector<MetricRow> rows;
+  for (const Metric& m : metrics) rows.push_back({m.name.c_str(), m.value, m.unit.c_str()});
+  const hsize_t dims[1] = {rows.size()};
+  h5::Handle space(H5Screate_simple(1, dims, nullptr), H5Sclose, "create metrics space");
+  h5::Handle ds(H5Dcreate2(group, "metrics", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose,
+                "create metrics");
+  if (!rows.empty()) h5::check(H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()), "write metrics");
+}
+
+void write_timeline(hid_t group, const std::vector<ResourceRow>& timeline) {
+  h5::Handle str = h5::vlen_string_type();
+  h5::Handle type(H5Tcreate(H5T_COMPOUND, sizeof(TimelineRow)), H5Tclose, "create timeline type");
+  h5::check(H5Tinsert(type, "resource", HOFFSET(TimelineRow, resource), str), "timeline type");
+  h5::check(H5Tinsert(type, "spans", HOFFSET(TimelineRow, spans), H5T_NATIVE_UINT64), "timeline type");
+  h5::check(H5Tinsert(type, "busy_s", HOFFSET(TimelineRow, busy_s), H5T_NATIVE_DOUBLE), "timeline type");
+  h5::check(H5Tinsert(type, "bytes", HOFFSET(TimelineRow, bytes), H5T_NATIVE_UINT64), "timeline type");
+  h5::check(H5Tinsert(type, "first_start_s", HOFFSET(TimelineRow, first_start_s), H5T_NATIVE_DOUBLE), "timeline type");
+  h5::check(H5Tinsert(type, "last_end_s", HOFFSET(TimelineRow, last_end_s), H5T_NATIVE_DOUBLE), "timeline type");
+  std::vector<TimelineRow> rows;
+  for (const ResourceRow& r : timeline)
+    rows.push_back({r.resource.c_str(), r.spans, r.busy_s, r.bytes, r.first_start_s, r.last_end_s});
+  const hsize_t dims[1] = {rows.size()};
+  h5::Handle space(H5Screate_simple(1, dims, nullptr), H5Sclose, "create timeline space");
+  h5::Handle ds(H5Dcreate2(group, "timeline", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose,
+                "create timeline");
+  if (!rows.empty()) h5::check(H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()), "write timeline");
+}
+
+}  // namespace
+
+std::string utc_now_iso8601() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string host_name() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+  return buf;
+}
+
+ResultWriter::ResultWriter(std::string path, const FileInfo& info) : path_(std::move(path)) {
+  h5::quiet_errors();
+  fs::path dest(path_);
+  fs::path dir = dest.has_parent_path() ? dest.parent_path() : fs::path(".");
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    throw ResultError("cannot write '" + path_ + "': folder '" + dir.string() + "' does not exist");
+  }
+  if (fs::is_directory(dest, ec)) throw ResultError("cannot write '" + path_ + "': it is a folder");
+  // Why the same folder: rename() is atomic only within one file system.
+  temp_ = (dir / ("." + dest.filename().string() + ".tmp-" + std::to_string(::getpid()) + "-" +
+                  std::to_string(temp_counter++))).string();
+  file_ = h5::Handle(H5Fcreate(temp_.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
+                     "create '" + temp_ + "' (for '" + path_ + "')");
+  h5::write_string_attr(file_, "kvsim_version", info.kvsim_version);
+  h5::write_string_attr(file_, "git_commit", info.git_commit);
+  h5::write_string_attr(file_, "created", info.created);
+  h5::write_string_attr(file_, "host", info.host);
+  h5::write_string_attr(file_, "command", info.command);
+  runs_ = h5::create_group(file_, "runs");
+}
+
+ResultWriter::~ResultWriter() {
+  if (committed_) return;
+  runs_.reset();
+  file_.reset();
+  std::error_code ec;
+  fs::remove(temp_, ec);
+}
+
+void ResultWriter::add_run(const RunRecord& run) {
+  if (committed_) throw ResultError("'" + path_ + "' is already committed");
+  h5::Handle g = h5::create_group(runs_, run.group);
+  h5::write_string_attr(g, "name", run.name);
+  h5::write_string_attr(g, "kind", run.kind);
+  h5::write_string_attr(g, "scenario_file", run.scenario_file);
+  h5::write_string_attr(g, "scenario", run.scenario_text);
+  h5::write_string_attr(g, "scenario_sha256", run.scenario_hash);
+  h5::write_u64_attr(g, "seed", run.seed);
+  h5::write_u64_attr(g, "sweep_index", run.sweep_index);
+  h5::write_string_attr(g, "sweep_point", run.sweep_label);
+  h5::write_double_attr(g, "wall_time_s", run.wall_time_s);
+  write_metrics(g, run.metrics);
+  h5::Handle series = h5::create_group(g, "series");
+  for (const Series& s : run.series) {
+    h5::write_doubles(series, s.name, s.values);
+    h5::Handle ds(H5Dopen2(series, s.name.c_str(), H5P_DEFAULT), H5Dclose, "open series " + s.name);
+    h5::write_string_attr(ds, "unit", s.unit);
+  }
+  write_timeline(g, run.timeline);
+}
+
+void ResultWriter::commit() {
+  if (committed_) return;
+  h5::check(H5Fflush(file_, H5F_SCOPE_GLOBAL), "flush '" + temp_ + "'");
+  runs_.reset();
+  file_.reset();
+  fsync_path(temp_, false);
+  if (std::rename(temp_.c_str(), path_.c_str()) != 0) {
+    throw ResultError("cannot rename '" + temp_ + "' to '" + path_ + "': " + std::strerror(errno));
+  }
+  committed_ = true;
+  const fs::path dir = fs::path(path_).has_parent_path() ? fs::path(path_).parent_path() : fs::path(".");
+  fsync_path(dir.string(), true);
+}
+
+}  // namespace kvsim::results

@@ -1,0 +1,123 @@
+// sim/timeline.cpp — span recording, summaries and Chrome trace export.
+#include "sim/timeline.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+
+namespace kvsim::sim {
+
+std::uint32_t Timeline::intern(std::string_view s) {
+  auto it = ids_.find(std::string(s));
+  if (it != ids_.end()) return it->second;
+  const auto id = static_cast<std::uint32_t>(names_.size());
+  names_.emplace_back(s);
+  ids_.emplace(names_.back(), id);
+  return id;
+}
+
+void Timeline::record(std::string_view process, std::string_view resource, Time start, Time end,
+                      std::uint64_t bytes, std::string_view label) {
+  if (!enabled_) return;
+  spans_.push_back(Span{intern(process), intern(resource), intern(label), start, end, bytes});
+}
+
+std::vector<ResourceSummary> Timeline::summarize() const {
+  std::map<std::string, ResourceSummary> by_name;
+  for (const Span& s : spans_) {
+    ResourceSummary& r = by_name[names_[s.resource]];
+    if (r.spans == 0) { r.resource = names_[s.resource]; r.first_start = s.start; }
+    r.spans += 1;
+    r.busy += s.end - s.start;
+    r.bytes += s.bytes;
+    r.first_start = std::min(r.first_start, s.start);
+    r.last_end = std::max(r.last_end, s.end);
+  }
+  std::vector<ResourceSummary> out;
+  out.reserve(by_name.size());
+  for (auto& [_, r] : by_name) out.push_back(std::move(r));
+  return out;
+}
+
+namespace {
+void write_json_string(std::ostream& out, std::string_view s) {
+  out << '"';
+  for (char c : s) {
+    switch (c) {
+      case '"': out << "\\\""; break;
+      case '\\': out << "\\\\"; break;
+      case '\n': out << "\\n"; break;
+      case '\t': out << "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out << buf;
+        } else {
+          out << c;
+        }
+    }
+  }
+  out << '"';
+}
+
+std::string_view group_of(std::string_view resource) {
+  return resource.substr(0, resource.find('/'));
+}
+
+void write_us(std::ostream& out, Time ps) {
+  // Exact decimal microseconds from integer picoseconds (no float rounding in the trace).
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%lld.%06lld", static_cast<long long>(ps / 1'000'000),
+                static_cast<long long>(ps % 1'000'000));
+  out << buf;
+}
+}  // namespace
+
+void Timeline::write_chrome_trace(std::ostream& out) const {
+  // Stable pid/tid numbering: resources in name order.
+  std::map<std::string, int> tid_of;
+  std::map<std::string, int> pid_of;
+  for (const Span& s : spans_) tid_of.emplace(names_[s.resource], 0);
+  int next_tid = 1;
+  for (auto& [name, tid] : tid_of) {
+    tid = next_tid++;
+    pid_of.emplace(std::string(group_of(name)), 0);
+  }
+  int next_pid = 1;
+  for (auto& [_, pid] : pid_of) pid = next_pid++;
+
+  out << "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n";
+  bool first = true;
+  auto sep = [&] { if (!first) out << ",\n"; first = false; };
+  for (const auto& [group, pid] : pid_of) {
+    sep();
+    out << "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":" << pid << ",\"args\":{\"name\":";
+    write_json_string(out, group);
+    out << "}}";
+  }
+  for (const auto& [name, tid] : tid_of) {
+    sep();
+    out << "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":" << pid_of.at(std::string(group_of(name)))
+        << ",\"tid\":" << tid << ",\"args\":{\"name\":";
+    write_json_string(out, name);
+    out << "}}";
+  }
+  for (const Span& s : spans_) {
+    const std::string& res = names_[s.resource];
+    sep();
+    out << "{\"ph\":\"X\",\"name\":";
+    write_json_string(out, names_[s.label]);
+    out << ",\"pid\":" << pid_of.at(std::string(group_of(res))) << ",\"tid\":" << tid_of.at(res)
+        << ",\"ts\":";
+    write_us(out, s.start);
+    out << ",\"dur\":";
+    write_us(out, s.end - s.start);
+    out << ",\"args\":{\"process\":";
+    write_json_string(out, names_[s.process]);
+    out << ",\"bytes\":" << s.bytes << "}}";
+  }
+  out << "\n]}\n";
+}
+
+}  // namespace kvsim::sim
