@@ -20,6 +20,7 @@ struct Series {
   std::string name;   // e.g. "round_latency"
   std::string unit;
   std::vector<double> values;
+  bool operator==(const Series&) const = default;
 };
 
 struct ResourceRow {

@@ -24,12 +24,12 @@ void Process::JoinAwaiter::await_suspend(std::coroutine_handle<> h) {
   s->joiners.push_back(Waiter{h, s->engine->current_process()});
 }
 
-Engine::Engine(std::uint64_t seed) : random_(seed) { heap_.reserve(1024); }
+Engine::Engine(std::uint64_t seed) : random_(seed) { queue_.reserve(1024); }
 
 Engine::~Engine() {
   // Suspended processes are destroyed here: their Task owns the frame, and destroying a frame
   // destroys the child Tasks it holds, so nothing leaks and nothing is destroyed twice.
-  heap_.clear();
+  queue_.clear();
   for (auto& [_, p] : live_) p->root = Task<void>();
   live_.clear();
 }
@@ -38,19 +38,14 @@ const std::string& Engine::current_process_name() const {
   return current_ ? current_->name : kEngineName;
 }
 
-void Engine::push(Event ev) {
-  heap_.push_back(ev);
-  std::push_heap(heap_.begin(), heap_.end(), later);
-}
-
 void Engine::schedule(Time t, Waiter w) {
   if (t < now_) throw std::logic_error("schedule: time in the past");
-  push(Event{t, next_seq_++, nullptr, w.handle.address(), reinterpret_cast<std::uintptr_t>(w.process)});
+  queue_.push(t, next_seq_++, EventBody{nullptr, w.handle.address(), reinterpret_cast<std::uintptr_t>(w.process)});
 }
 
 void Engine::schedule_call(Time t, Callback fn, void* ctx, std::uint64_t arg) {
   if (t < now_) throw std::logic_error("schedule_call: time in the past");
-  push(Event{t, next_seq_++, fn, ctx, arg});
+  queue_.push(t, next_seq_++, EventBody{fn, ctx, arg});
 }
 
 Process Engine::spawn(Task<void> task, std::string name) {
@@ -78,11 +73,9 @@ void Engine::reap_finished() {
 
 RunResult Engine::run(Time until) {
   RunResult result;
-  while (!heap_.empty() && heap_.front().t <= until) {
-    std::pop_heap(heap_.begin(), heap_.end(), later);
-    const Event ev = heap_.back();
-    heap_.pop_back();
-    now_ = ev.t;
+  EventBody ev;
+  while (!queue_.empty() && queue_.top_time() <= until) {
+    now_ = queue_.pop(ev);
     ++result.events;
     if (ev.fn == nullptr) {
       current_ = reinterpret_cast<ProcessState*>(static_cast<std::uintptr_t>(ev.b));
@@ -95,7 +88,7 @@ RunResult Engine::run(Time until) {
   }
   events_total_ += result.events;
   result.end_time = now_;
-  if (heap_.empty()) {
+  if (queue_.empty()) {
     for (const auto& [_, p] : live_) result.parked.push_back(p->name);
     std::sort(result.parked.begin(), result.parked.end());
   }

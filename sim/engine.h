@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "sim/event_queue.h"
 #include "sim/random.h"
 #include "sim/task.h"
 #include "sim/time.h"
@@ -139,24 +140,18 @@ class Engine {
  private:
   friend void detail::on_process_root_finished(ProcessState*, std::exception_ptr) noexcept;
 
-  struct Event {
-    Time t;
-    std::uint64_t seq;
-    Callback fn;        // null: resume the coroutine at `a` in process `b`
+  struct EventBody {
+    Callback fn;  // null: resume the coroutine at `a` in process `b`
     void* a;
     std::uint64_t b;
   };
-  static bool later(const Event& x, const Event& y) {
-    return x.t != y.t ? x.t > y.t : x.seq > y.seq;
-  }
-  void push(Event ev);
   void reap_finished();
 
   Time now_ = 0;
   std::uint64_t next_seq_ = 0;
   std::uint64_t next_process_id_ = 0;
   std::uint64_t events_total_ = 0;
-  std::vector<Event> heap_;
+  EventQueue<EventBody> queue_;
   ProcessState* current_ = nullptr;
   std::unordered_map<std::uint64_t, std::shared_ptr<ProcessState>> live_;
   std::vector<ProcessState*> just_finished_;

@@ -1,0 +1,181 @@
+// tests/app/cli_test.cpp — the kvsim executable end to end: exit codes, messages, files.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "results/reader.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Outcome {
+  int code;
+  std::string out;  // stdout and stderr together
+};
+
+Outcome kvsim(const std::string& args) {
+  const std::string cmd = std::string(KVSIM_BINARY) + " " + args + " 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf{};
+  while (std::size_t n = fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
+  const int status = pclose(pipe);
+  return Outcome{WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+std::string example(const std::string& name) { return std::string(KVSIM_SOURCE_DIR) + "/scenarios/examples/" + name; }
+
+std::string temp(const std::string& name) {
+  const fs::path d = fs::path(::testing::TempDir()) / "kvsim_cli";
+  fs::create_directories(d);
+  return (d / name).string();
+}
+
+std::string write(const std::string& name, const std::string& text) {
+  const std::string p = temp(name);
+  std::ofstream(p) << text;
+  return p;
+}
+
+TEST(Cli, VersionAndHelp) {
+  EXPECT_EQ(kvsim("--version").code, 0);
+  EXPECT_NE(kvsim("--version").out.find("kvsim 0."), std::string::npos);
+  const Outcome h = kvsim("run --help");
+  EXPECT_EQ(h.code, 0);
+  EXPECT_NE(h.out.find("--print-resolved"), std::string::npos);
+  EXPECT_EQ(kvsim("").code, 2);
+  const Outcome typo = kvsim("rnu x.toml");
+  EXPECT_EQ(typo.code, 2);
+  EXPECT_NE(typo.out.find("did you mean 'run'?"), std::string::npos);
+}
+
+TEST(Cli, RunWritesHdf5AndReportReadsIt) {
+  const std::string out = temp("run.h5"), trace = temp("trace.json");
+  fs::remove(out);
+  const Outcome r = kvsim("run " + example("lan-wan-exchange.toml") + " -o " + out + " --trace " + trace);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("| makespan |"), std::string::npos);
+  const auto data = kvsim::results::read_results(out);
+  ASSERT_EQ(data.runs.size(), 1u);
+  EXPECT_EQ(data.runs[0].kind, "exchange");
+  EXPECT_EQ(data.runs[0].seed, 7u);
+  EXPECT_NE(data.runs[0].scenario_text.find("size_jitter = 0.1"), std::string::npos);
+  const Outcome rep = kvsim("report " + out);
+  EXPECT_EQ(rep.code, 0);
+  EXPECT_NE(rep.out.find("link.wan.bytes"), std::string::npos);
+  std::stringstream json;
+  json << std::ifstream(trace).rdbuf();
+  EXPECT_EQ(json.str().rfind("{\"displayTimeUnit\"", 0), 0u);
+  EXPECT_NE(json.str().find("link/wan/p1->p2"), std::string::npos);
+}
+
+TEST(Cli, SameScenarioGivesIdenticalMetrics) {
+  const std::string a = temp("a.h5"), b = temp("b.h5");
+  ASSERT_EQ(kvsim("run " + example("lan-wan-exchange.toml") + " -o " + a).code, 0);
+  ASSERT_EQ(kvsim("run " + example("lan-wan-exchange.toml") + " -o " + b).code, 0);
+  const auto ra = kvsim::results::read_results(a).runs.at(0), rb = kvsim::results::read_results(b).runs.at(0);
+  ASSERT_EQ(ra.metrics.size(), rb.metrics.size());
+  for (std::size_t i = 0; i < ra.metrics.size(); ++i) EXPECT_EQ(ra.metrics[i].value, rb.metrics[i].value) << ra.metrics[i].name;
+  EXPECT_EQ(ra.series, rb.series);
+  EXPECT_EQ(ra.scenario_hash, rb.scenario_hash);
+  // A different seed changes the jittered message sizes.
+  const std::string c = temp("c.h5");
+  ASSERT_EQ(kvsim("run " + example("lan-wan-exchange.toml") + " --set seed=8 -o " + c).code, 0);
+  const auto rc = kvsim::results::read_results(c).runs.at(0);
+  EXPECT_NE(rc.metrics.at(3).value, ra.metrics.at(3).value);
+}
+
+TEST(Cli, SweepInParallelEqualsSerial) {
+  const std::string s1 = temp("s1.h5"), s2 = temp("s2.h5");
+  ASSERT_EQ(kvsim("sweep " + example("wan-bandwidth-sweep.toml") + " -o " + s1).code, 0);
+  const Outcome par = kvsim("sweep " + example("wan-bandwidth-sweep.toml") + " -o " + s2 + " -j 2");
+  ASSERT_EQ(par.code, 0) << par.out;
+  const auto d1 = kvsim::results::read_results(s1), d2 = kvsim::results::read_results(s2);
+  ASSERT_EQ(d1.runs.size(), 8u);
+  ASSERT_EQ(d2.runs.size(), 8u);
+  for (std::size_t i = 0; i < 8; ++i) {
+    EXPECT_EQ(d1.runs[i].sweep_label, d2.runs[i].sweep_label);
+    for (std::size_t m = 0; m < d1.runs[i].metrics.size(); ++m)
+      EXPECT_EQ(d1.runs[i].metrics[m].value, d2.runs[i].metrics[m].value);
+  }
+  EXPECT_NE(d1.runs[1].sweep_label.find("links.wan.latency=\"40 ms\""), std::string::npos);
+}
+
+TEST(Cli, PrintResolvedShowsEveryValue) {
+  const Outcome r = kvsim("run " + example("lan-wan-exchange.toml") + " --print-resolved --set workload.rounds=3");
+  ASSERT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("rounds = 3"), std::string::npos);
+  EXPECT_NE(r.out.find("overhead = '0 s'"), std::string::npos) << r.out;  // a default, stated
+  const Outcome s = kvsim("sweep " + example("wan-bandwidth-sweep.toml") + " --print-resolved");
+  EXPECT_EQ(s.code, 0);
+  EXPECT_NE(s.out.find("# --- sweep point 7"), std::string::npos);
+}
+
+TEST(Cli, BadScenarioExitsTwoWithFileLineKey) {
+  const std::string bad = write("bad.toml", "base = \"" + example("lan-wan-exchange.toml") +
+                                                "\"\n[links.lan]\nbandwith = \"1 Gbit/s\"\n");
+  const Outcome r = kvsim("run " + bad);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find(bad + ":3:1: links.lan.bandwith: unknown key; did you mean 'bandwidth'?"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("nothing was run"), std::string::npos);
+}
+
+TEST(Cli, SemanticErrorsPointAtTheKey) {
+  const std::string bad = write("semantic.toml", "base = \"" + example("lan-wan-exchange.toml") +
+                                                     "\"\n[links.lan]\nbetween = [\"p0\", \"p9\"]\n");
+  const Outcome r = kvsim("run " + bad);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find(bad + ":3:11: links.lan.between: no party 'p9' in [[parties]]"), std::string::npos) << r.out;
+}
+
+TEST(Cli, BadUsageExitsTwo) {
+  EXPECT_EQ(kvsim("run").code, 2);
+  EXPECT_EQ(kvsim("run a.toml --frobnicate").code, 2);
+  EXPECT_EQ(kvsim("sweep " + example("wan-bandwidth-sweep.toml")).code, 2);  // no -o
+  EXPECT_EQ(kvsim("list nonsense").code, 2);
+  const Outcome r = kvsim("run " + example("wan-bandwidth-sweep.toml"));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("kvsim sweep"), std::string::npos);
+  const Outcome o = kvsim("run " + example("lan-wan-exchange.toml") + " -o /nonexistent/out.h5");
+  EXPECT_EQ(o.code, 2);
+  EXPECT_NE(o.out.find("does not exist"), std::string::npos);
+}
+
+TEST(Cli, ExistingOutputSurvivesAFailedRun) {
+  const std::string out = temp("keep.h5");
+  ASSERT_EQ(kvsim("run " + example("lan-wan-exchange.toml") + " -o " + out).code, 0);
+  const auto before = fs::file_size(out);
+  const std::string bad = write("bad2.toml", "kind = \"exchange\"\n");
+  EXPECT_EQ(kvsim("run " + bad + " -o " + out).code, 2);
+  EXPECT_EQ(fs::file_size(out), before);
+  EXPECT_EQ(kvsim::results::read_results(out).runs.size(), 1u);
+}
+
+TEST(Cli, ReportOnAMissingOrForeignFileExitsOne) {
+  EXPECT_EQ(kvsim("report /nonexistent.h5").code, 1);
+  const std::string junk = write("junk.h5", "junk");
+  const Outcome r = kvsim("report " + junk);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("not an HDF5 file"), std::string::npos);
+}
+
+TEST(Cli, ListAndReproduce) {
+  const Outcome s = kvsim("list scenarios");
+  EXPECT_EQ(s.code, 0);
+  EXPECT_NE(s.out.find("examples/lan-wan-exchange.toml"), std::string::npos);
+  const Outcome k = kvsim("list kinds");
+  EXPECT_NE(k.out.find("exchange"), std::string::npos);
+  EXPECT_NE(k.out.find("bandwidth (quantity, bandwidth, required)"), std::string::npos) << k.out;
+  const Outcome r = kvsim("reproduce all");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("not available yet"), std::string::npos);
+}
+
+}  // namespace
