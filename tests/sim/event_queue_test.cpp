@@ -41,7 +41,9 @@ TEST(EventQueue, PopsInTimeThenSequenceOrderUnderRandomInterleaving) {
   // Times never go backwards, and equal times come out in push order.
   for (std::size_t i = 1; i < got.size(); ++i) {
     ASSERT_LE(std::get<0>(got[i - 1]), std::get<0>(got[i]));
-    if (std::get<0>(got[i - 1]) == std::get<0>(got[i])) ASSERT_LT(std::get<2>(got[i - 1]), std::get<2>(got[i]));
+    if (std::get<0>(got[i - 1]) == std::get<0>(got[i])) {
+      ASSERT_LT(std::get<2>(got[i - 1]), std::get<2>(got[i]));
+    }
   }
 }
 
