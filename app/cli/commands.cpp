@@ -4,6 +4,7 @@
 #include <boost/program_options.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -17,6 +18,8 @@
 #include "app/runner/kind.h"
 #include "app/runner/run_point.h"
 #include "app/version.h"
+#include "hardware/profile.h"
+#include "models/architecture.h"
 #include "results/writer.h"
 
 namespace kvsim::cli {
@@ -191,6 +194,26 @@ int cmd_sweep(const Args& args) {
   return kExitOk;
 }
 
+int cmd_explain(const Args& args) {
+  po::options_description opts("kvsim explain options");
+  std::vector<std::string> sets;
+  opts.add_options()
+      ("scenario", po::value<std::string>()->required(), "scenario file (TOML)")
+      ("set", po::value<std::vector<std::string>>(&sets)->composing(), "override a key: --set key.path=value");
+  po::positional_options_description pos;
+  pos.add("scenario", 1);
+  Parsed p = parse(args, opts, pos, "kvsim explain SCENARIO [--set k=v]...");
+  if (p.help) return kExitOk;
+  const runner::KindRegistry kinds = runner::builtin_kinds();
+  const auto points = scenarios::resolve(p.vm["scenario"].as<std::string>(), sets, kinds.lookup());
+  const auto& pt = points.front();
+  if (points.size() > 1) std::cout << "(explaining sweep point 0 of " << points.size() << ": " << pt.label() << ")\n\n";
+  if (!kinds.find(pt.kind())->explain(pt, std::cout)) {
+    throw UsageError("kind '" + pt.kind() + "' has no explanation; explain works on kind \"decode\"");
+  }
+  return kExitOk;
+}
+
 int cmd_list(const Args& args) {
   po::options_description opts("kvsim list options");
   opts.add_options()("what", po::value<std::string>()->required(),
@@ -230,10 +253,30 @@ int cmd_list(const Args& args) {
     }
     return kExitOk;
   }
-  // Why these print "none yet": the registries for them are built by later issues; saying so
-  // is honest, an invented list would not be.
-  if (what == "hardware") { std::cout << "no hardware profiles yet (they arrive with issue #4)\n"; return kExitOk; }
-  if (what == "models") { std::cout << "no model architectures yet (they arrive with issue #4)\n"; return kExitOk; }
+  if (what == "hardware") {
+    const hardware::Catalog cat = hardware::Catalog::load(hardware::Catalog::default_dir());
+    for (const char* kind : {"gpu", "host", "link"}) {
+      std::cout << kind << ":\n";
+      for (const auto& n : cat.names(kind)) {
+        std::cout << "  " << n << "  — " << cat.description_of(kind, n) << '\n';
+      }
+    }
+    std::cout << "(profiles in " << hardware::Catalog::default_dir() << "; every number has its source there)\n";
+    return kExitOk;
+  }
+  if (what == "models") {
+    const models::Zoo zoo = models::Zoo::load(models::Zoo::default_dir());
+    std::printf("%-24s %8s %6s %6s %4s %7s %7s %9s %10s\n", "model", "params", "layers", "hidden", "kv", "ffn",
+                "vocab", "context", "KV/token");
+    for (const auto& n : zoo.names()) {
+      const models::Architecture& a = zoo.get(n);
+      std::printf("%-24s %7.2fB %6lld %6lld %4lld %7lld %7lld %9lld %7.1f KiB\n", n.c_str(), a.params() / 1e9,
+                  static_cast<long long>(a.layers), static_cast<long long>(a.hidden), static_cast<long long>(a.kv_heads),
+                  static_cast<long long>(a.ffn), static_cast<long long>(a.vocab), static_cast<long long>(a.max_context),
+                  a.kv_bytes_per_token() / 1024.0);
+    }
+    return kExitOk;
+  }
   if (what == "policies") { std::cout << "no KV-cache policies yet (they arrive with issue #5)\n"; return kExitOk; }
   if (what == "protocols") { std::cout << "no MPC protocols yet (they arrive with issue #3)\n"; return kExitOk; }
   throw UsageError("cannot list '" + what + "'; choose hardware, models, policies, protocols, scenarios or kinds");

@@ -23,6 +23,8 @@ const char* kUsage =
     "  sweep SCENARIO -o OUT.h5 [-j N] [--set k=v]... [--print-resolved]\n"
     "                              run every point of the scenario's [sweep]\n"
     "  report OUT.h5               print the metrics of a result file as tables\n"
+    "  explain SCENARIO [--set k=v]...\n"
+    "                              per-layer, per-kernel breakdown of one forward (kind decode)\n"
     "  list {hardware,models,policies,protocols,scenarios,kinds}\n"
     "                              show what kvsim knows\n"
     "  reproduce {triforce,mpcache,datarus,all}\n"
@@ -56,7 +58,7 @@ int main(int argc, char** argv) {
   }
   const std::map<std::string, int (*)(const Args&)> verbs = {
       {"run", cmd_run}, {"sweep", cmd_sweep}, {"report", cmd_report},
-      {"list", cmd_list}, {"reproduce", cmd_reproduce}};
+      {"list", cmd_list}, {"explain", cmd_explain}, {"reproduce", cmd_reproduce}};
   auto it = verbs.find(verb);
   if (it == verbs.end()) {
     std::cerr << "kvsim: unknown verb '" << verb << "'";

@@ -1,6 +1,7 @@
 // app/runner/kind.cpp — the kind registry.
 #include "app/runner/kind.h"
 
+#include "app/runner/decode_kind.h"
 #include "app/runner/exchange_kind.h"
 
 namespace kvsim::runner {
@@ -28,6 +29,7 @@ scenarios::KindLookup KindRegistry::lookup() const {
 KindRegistry builtin_kinds() {
   KindRegistry r;
   r.add(std::make_unique<ExchangeKind>());
+  r.add(std::make_unique<DecodeKind>());
   return r;
 }
 

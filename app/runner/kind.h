@@ -9,6 +9,7 @@
 #pragma once
 
 #include <memory>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,9 @@ class Kind {
   virtual std::string_view description() const = 0;
   virtual const scenarios::TableSchema& schema() const = 0;
   virtual KindOutput run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const = 0;
+  // Prints a human breakdown of what a run of `point` does (`kvsim explain`); false if the kind
+  // has none.
+  virtual bool explain(const scenarios::ScenarioPoint& /*point*/, std::ostream& /*out*/) const { return false; }
 };
 
 class KindRegistry {

@@ -1,0 +1,302 @@
+// app/runner/decode_kind.cpp — the "decode" scenario kind and its explanation.
+#include "app/runner/decode_kind.h"
+
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+#include "models/execution.h"
+
+namespace kvsim::runner {
+
+using scenarios::Dimension;
+using scenarios::TableSchema;
+
+DecodeKind::DecodeKind() {
+  TableSchema model;
+  model.string("name", "architecture from models/zoo (kvsim list models)").required();
+
+  TableSchema dep;
+  dep.string("gpu", "GPU profile (kvsim list hardware)").required();
+  dep.integer("gpus", "tensor-parallel GPUs").defaults(1).min(1).max(8);
+  dep.string("host", "host profile").defaults("epyc-9754");
+  dep.string("host_link", "link profile GPU<->host (default: the GPU profile's host_link)").defaults("");
+  dep.string("peer_link", "link profile GPU<->GPU (default: the GPU profile's peer_link)").defaults("");
+  dep.string("kv", "where the KV cache lives").defaults("gpu").choices({"gpu", "offload", "host-attention"});
+  dep.integer("on_chip_layers", "offload: layers whose KV stays on the GPU").defaults(0).min(0);
+  dep.boolean("cuda_graphs", "kernels replayed from CUDA graphs (cheaper launches)").defaults(false);
+  dep.integer("host_threads", "host-attention: cores used (0 = all)").defaults(0).min(0);
+  dep.table("gpu_overrides", "override fields of the GPU profile", hardware::optional_copy(hardware::gpu_schema()));
+  dep.table("host_overrides", "override fields of the host profile", hardware::optional_copy(hardware::host_schema()));
+  dep.table("host_link_overrides", "override fields of the host link", hardware::optional_copy(hardware::link_schema()));
+  dep.table("peer_link_overrides", "override fields of the peer link", hardware::optional_copy(hardware::link_schema()));
+
+  TableSchema work;
+  work.integer("context", "tokens in each sequence's KV cache before the first step").required().min(0);
+  work.integer("query_tokens", "new tokens per sequence per forward (1 = decode, gamma+1 = verify)").defaults(1).min(1).max(4096);
+  work.integer("attended", "tokens each query attends to (0 = the whole cache; else a selection budget)").defaults(0).min(0);
+  work.boolean("gather_selected", "gather the selected KV into a dense buffer every step").defaults(false);
+  work.integer("batch", "sequences decoded together").defaults(1).min(1).max(4096);
+  work.integer("steps", "forward steps simulated").defaults(1).min(1).max(1'000'000);
+  work.boolean("sample", "sample next tokens on the GPU after each forward").defaults(true);
+  work.string("on_not_fit", "what to do when the configuration does not fit in memory")
+      .defaults("error").choices({"error", "report"});
+
+  TableSchema resident;
+  resident.string("name", "what it is").required();
+  resident.quantity("bytes", Dimension::kData, "raw bytes per GPU").defaults("0 B").min(0);
+  resident.integer("kv_tokens", "a KV cache of this many tokens of the model (split over GPUs)").defaults(0).min(0);
+  resident.string("model", "weights of another zoo model (replicated on every GPU)").defaults("");
+
+  TableSchema ref;
+  ref.quantity("step_latency", Dimension::kTime, "published time per forward").min(0);
+  ref.quantity("gpu_memory", Dimension::kData, "published memory").min(0);
+  ref.string("source", "where the figures come from").defaults("");
+
+  schema_.table("model", "the model", std::move(model)).required();
+  schema_.table("deployment", "the hardware and placement", std::move(dep)).required();
+  schema_.table("workload", "the steps to simulate", std::move(work)).required();
+  schema_.table_array("resident", "extra things held on every GPU (a retrieval cache, a draft model)", std::move(resident));
+  schema_.table("reference", "published figures printed beside the simulated ones", std::move(ref));
+}
+
+const DecodeKind::Resources& DecodeKind::resources() const {
+  std::call_once(loaded_, [this] {
+    resources_ = std::make_unique<Resources>(
+        Resources{hardware::Catalog::load(hardware::Catalog::default_dir()), models::Zoo::load(models::Zoo::default_dir())});
+  });
+  return *resources_;
+}
+
+DecodeKind::Setup DecodeKind::setup(const scenarios::ScenarioPoint& point) const {
+  const Resources& res = resources();
+  const toml::table& t = point.tree;
+  auto where = [&](std::string_view key) {
+    const toml::node* n = t.at_path(key).node();
+    return n ? scenarios::location_of(n->source(), point.file) : point.file;
+  };
+  auto overrides = [&](std::string_view key) -> const toml::table* {
+    const toml::node* n = t.at_path(key).node();
+    return n ? n->as_table() : nullptr;
+  };
+  Setup s;
+  s.arch = res.zoo.get(scenarios::get_string(t, "model.name"), where("model.name"));
+  models::Deployment& d = s.dep;
+  d.gpu = res.catalog.gpu(scenarios::get_string(t, "deployment.gpu"), overrides("deployment.gpu_overrides"),
+                          where("deployment.gpu"));
+  d.tp = static_cast<int>(scenarios::get_integer(t, "deployment.gpus"));
+  d.host = res.catalog.host(scenarios::get_string(t, "deployment.host"), overrides("deployment.host_overrides"),
+                            where("deployment.host"));
+  std::string host_link = scenarios::get_string(t, "deployment.host_link");
+  std::string peer_link = scenarios::get_string(t, "deployment.peer_link");
+  d.host_link = res.catalog.link(host_link.empty() ? d.gpu.host_link : host_link,
+                                 overrides("deployment.host_link_overrides"), where("deployment.host_link"));
+  d.peer_link = res.catalog.link(peer_link.empty() ? d.gpu.peer_link : peer_link,
+                                 overrides("deployment.peer_link_overrides"), where("deployment.peer_link"));
+  d.kv = models::parse_kv_placement(scenarios::get_string(t, "deployment.kv"));
+  d.on_chip_layers = static_cast<int>(scenarios::get_integer(t, "deployment.on_chip_layers"));
+  d.cuda_graphs = scenarios::get_bool(t, "deployment.cuda_graphs");
+  d.host_threads = static_cast<int>(scenarios::get_integer(t, "deployment.host_threads"));
+  if (s.arch.heads % d.tp || s.arch.kv_heads % d.tp || s.arch.ffn % d.tp) {
+    throw scenarios::ScenarioError({{where("deployment.gpus"), "deployment.gpus",
+                                     std::to_string(d.tp) + " GPUs do not divide the heads/KV heads/FFN of " + s.arch.name}});
+  }
+  s.shape.batch = scenarios::get_integer(t, "workload.batch");
+  s.shape.q = scenarios::get_integer(t, "workload.query_tokens");
+  s.shape.cached = scenarios::get_integer(t, "workload.context");
+  s.shape.attended = scenarios::get_integer(t, "workload.attended");
+  s.shape.gather_selected = scenarios::get_bool(t, "workload.gather_selected");
+  s.shape.sample = scenarios::get_bool(t, "workload.sample");
+  s.steps = scenarios::get_integer(t, "workload.steps");
+  s.report_not_fit = scenarios::get_string(t, "workload.on_not_fit") == "report";
+  if (const toml::array* rs = t["resident"].as_array()) {
+    for (std::size_t i = 0; i < rs->size(); ++i) {
+      const toml::table& r = *rs->get(i)->as_table();
+      double bytes = scenarios::get_quantity(r, "bytes", Dimension::kData);
+      bytes += static_cast<double>(scenarios::get_integer(r, "kv_tokens")) * s.arch.kv_bytes_per_token() / d.tp;
+      const std::string m = scenarios::get_string(r, "model");
+      if (!m.empty()) {
+        const toml::node* mn = r.get("model");
+        bytes += static_cast<double>(res.zoo.get(m, scenarios::location_of(mn->source(), point.file)).weight_bytes());
+      }
+      s.residents.push_back({scenarios::get_string(r, "name"), bytes});
+    }
+  }
+  if (const toml::table* ref = t["reference"].as_table()) {
+    if (ref->contains("step_latency")) s.paper_latency = scenarios::get_quantity(*ref, "step_latency", Dimension::kTime);
+    if (ref->contains("gpu_memory")) s.paper_memory = scenarios::get_quantity(*ref, "gpu_memory", Dimension::kData);
+    s.reference_source = scenarios::get_string(*ref, "source");
+  }
+  return s;
+}
+
+namespace {
+
+models::StepShape last_step(const DecodeKind::Setup& s) {
+  models::StepShape last = s.shape;
+  last.cached += (s.steps - 1) * s.shape.q;
+  return last;
+}
+
+sim::Task<void> decode_steps(sim::Engine& e, models::Machine& m, const DecodeKind::Setup& s,
+                             std::vector<models::StepStats>& out) {
+  models::StepShape shape = s.shape;
+  for (std::int64_t i = 0; i < s.steps; ++i) {
+    const auto plan = models::plan_step(s.arch, s.dep, shape);
+    models::StepStats st;
+    co_await models::run_step(e, m, s.dep, plan, st);
+    out.push_back(std::move(st));
+    shape.cached += shape.q;
+  }
+}
+
+}  // namespace
+
+KindOutput DecodeKind::run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const {
+  const Setup s = setup(point);
+  const models::MemoryPlan mem = models::plan_memory(s.arch, s.dep, last_step(s), s.residents);
+  KindOutput out;
+  out.metrics.push_back({"gpu_memory", mem.gpu_total, "B"});
+  out.metrics.push_back({"gpu_memory_capacity", mem.gpu_capacity, "B"});
+  out.metrics.push_back({"host_kv", mem.host_kv, "B"});
+  out.metrics.push_back({"fits", mem.fits() ? 1.0 : 0.0, "1"});
+  for (const auto& it : mem.gpu_items) out.metrics.push_back({"gpu_memory." + it.name, it.bytes, "B"});
+  if (!mem.fits()) {
+    if (!s.report_not_fit) {
+      throw scenarios::ScenarioError({{point.file, "deployment",
+                                       "this configuration does not fit in memory (set workload.on_not_fit = \"report\" "
+                                       "to record it instead):\n" + mem.describe()}});
+    }
+    out.metrics.push_back({"step_latency", std::nan(""), "s"});
+    return out;
+  }
+
+  models::Machine machine = models::make_machine(engine, s.dep);
+  std::vector<models::StepStats> stats;
+  engine.spawn(decode_steps(engine, machine, s, stats), "decode");
+  engine.run();
+
+  double total = 0;
+  results::Series lat{"step_latency", "s", {}};
+  for (const auto& st : stats) {
+    lat.values.push_back(sim::to_seconds(st.latency));
+    total += sim::to_seconds(st.latency);
+  }
+  const double mean = total / static_cast<double>(stats.size());
+  const models::StepStats& first = stats.front();
+  out.metrics.push_back({"step_latency", mean, "s"});
+  out.metrics.push_back({"first_step_latency", sim::to_seconds(first.latency), "s"});
+  out.metrics.push_back({"tokens_per_second", static_cast<double>(s.shape.batch * s.shape.q) / mean, "1/s"});
+  out.metrics.push_back({"compute_utilization", sim::to_seconds(first.compute_busy) / sim::to_seconds(first.latency), "1"});
+  out.metrics.push_back({"h2d_bytes_per_step", first.h2d_bytes, "B"});
+  out.metrics.push_back({"h2d_busy_per_step", sim::to_seconds(first.h2d_busy), "s"});
+  out.metrics.push_back({"host_busy_per_step", sim::to_seconds(first.host_busy), "s"});
+  out.metrics.push_back({"flops_per_step", first.flops, "FLOP"});
+  // An upper bound: every GPU at board power for the whole step.
+  out.metrics.push_back({"energy_per_step_at_tdp", mean * s.dep.gpu.board_power * s.dep.tp, "J"});
+  for (const auto& [cls, d] : first.time_by_class) out.metrics.push_back({"time." + cls, sim::to_seconds(d), "s"});
+  if (s.paper_latency > 0) {
+    out.metrics.push_back({"paper.step_latency", s.paper_latency, "s"});
+    out.metrics.push_back({"rel_error.step_latency", (mean - s.paper_latency) / s.paper_latency, "1"});
+  }
+  if (s.paper_memory > 0) {
+    out.metrics.push_back({"paper.gpu_memory", s.paper_memory, "B"});
+    out.metrics.push_back({"rel_error.gpu_memory", (mem.gpu_total - s.paper_memory) / s.paper_memory, "1"});
+  }
+  out.series.push_back(std::move(lat));
+  return out;
+}
+
+namespace {
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+std::string si(double v, const char* unit) {
+  const char* p[] = {"", "k", "M", "G", "T", "P"};
+  int i = 0;
+  while (std::fabs(v) >= 1000 && i < 5) { v /= 1000; ++i; }
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.3g %s%s", v, p[i], unit);
+  return buf;
+}
+
+}  // namespace
+
+bool DecodeKind::explain(const scenarios::ScenarioPoint& point, std::ostream& out) const {
+  const Setup s = setup(point);
+  const auto plan = models::plan_step(s.arch, s.dep, s.shape);
+  const models::MemoryPlan mem = models::plan_memory(s.arch, s.dep, last_step(s), s.residents);
+  out << "# " << point.name() << ": one forward of " << s.arch.name << " on " << s.dep.tp << "x " << s.dep.gpu.name
+      << "\n\n";
+  out << "model: " << s.arch.description << "; " << si(static_cast<double>(s.arch.params()), "") << " parameters, "
+      << si(static_cast<double>(s.arch.weight_bytes()), "B") << " of weights, "
+      << si(static_cast<double>(s.arch.kv_bytes_per_token()), "B") << " of KV per token\n";
+  out << "deployment: KV " << models::kv_placement_name(s.dep.kv);
+  if (s.dep.kv == models::KvPlacement::kOffload) out << " (" << s.dep.on_chip_layers << " layers on chip)";
+  out << ", CUDA graphs " << (s.dep.cuda_graphs ? "on" : "off") << ", host link " << s.dep.host_link.name
+      << ", peer link " << s.dep.peer_link.name << "\n";
+  out << "step: batch " << s.shape.batch << ", " << s.shape.q << " query token(s), " << s.shape.cached
+      << " cached tokens, attending to " << models::attended_tokens(s.shape) << "\n\nmemory per GPU:\n"
+      << mem.describe() << '\n';
+
+  // Group consecutive layers whose operations cost the same.
+  struct Row { std::string op, cls; double flops, bytes; hardware::Cost cost; };
+  std::map<int, std::vector<Row>> by_layer;
+  for (const auto& op : plan) {
+    const hardware::Cost c = models::op_cost(op, s.dep);
+    const std::string cls = op.kind == models::OpKind::kKernel ? std::string(hardware::kernel_class_name(op.work.cls))
+                                                               : models::op_kind_name(op.kind);
+    by_layer[op.layer].push_back({op.work.name, cls, op.work.flops, op.kind == models::OpKind::kKernel || op.kind == models::OpKind::kHostAttention ? op.work.bytes : op.bytes, c});
+  }
+  auto same = [](const std::vector<Row>& a, const std::vector<Row>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (a[i].op != b[i].op || a[i].cost.time != b[i].cost.time) return false;
+    return true;
+  };
+  out << "| layers | op | class | FLOPs | bytes | time (us) | bound |\n|---|---|---|---:|---:|---:|---|\n";
+  double sum = 0;
+  auto print_group = [&](const std::string& label, const std::vector<Row>& rows, int count) {
+    for (const auto& r : rows) {
+      out << "| " << label << " | " << r.op << " | " << r.cls << " | " << si(r.flops, "") << " | " << si(r.bytes, "B")
+          << " | " << fmt("%.2f", sim::to_microseconds(r.cost.time)) << " | " << hardware::bound_name(r.cost.bound) << " |\n";
+      sum += count * sim::to_seconds(r.cost.time);
+    }
+  };
+  print_group("pre", by_layer[-1], 1);
+  for (int l = 0; l < s.arch.layers;) {
+    int e = l + 1;
+    while (e < s.arch.layers && same(by_layer[l], by_layer[e])) ++e;
+    const std::string label = e - l == 1 ? std::to_string(l) : std::to_string(l) + "-" + std::to_string(e - 1) + " (x" + std::to_string(e - l) + ")";
+    print_group(label, by_layer[l], e - l);
+    l = e;
+  }
+  print_group("post", by_layer[-2], 1);
+
+  sim::Engine engine(point.seed());
+  engine.timeline().set_enabled(false);
+  models::Machine machine = models::make_machine(engine, s.dep);
+  std::vector<models::StepStats> stats;
+  Setup one = s;
+  one.steps = 1;
+  engine.spawn(decode_steps(engine, machine, one, stats), "explain");
+  engine.run();
+  out << "\nsum of operation times: " << fmt("%.3f", sum * 1e3) << " ms; scheduled step (copies and host work overlapping "
+      << "compute): " << fmt("%.3f", sim::to_seconds(stats.at(0).latency) * 1e3) << " ms\n";
+  if (s.paper_latency > 0) {
+    const double sim_ms = sim::to_seconds(stats.at(0).latency) * 1e3;
+    out << "reference (" << s.reference_source << "): " << fmt("%.3f", s.paper_latency * 1e3) << " ms; simulated "
+        << fmt("%.3f", sim_ms) << " ms (" << fmt("%+.1f", (sim_ms / (s.paper_latency * 1e3) - 1) * 100) << "%)\n";
+  }
+  if (s.paper_memory > 0) {
+    out << "reference memory: " << fmt("%.2f", s.paper_memory / 1e9) << " GB; simulated " << fmt("%.2f", mem.gpu_total / 1e9)
+        << " GB (" << fmt("%+.1f", (mem.gpu_total / s.paper_memory - 1) * 100) << "%)\n";
+  }
+  return true;
+}
+
+}  // namespace kvsim::runner

@@ -1,0 +1,30 @@
+// models/deployment.h — where a model runs: GPUs, tensor parallelism, where the KV cache lives.
+#pragma once
+
+#include <string>
+
+#include "hardware/profile.h"
+
+namespace kvsim::models {
+
+enum class KvPlacement {
+  kGpu,            // the whole KV cache in GPU memory
+  kOffload,        // layers >= on_chip_layers live in pinned host memory, streamed per layer (TriForce)
+  kHostAttention,  // KV in host memory, attention computed on the host CPU (DeepSpeed-ZeRO-Inference)
+};
+KvPlacement parse_kv_placement(const std::string& s);  // "gpu" | "offload" | "host-attention"
+const char* kv_placement_name(KvPlacement p);
+
+struct Deployment {
+  hardware::GpuProfile gpu;
+  int tp = 1;                        // tensor-parallel GPUs (weights and KV heads split)
+  hardware::LinkProfile host_link;   // GPU <-> host
+  hardware::LinkProfile peer_link;   // GPU <-> GPU (all-reduce)
+  hardware::HostProfile host;
+  KvPlacement kv = KvPlacement::kGpu;
+  int on_chip_layers = 0;            // kOffload: layers whose KV stays on the GPU
+  bool cuda_graphs = false;
+  int host_threads = 0;              // kHostAttention: cores used (0 = all)
+};
+
+}  // namespace kvsim::models

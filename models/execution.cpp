@@ -1,0 +1,142 @@
+// models/execution.cpp — scheduling a step plan on GPU streams.
+#include "models/execution.h"
+
+#include <algorithm>
+
+namespace kvsim::models {
+
+Machine make_machine(sim::Engine& engine, const Deployment& dep, const std::string& prefix) {
+  Machine m;
+  for (int r = 0; r < dep.tp; ++r)
+    m.gpus.push_back(std::make_unique<sim::Device>(engine, prefix + std::to_string(r),
+                                                   std::vector<std::string>{"compute", "h2d", "d2h"}));
+  m.host = std::make_unique<sim::Device>(engine, "host", std::vector<std::string>{"cpu"});
+  return m;
+}
+
+hardware::Cost op_cost(const Op& op, const Deployment& dep) {
+  switch (op.kind) {
+    case OpKind::kFramework: return {op.fixed, hardware::Bound::kLaunch};
+    case OpKind::kKernel: return hardware::kernel_cost(dep.gpu, op.work, dep.cuda_graphs);
+    case OpKind::kAllReduce: return hardware::allreduce_cost(dep.peer_link, op.bytes, dep.tp);
+    case OpKind::kCopyH2D: return hardware::copy_cost(dep.host_link, op.bytes, true);
+    case OpKind::kCopyD2H: return hardware::copy_cost(dep.host_link, op.bytes, false);
+    case OpKind::kHostAttention:
+      return hardware::host_compute_cost(dep.host, op.work.flops, op.work.bytes,
+                                         dep.host_threads > 0 ? dep.host_threads : dep.host.cores);
+  }
+  return {};
+}
+
+namespace {
+std::string class_of(const Op& op) {
+  switch (op.kind) {
+    case OpKind::kKernel: return std::string(hardware::kernel_class_name(op.work.cls));
+    default: return op_kind_name(op.kind);
+  }
+}
+}  // namespace
+
+sim::Task<void> run_step(sim::Engine& engine, Machine& m, const Deployment& dep, const std::vector<Op>& plan,
+                         StepStats& stats) {
+  const sim::Time start = engine.now();
+  const sim::Duration compute_busy0 = m.gpus[0]->stream("compute").busy();
+  const sim::Duration h2d_busy0 = m.gpus[0]->stream("h2d").busy();
+  const sim::Duration host_busy0 = m.host->stream("cpu").busy();
+  const int ranks = static_cast<int>(m.gpus.size());
+  std::vector<sim::StreamOp> last(ranks, sim::StreamOp{start, start});   // last op on compute, per rank
+  std::vector<sim::StreamOp> pending_input(ranks, sim::StreamOp{start, start});  // data the next kernel needs
+  sim::Time end = start;
+
+  // Double buffering: loads of offloaded layers, in order; load j+2 waits for attention j.
+  std::vector<std::size_t> loads;
+  for (std::size_t i = 0; i < plan.size(); ++i)
+    if (plan[i].kind == OpKind::kCopyH2D && plan[i].prefetch) loads.push_back(i);
+  std::vector<std::vector<sim::StreamOp>> load_op(ranks, std::vector<sim::StreamOp>(loads.size()));
+  auto issue_load = [&](std::size_t j, sim::StreamOp after) {
+    const Op& op = plan[loads[j]];
+    const hardware::Cost c = op_cost(op, dep);
+    for (int r = 0; r < ranks; ++r) {
+      load_op[r][j] = m.gpus[r]->stream("h2d").enqueue(c.time, op.work.name, {after}, static_cast<std::uint64_t>(op.bytes));
+      end = std::max(end, load_op[r][j].end);
+    }
+    stats.h2d_bytes += op.bytes;
+  };
+  for (std::size_t j = 0; j < std::min<std::size_t>(2, loads.size()); ++j) issue_load(j, {start, start});
+  std::size_t next_load_index = 0;  // which load the next prefetch op in the plan is
+
+  for (std::size_t i = 0; i < plan.size(); ++i) {
+    const Op& op = plan[i];
+    const hardware::Cost c = op_cost(op, dep);
+    if (op.kind == OpKind::kCopyH2D && op.prefetch) {
+      // Already issued; the layer's attention must wait for it.
+      for (int r = 0; r < ranks; ++r) pending_input[r] = load_op[r][next_load_index];
+      ++next_load_index;
+      continue;
+    }
+    const std::string cls = class_of(op);
+    stats.time_by_class[cls] += c.time;
+    switch (op.kind) {
+      case OpKind::kFramework:
+      case OpKind::kKernel: {
+        for (int r = 0; r < ranks; ++r) {
+          if (op.rank0_only && r != 0) continue;
+          last[r] = m.gpus[r]->stream("compute").enqueue(c.time, op.work.name, {last[r], pending_input[r]},
+                                                          static_cast<std::uint64_t>(op.work.bytes));
+          pending_input[r] = last[r];
+          end = std::max(end, last[r].end);
+        }
+        stats.flops += op.work.flops;
+        // The attention of an offloaded layer frees a buffer: the load two layers ahead may start.
+        if (op.kind == OpKind::kKernel && op.work.cls == hardware::KernelClass::kAttention && next_load_index > 0) {
+          const std::size_t j = next_load_index - 1 + 2;
+          if (j < loads.size()) issue_load(j, last[0]);
+        }
+        break;
+      }
+      case OpKind::kAllReduce: {
+        sim::StreamOp all{start, start};
+        for (int r = 0; r < ranks; ++r) all.end = std::max(all.end, last[r].end);
+        for (int r = 0; r < ranks; ++r) {
+          last[r] = m.gpus[r]->stream("compute").enqueue(c.time, op.work.name, {all}, static_cast<std::uint64_t>(op.bytes));
+          pending_input[r] = last[r];
+          end = std::max(end, last[r].end);
+        }
+        break;
+      }
+      case OpKind::kCopyH2D:
+      case OpKind::kCopyD2H: {
+        const char* stream = op.kind == OpKind::kCopyH2D ? "h2d" : "d2h";
+        for (int r = 0; r < ranks; ++r) {
+          const sim::StreamOp copy = m.gpus[r]->stream(stream).enqueue(c.time, op.work.name, {pending_input[r]},
+                                                                      static_cast<std::uint64_t>(op.bytes));
+          // A copy back (kv_store) runs beside compute; an input copy gates what follows.
+          if (op.kind == OpKind::kCopyH2D || op.work.name != "kv_store") pending_input[r] = copy;
+          end = std::max(end, copy.end);
+        }
+        (op.kind == OpKind::kCopyH2D ? stats.h2d_bytes : stats.d2h_bytes) += op.bytes;
+        break;
+      }
+      case OpKind::kHostAttention: {
+        sim::StreamOp ready = pending_input[0];
+        for (int r = 1; r < ranks; ++r) ready.end = std::max(ready.end, pending_input[r].end);
+        // One host serves every rank: their attention runs one after another on the CPU.
+        for (int r = 0; r < ranks; ++r) {
+          const sim::StreamOp h = m.host->stream("cpu").enqueue(c.time, op.work.name, {ready},
+                                                                static_cast<std::uint64_t>(op.work.bytes));
+          pending_input[r] = h;
+          end = std::max(end, h.end);
+        }
+        stats.flops += op.work.flops;
+        break;
+      }
+    }
+  }
+  co_await engine.sleep_until(end);
+  stats.latency = end - start;
+  stats.compute_busy += m.gpus[0]->stream("compute").busy() - compute_busy0;
+  stats.h2d_busy += m.gpus[0]->stream("h2d").busy() - h2d_busy0;
+  stats.host_busy += m.host->stream("cpu").busy() - host_busy0;
+}
+
+}  // namespace kvsim::models

@@ -1,0 +1,50 @@
+// models/execution.h — a forward step scheduled on the engine's devices.
+//
+// Contract: run_step() charges every operation of a step plan (step_plan.h) to the streams of
+// the machine's devices and resumes when the last one has ended:
+//   - kernels and all-reduces on each GPU's "compute" stream, in plan order;
+//   - an all-reduce starts when every rank has reached it (it depends on all ranks' last op);
+//   - offloaded KV is loaded on the "h2d" copy stream into two buffers: the load of offloaded
+//     layer j+2 may start once layer j's attention has ended (double buffering), so loads overlap
+//     compute of earlier layers; new KV goes back on the "d2h" stream;
+//   - host attention runs on the host device's "cpu" stream between a D2H and an H2D copy.
+// All durations come from hardware/kernel_cost.h; nothing is executed, only charged.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "hardware/kernel_cost.h"
+#include "models/deployment.h"
+#include "models/step_plan.h"
+#include "sim/device.h"
+#include "sim/engine.h"
+
+namespace kvsim::models {
+
+struct Machine {
+  std::vector<std::unique_ptr<sim::Device>> gpus;  // streams: compute, h2d, d2h
+  std::unique_ptr<sim::Device> host;               // stream: cpu
+};
+Machine make_machine(sim::Engine& engine, const Deployment& dep, const std::string& prefix = "gpu");
+
+struct StepStats {
+  sim::Duration latency = 0;
+  std::map<std::string, sim::Duration> time_by_class;  // rank 0: gemm, gemv, attention, ..., all-reduce, framework
+  sim::Duration compute_busy = 0;   // rank 0 compute stream
+  sim::Duration h2d_busy = 0;       // rank 0
+  sim::Duration host_busy = 0;
+  double h2d_bytes = 0;             // rank 0
+  double d2h_bytes = 0;
+  double flops = 0;                 // rank 0
+};
+
+// Cost of one op standing alone (what `kvsim explain` prints).
+hardware::Cost op_cost(const Op& op, const Deployment& dep);
+
+sim::Task<void> run_step(sim::Engine& engine, Machine& machine, const Deployment& dep, const std::vector<Op>& plan,
+                         StepStats& stats);
+
+}  // namespace kvsim::models

@@ -1,0 +1,142 @@
+// tests/models/execution_test.cpp — step plans, memory verdicts and scheduling on the engine.
+#include <gtest/gtest.h>
+
+#include "hardware/profile.h"
+#include "models/architecture.h"
+#include "models/execution.h"
+#include "models/memory.h"
+#include "models/step_plan.h"
+
+namespace kvsim::models {
+namespace {
+
+struct Fixture {
+  hardware::Catalog cat = hardware::Catalog::load(hardware::Catalog::default_dir());
+  Zoo zoo = Zoo::load(Zoo::default_dir());
+  Deployment dep(const std::string& gpu, int tp, KvPlacement kv, int on_chip = 0) {
+    Deployment d;
+    d.gpu = cat.gpu(gpu);
+    d.tp = tp;
+    d.host = cat.host("epyc-9754");
+    d.host_link = cat.link(d.gpu.host_link);
+    d.peer_link = cat.link(d.gpu.peer_link);
+    d.kv = kv;
+    d.on_chip_layers = on_chip;
+    return d;
+  }
+};
+
+sim::Duration simulate(const Deployment& d, const Architecture& a, const StepShape& s, StepStats* out = nullptr) {
+  sim::Engine e;
+  Machine m = make_machine(e, d);
+  StepStats st;
+  const auto plan = plan_step(a, d, s);
+  e.spawn(run_step(e, m, d, plan, st), "step");
+  e.run();
+  if (out) *out = st;
+  return st.latency;
+}
+
+TEST(StepPlan, OnChipStepIsTheSumOfItsOperations) {
+  Fixture f;
+  const Deployment d = f.dep("a100-80gb-sxm", 1, KvPlacement::kGpu);
+  const Architecture& a = f.zoo.get("llama2-7b");
+  StepShape s;
+  s.cached = 4000;
+  const auto plan = plan_step(a, d, s);
+  sim::Duration sum = 0;
+  for (const auto& op : plan) sum += op_cost(op, d).time;
+  EXPECT_EQ(simulate(d, a, s), sum);  // one stream, nothing to overlap
+  // 32 layers x 12 kernels + embedding, framework, norm, lm_head, sampling.
+  EXPECT_EQ(plan.size(), 32u * 12 + 5);
+}
+
+TEST(StepPlan, FlopsOfThePlanEqualTheArchitectureFormula) {
+  Fixture f;
+  const Deployment d = f.dep("a100-80gb-sxm", 1, KvPlacement::kGpu);
+  const Architecture& a = f.zoo.get("yarn-llama2-7b-128k");
+  StepShape s;
+  s.cached = 10000;
+  s.q = 3;
+  double flops = 0;
+  for (const auto& op : plan_step(a, d, s)) flops += op.work.flops;
+  EXPECT_NEAR(flops, a.decode_flops(3, 10003), 1e-9 * flops);
+}
+
+TEST(Offload, DoubleBufferingHidesComputeBehindCopies) {
+  Fixture f;
+  const Architecture& a = f.zoo.get("yarn-llama2-7b-128k");
+  const Deployment d = f.dep("rtx4090", 1, KvPlacement::kOffload, 0);
+  StepShape s;
+  s.cached = 64000;
+  StepStats st;
+  const sim::Duration t = simulate(d, a, s, &st);
+  // All 32 layers stream 64K tokens x 512 KiB / 32 layers each; the step is copy-bound:
+  // at least the copies, and much less than copies + compute in sequence.
+  const double copy_s = 32 * (64001.0 * 16384) / d.host_link.effective_bandwidth;
+  EXPECT_GT(sim::to_seconds(t), copy_s);
+  EXPECT_LT(sim::to_seconds(t), copy_s + sim::to_seconds(st.compute_busy) * 0.5);
+  EXPECT_DOUBLE_EQ(st.h2d_bytes, 32 * 64001.0 * 16384);
+}
+
+TEST(Offload, MoreLayersOnChipIsFaster) {
+  Fixture f;
+  const Architecture& a = f.zoo.get("yarn-llama2-7b-128k");
+  StepShape s;
+  s.cached = 30000;
+  const auto t0 = simulate(f.dep("rtx4090", 1, KvPlacement::kOffload, 0), a, s);
+  const auto t8 = simulate(f.dep("rtx4090", 1, KvPlacement::kOffload, 8), a, s);
+  const auto t32 = simulate(f.dep("rtx4090", 1, KvPlacement::kOffload, 32), a, s);
+  EXPECT_GT(t0, t8);
+  EXPECT_GT(t8, t32);
+  EXPECT_EQ(t32, simulate(f.dep("rtx4090", 1, KvPlacement::kGpu), a, s));
+}
+
+TEST(TensorParallel, TwoGpusSplitTheWorkAndPayAllReduces) {
+  Fixture f;
+  const Architecture& a = f.zoo.get("yarn-llama2-7b-128k");
+  StepShape s;
+  s.cached = 8000;
+  const auto plan = plan_step(a, f.dep("rtx4090", 2, KvPlacement::kGpu), s);
+  int allreduces = 0;
+  for (const auto& op : plan) allreduces += op.kind == OpKind::kAllReduce;
+  EXPECT_EQ(allreduces, 2 * 32 + 1);  // two per layer, plus the sampled tokens' broadcast
+  StepStats one, two;
+  simulate(f.dep("rtx4090", 1, KvPlacement::kGpu), a, s, &one);
+  simulate(f.dep("rtx4090", 2, KvPlacement::kGpu), a, s, &two);
+  EXPECT_LT(two.latency, one.latency);  // half the weights and KV per GPU
+  EXPECT_GT(two.time_by_class.at("all-reduce"), 0);
+  EXPECT_THROW(plan_step(a, f.dep("rtx4090", 3, KvPlacement::kGpu), s), std::invalid_argument);
+}
+
+TEST(HostAttention, TheCpuReadsTheWholeCacheEveryStep) {
+  Fixture f;
+  const Architecture& a = f.zoo.get("yarn-llama2-7b-128k");
+  Deployment d = f.dep("rtx4090", 1, KvPlacement::kHostAttention);
+  StepShape s;
+  s.cached = 100000;
+  StepStats st;
+  simulate(d, a, s, &st);
+  // 100K tokens x 512 KiB at 460.8 GB/s x 0.75: the host's memory bandwidth bounds attention.
+  const double bound = 100001.0 * 512 * 1024 / (d.host.memory_bandwidth * d.host.memory_efficiency);
+  EXPECT_NEAR(sim::to_seconds(st.host_busy), bound, bound * 0.01);
+  EXPECT_GT(sim::to_seconds(st.latency), bound);
+}
+
+TEST(Memory, SevenBWithTheFullCacheFitsAnA100ButNotA4090) {
+  Fixture f;
+  const Architecture& a = f.zoo.get("yarn-llama2-7b-128k");
+  StepShape s;
+  s.cached = 124928;
+  const MemoryPlan on_a100 = plan_memory(a, f.dep("a100-80gb-sxm", 1, KvPlacement::kGpu), s);
+  EXPECT_TRUE(on_a100.fits());
+  EXPECT_NEAR(on_a100.gpu_total / 1e9, 79.0, 0.5);  // ~13.5 GB weights + ~65.5 GB KV (Fig. 1: 78 GB)
+  const MemoryPlan on_4090 = plan_memory(a, f.dep("rtx4090", 1, KvPlacement::kGpu), s);
+  EXPECT_FALSE(on_4090.fits());
+  EXPECT_NE(on_4090.describe().find("DOES NOT FIT"), std::string::npos);
+  // Offloading 20 of 32 layers over 2 GPUs fits (TriForce's baseline configuration).
+  EXPECT_TRUE(plan_memory(a, f.dep("rtx4090", 2, KvPlacement::kOffload, 12), s).fits());
+}
+
+}  // namespace
+}  // namespace kvsim::models
