@@ -166,6 +166,34 @@ TEST(Cli, ReportOnAMissingOrForeignFileExitsOne) {
   EXPECT_NE(r.out.find("not an HDF5 file"), std::string::npos);
 }
 
+TEST(Cli, ExplainPrintsEveryLayerGroupAndTheReference) {
+  const Outcome r = kvsim("explain " + std::string(KVSIM_SOURCE_DIR) + "/scenarios/calibration/ar-2x4090-offload.toml");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("| 0-11 (x12) | attention | attention |"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("| 12-31 (x20) | kv_load | copy-h2d |"), std::string::npos);
+  EXPECT_NE(r.out.find("reference (TriForce Table 3"), std::string::npos);
+  EXPECT_EQ(kvsim("explain " + example("lan-wan-exchange.toml")).code, 2);  // no explanation for that kind
+}
+
+TEST(Cli, CalibrationAndCompareGpu) {
+  const Outcome c = kvsim("calibration");
+  ASSERT_EQ(c.code, 0) << c.out;
+  EXPECT_NE(c.out.find("| fig1-target-full |"), std::string::npos);
+  const std::string csv = write("decode.csv",
+      "gpu,layers,hidden,heads,kv_heads,ffn,vocab,dtype,context,query_tokens,batch,median_ms,min_ms\n"
+      "NVIDIA H100 80GB HBM3,32,4096,32,32,11008,32000,fp16,1024,1,1,9.1,9.0\n"
+      "NVIDIA H100 80GB HBM3,32,4096,32,32,11008,32000,fp16,65536,1,1,25.0,24.0\n");
+  const Outcome g = kvsim("compare-gpu " + csv + " --gpu h100-80gb-sxm");
+  ASSERT_EQ(g.code, 0) << g.out;
+  EXPECT_NE(g.out.find("| NVIDIA H100 80GB HBM3 | 65536 | 25.000 |"), std::string::npos) << g.out;
+  EXPECT_NE(g.out.find("over 2 rows"), std::string::npos);
+  const std::string bad = write("bad.csv", "gpu,layers\nx,notanumber\n");
+  const Outcome b = kvsim("compare-gpu " + bad + " --gpu h100-80gb-sxm");
+  EXPECT_EQ(b.code, 2);
+  EXPECT_NE(b.out.find("missing column"), std::string::npos) << b.out;
+  EXPECT_EQ(kvsim("compare-gpu " + csv + " --gpu h100").code, 2);  // unknown profile, with a suggestion
+}
+
 TEST(Cli, ListAndReproduce) {
   const Outcome s = kvsim("list scenarios");
   EXPECT_EQ(s.code, 0);
@@ -173,6 +201,12 @@ TEST(Cli, ListAndReproduce) {
   const Outcome k = kvsim("list kinds");
   EXPECT_NE(k.out.find("exchange"), std::string::npos);
   EXPECT_NE(k.out.find("bandwidth (quantity, bandwidth, required)"), std::string::npos) << k.out;
+  const Outcome hw = kvsim("list hardware");
+  EXPECT_NE(hw.out.find("rtx4090"), std::string::npos);
+  EXPECT_NE(hw.out.find("lan-bumblebee"), std::string::npos);
+  const Outcome m = kvsim("list models");
+  EXPECT_NE(m.out.find("qwen2.5-14b"), std::string::npos);
+  EXPECT_NE(m.out.find("192.0 KiB"), std::string::npos);
   const Outcome r = kvsim("reproduce all");
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.out.find("not available yet"), std::string::npos);

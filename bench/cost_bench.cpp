@@ -1,0 +1,96 @@
+// bench/cost_bench.cpp — wall time of cost mode: planning and scheduling one simulated 128K
+// decode step of a 7B model, and `kvsim explain` of it. Figures go in README's "Performance".
+#include <benchmark/benchmark.h>
+
+#include <sstream>
+
+#include "app/runner/kind.h"
+#include "hardware/profile.h"
+#include "models/architecture.h"
+#include "models/execution.h"
+#include "models/step_plan.h"
+
+namespace kvsim {
+namespace {
+
+struct Setup {
+  hardware::Catalog cat = hardware::Catalog::load(hardware::Catalog::default_dir());
+  models::Zoo zoo = models::Zoo::load(models::Zoo::default_dir());
+  models::Deployment dep(const std::string& gpu, int tp, models::KvPlacement kv, int on_chip) {
+    models::Deployment d;
+    d.gpu = cat.gpu(gpu);
+    d.tp = tp;
+    d.host = cat.host("epyc-9754");
+    d.host_link = cat.link(d.gpu.host_link);
+    d.peer_link = cat.link(d.gpu.peer_link);
+    d.kv = kv;
+    d.on_chip_layers = on_chip;
+    return d;
+  }
+};
+
+// One simulated decode step at 128K context: plan (32 layers x ~13 ops) + schedule on the engine.
+void BM_Decode128KStep(benchmark::State& state) {
+  Setup s;
+  const auto& arch = s.zoo.get("yarn-llama2-7b-128k");
+  const models::Deployment d = state.range(0) == 0 ? s.dep("a100-80gb-sxm", 1, models::KvPlacement::kGpu, 0)
+                                                   : s.dep("rtx4090", 2, models::KvPlacement::kOffload, 12);
+  models::StepShape shape;
+  shape.cached = 131072;
+  for (auto _ : state) {
+    sim::Engine e;
+    e.timeline().set_enabled(false);
+    models::Machine m = models::make_machine(e, d);
+    models::StepStats st;
+    e.spawn(models::run_step(e, m, d, models::plan_step(arch, d, shape), st), "step");
+    e.run();
+    benchmark::DoNotOptimize(st.latency);
+  }
+  state.SetLabel(state.range(0) == 0 ? "A100, KV on GPU" : "2x4090, TP + offload");
+}
+BENCHMARK(BM_Decode128KStep)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+
+// Consecutive decode steps in one engine (context growing): the cost per simulated token.
+sim::Task<void> decode_n(sim::Engine& e, models::Machine& m, const models::Deployment& d, const models::Architecture& a,
+                         int n) {
+  models::StepShape shape;
+  shape.cached = 124928;
+  for (int i = 0; i < n; ++i) {
+    models::StepStats st;
+    co_await models::run_step(e, m, d, models::plan_step(a, d, shape), st);
+    ++shape.cached;
+  }
+}
+
+void BM_DecodeTokens(benchmark::State& state) {
+  Setup s;
+  const auto& arch = s.zoo.get("yarn-llama2-7b-128k");
+  const models::Deployment d = s.dep("a100-80gb-sxm", 1, models::KvPlacement::kGpu, 0);
+  const int n = 256;
+  for (auto _ : state) {
+    sim::Engine e;
+    e.timeline().set_enabled(false);
+    models::Machine m = models::make_machine(e, d);
+    e.spawn(decode_n(e, m, d, arch, n), "decode");
+    e.run();
+  }
+  state.counters["tokens/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * n, benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_DecodeTokens)->Unit(benchmark::kMillisecond);
+
+void BM_Explain128K(benchmark::State& state) {
+  const runner::KindRegistry kinds = runner::builtin_kinds();
+  const auto points = scenarios::resolve(std::string(KVSIM_SOURCE_DIR) + "/scenarios/calibration/fig1-target-full.toml",
+                                         {}, kinds.lookup());
+  for (auto _ : state) {
+    std::ostringstream out;
+    kinds.find("decode")->explain(points[0], out);
+    benchmark::DoNotOptimize(out.str().size());
+  }
+}
+BENCHMARK(BM_Explain128K)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace kvsim
+
+BENCHMARK_MAIN();
