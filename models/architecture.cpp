@@ -56,25 +56,19 @@ double linear_weights_per_layer(const Architecture& a) {
 }
 }  // namespace
 
-double Architecture::decode_flops(std::int64_t q, std::int64_t context) const {
+double Architecture::decode_flops(std::int64_t q, std::int64_t cached) const {
   const double linear = 2.0 * q * (layers * linear_weights_per_layer(*this) + static_cast<double>(vocab) * hidden);
-  const double attention = 4.0 * q * static_cast<double>(context) * heads * head_dim * layers;
-  return linear + attention;
+  const double pairs = static_cast<double>(q) * cached + static_cast<double>(q) * (q + 1) / 2.0;
+  return linear + 4.0 * pairs * heads * head_dim * layers;
 }
 
-double Architecture::decode_bytes(std::int64_t q, std::int64_t context) const {
+double Architecture::decode_bytes(std::int64_t q, std::int64_t cached) const {
   const double weights = static_cast<double>(weight_bytes()) -
                          static_cast<double>(embedding_params()) * dtype_bytes +  // only q rows are read
                          (tied_embeddings ? static_cast<double>(vocab) * hidden * dtype_bytes : 0.0) +
                          static_cast<double>(q) * hidden * dtype_bytes;
-  const double kv = static_cast<double>(context + q) * kv_bytes_per_token();
+  const double kv = static_cast<double>(cached + q) * kv_bytes_per_token();
   return weights + kv;
-}
-
-double Architecture::prefill_flops(std::int64_t c, std::int64_t offset) const {
-  const double linear = 2.0 * c * (layers * linear_weights_per_layer(*this) + static_cast<double>(vocab) * hidden);
-  const double pairs = static_cast<double>(c) * offset + static_cast<double>(c) * (c + 1) / 2.0;
-  return linear + 4.0 * pairs * heads * head_dim * layers;
 }
 
 namespace {

@@ -48,11 +48,13 @@ struct Architecture {
   std::int64_t kv_bytes_per_token_per_layer() const { return 2 * kv_heads * head_dim * dtype_bytes; }
   std::int64_t kv_bytes_per_token() const { return layers * kv_bytes_per_token_per_layer(); }
 
-  // Whole-model work of one forward over q new tokens, each attending to `context` tokens.
-  double decode_flops(std::int64_t q, std::int64_t context) const;
-  double decode_bytes(std::int64_t q, std::int64_t context) const;  // weights + KV read + KV written
-  // A prefill chunk of c tokens after `offset` cached tokens (causal inside the chunk).
-  double prefill_flops(std::int64_t c, std::int64_t offset) const;
+  // Whole-model work of one forward over q new tokens after `cached` tokens, causal: token i of
+  // the q attends to cached + i + 1 tokens. A decode step is q = 1 (or gamma + 1 to verify).
+  double decode_flops(std::int64_t q, std::int64_t cached) const;
+  double decode_bytes(std::int64_t q, std::int64_t cached) const;  // weights + KV read + KV written
+  // A prefill chunk of c tokens after `offset` cached tokens: the same forward, many rows.
+  double prefill_flops(std::int64_t c, std::int64_t offset) const { return decode_flops(c, offset); }
+  double prefill_bytes(std::int64_t c, std::int64_t offset) const { return decode_bytes(c, offset); }
 };
 
 // Reads and validates one architecture file.

@@ -82,6 +82,9 @@ std::vector<Op> plan_step(const Architecture& a, const Deployment& d, const Step
   const double dm = static_cast<double>(a.hidden), ffn = a.ffn / t, n = b.n, dt = b.dt;
   const double kv_layer = 2.0 * kv * hd * dt;  // KV bytes per token per layer on this rank
   const double attended = static_cast<double>(attended_tokens(s));
+  // (query, key) pairs per sequence: a selection budget for every query, or causal over the cache.
+  const double pairs = s.attended > 0 ? static_cast<double>(s.q) * s.attended
+                                      : static_cast<double>(s.q) * s.cached + static_cast<double>(s.q) * (s.q + 1) / 2.0;
   const double cached_total = static_cast<double>(s.cached + s.q);  // what an offloaded layer must hold on the GPU
 
   b.special(-1, OpKind::kFramework, "framework", 0);
@@ -104,7 +107,7 @@ std::vector<Op> plan_step(const Architecture& a, const Deployment& d, const Step
       Op host;
       host.kind = OpKind::kHostAttention;
       host.layer = l;
-      host.work = hardware::KernelWork{"attention_host", KernelClass::kAttention, 4.0 * n * attended * h * hd,
+      host.work = hardware::KernelWork{"attention_host", KernelClass::kAttention, 4.0 * s.batch * pairs * h * hd,
                                        s.batch * attended * kv_layer + n * kv_layer};
       b.ops.push_back(std::move(host));
       b.special(l, OpKind::kCopyH2D, "attn_out_to_gpu", n * h * hd * dt);
@@ -112,7 +115,7 @@ std::vector<Op> plan_step(const Architecture& a, const Deployment& d, const Step
       b.kernel(l, "kv_append", KernelClass::kElementwise, 0, 2 * n * kv_layer);
       if (s.gather_selected)
         b.kernel(l, "kv_gather", KernelClass::kElementwise, 0, 2 * s.batch * attended * kv_layer);
-      b.kernel(l, "attention", KernelClass::kAttention, 4.0 * n * attended * h * hd,
+      b.kernel(l, "attention", KernelClass::kAttention, 4.0 * s.batch * pairs * h * hd,
                s.batch * attended * kv_layer + 2 * n * h * hd * dt);
       if (off) b.special(l, OpKind::kCopyD2H, "kv_store", n * kv_layer);
     }

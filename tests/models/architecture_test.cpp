@@ -64,11 +64,14 @@ TEST(Zoo, DecodeBytesAreWeightsPlusKv) {
 
 TEST(Zoo, PrefillFlopsCountCausalPairs) {
   const Architecture& a = zoo().get("llama2-7b");
-  // One token after 0 cached = one decode step attending to 1 token.
-  EXPECT_DOUBLE_EQ(a.prefill_flops(1, 0), a.decode_flops(1, 1));
+  // A decode step is a one-token chunk: it attends to the cache and itself.
+  // 2 FLOPs per matmul weight: all parameters but the embedding and the 65 RMSNorm vectors.
+  const double linear1 = 2.0 * (6'738'415'616 - 32000.0 * 4096 - 65.0 * 4096);
+  EXPECT_DOUBLE_EQ(a.decode_flops(1, 999), linear1 + 4.0 * 1000 * 32 * 128 * 32);
   // Chunk of 128 after 1000: pairs = 128*1000 + 128*129/2.
   const double linear = a.prefill_flops(128, 0) - 4.0 * (128.0 * 129 / 2) * 32 * 128 * 32;
   EXPECT_DOUBLE_EQ(a.prefill_flops(128, 1000), linear + 4.0 * (128.0 * 1000 + 128.0 * 129 / 2) * 32 * 128 * 32);
+  EXPECT_DOUBLE_EQ(a.prefill_bytes(128, 1000), a.decode_bytes(128, 1000));
 }
 
 }  // namespace
