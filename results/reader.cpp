@@ -59,6 +59,33 @@ std::vector<ResourceRow> read_timeline(hid_t g) {
   return out;
 }
 
+struct ReproRowR {
+  char* row;
+  char* metric;
+  char* unit;
+  double simulated;
+  double paper;
+};
+
+std::vector<ReproRow> read_table(hid_t group, const std::string& name) {
+  h5::Handle str = h5::vlen_string_type();
+  h5::Handle type(H5Tcreate(H5T_COMPOUND, sizeof(ReproRowR)), H5Tclose, "create table type");
+  h5::check(H5Tinsert(type, "row", HOFFSET(ReproRowR, row), str), "table type");
+  h5::check(H5Tinsert(type, "metric", HOFFSET(ReproRowR, metric), str), "table type");
+  h5::check(H5Tinsert(type, "unit", HOFFSET(ReproRowR, unit), str), "table type");
+  h5::check(H5Tinsert(type, "simulated", HOFFSET(ReproRowR, simulated), H5T_NATIVE_DOUBLE), "table type");
+  h5::check(H5Tinsert(type, "paper", HOFFSET(ReproRowR, paper), H5T_NATIVE_DOUBLE), "table type");
+  h5::Handle ds(H5Dopen2(group, name.c_str(), H5P_DEFAULT), H5Dclose, "open table " + name);
+  h5::Handle space(H5Dget_space(ds), H5Sclose, "table space");
+  std::vector<ReproRowR> rows(static_cast<std::size_t>(H5Sget_simple_extent_npoints(space)));
+  std::vector<ReproRow> out;
+  if (rows.empty()) return out;
+  h5::check(H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()), "read table " + name);
+  for (const auto& r : rows) out.push_back({r.row ? r.row : "", r.metric ? r.metric : "", r.unit ? r.unit : "", r.simulated, r.paper});
+  H5Dvlen_reclaim(type, space, H5P_DEFAULT, rows.data());
+  return out;
+}
+
 }  // namespace
 
 ResultFileData read_results(const std::string& path) {
@@ -74,6 +101,13 @@ ResultFileData read_results(const std::string& path) {
   data.info.created = h5::read_string_attr(file, "created");
   data.info.host = h5::read_string_attr(file, "host");
   data.info.command = h5::read_string_attr(file, "command");
+  if (H5Lexists(file, "reproduce", H5P_DEFAULT) > 0) {
+    h5::Handle rep = h5::open_group(file, "reproduce");
+    for (const std::string& repro : h5::list_children(rep)) {
+      h5::Handle g = h5::open_group(rep, repro);
+      for (const std::string& table : h5::list_children(g)) data.tables.push_back({repro, table, read_table(g, table)});
+    }
+  }
   h5::Handle runs = h5::open_group(file, "runs");
   for (const std::string& name : h5::list_children(runs)) {
     h5::Handle g = h5::open_group(runs, name);

@@ -48,6 +48,21 @@ struct RunRecord {
   std::vector<ResourceRow> timeline;
 };
 
+// One value of a reproduced table: what kvsim simulated beside the published (or brief) value.
+struct ReproRow {
+  std::string row;
+  std::string metric;
+  std::string unit;
+  double simulated = 0;
+  double paper = 0;  // NaN when no reference value is held
+};
+
+struct ReproTable {
+  std::string reproduction;  // "datarus", "triforce", "mpcache"
+  std::string name;          // table name, e.g. "s2-grpo-rollout"
+  std::vector<ReproRow> rows;
+};
+
 struct FileInfo {
   std::string kvsim_version;
   std::string git_commit;
@@ -59,6 +74,7 @@ struct FileInfo {
 struct ResultFileData {
   FileInfo info;
   std::vector<RunRecord> runs;
+  std::vector<ReproTable> tables;  // under /reproduce/<reproduction>/<name>
 };
 
 }  // namespace kvsim::results

@@ -76,6 +76,14 @@ void write_timeline(hid_t group, const std::vector<ResourceRow>& timeline) {
   if (!rows.empty()) h5::check(H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()), "write timeline");
 }
 
+struct ReproRowW {
+  const char* row;
+  const char* metric;
+  const char* unit;
+  double simulated;
+  double paper;
+};
+
 }  // namespace
 
 std::string utc_now_iso8601() {
@@ -118,6 +126,7 @@ ResultWriter::ResultWriter(std::string path, const FileInfo& info) : path_(std::
 ResultWriter::~ResultWriter() {
   if (committed_) return;
   runs_.reset();
+  reproduce_.reset();
   file_.reset();
   std::error_code ec;
   fs::remove(temp_, ec);
@@ -145,10 +154,33 @@ void ResultWriter::add_run(const RunRecord& run) {
   write_timeline(g, run.timeline);
 }
 
+void ResultWriter::add_table(const ReproTable& table) {
+  if (committed_) throw ResultError("'" + path_ + "' is already committed");
+  if (reproduce_.get() < 0) reproduce_ = h5::create_group(file_, "reproduce");
+  h5::Handle group = H5Lexists(reproduce_, table.reproduction.c_str(), H5P_DEFAULT) > 0
+                         ? h5::open_group(reproduce_, table.reproduction)
+                         : h5::create_group(reproduce_, table.reproduction);
+  h5::Handle str = h5::vlen_string_type();
+  h5::Handle type(H5Tcreate(H5T_COMPOUND, sizeof(ReproRowW)), H5Tclose, "create table type");
+  h5::check(H5Tinsert(type, "row", HOFFSET(ReproRowW, row), str), "table type");
+  h5::check(H5Tinsert(type, "metric", HOFFSET(ReproRowW, metric), str), "table type");
+  h5::check(H5Tinsert(type, "unit", HOFFSET(ReproRowW, unit), str), "table type");
+  h5::check(H5Tinsert(type, "simulated", HOFFSET(ReproRowW, simulated), H5T_NATIVE_DOUBLE), "table type");
+  h5::check(H5Tinsert(type, "paper", HOFFSET(ReproRowW, paper), H5T_NATIVE_DOUBLE), "table type");
+  std::vector<ReproRowW> rows;
+  for (const ReproRow& r : table.rows) rows.push_back({r.row.c_str(), r.metric.c_str(), r.unit.c_str(), r.simulated, r.paper});
+  const hsize_t dims[1] = {rows.size()};
+  h5::Handle space(H5Screate_simple(1, dims, nullptr), H5Sclose, "create table space");
+  h5::Handle ds(H5Dcreate2(group, table.name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose,
+                "create table " + table.name);
+  if (!rows.empty()) h5::check(H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()), "write table " + table.name);
+}
+
 void ResultWriter::commit() {
   if (committed_) return;
   h5::check(H5Fflush(file_, H5F_SCOPE_GLOBAL), "flush '" + temp_ + "'");
   runs_.reset();
+  reproduce_.reset();
   file_.reset();
   fsync_path(temp_, false);
   if (std::rename(temp_.c_str(), path_.c_str()) != 0) {

@@ -27,6 +27,8 @@ class ResultWriter {
   ResultWriter& operator=(const ResultWriter&) = delete;
 
   void add_run(const RunRecord& run);
+  // /reproduce/<reproduction>/<name>: compound rows {row, metric, unit, simulated, paper}.
+  void add_table(const ReproTable& table);
   void commit();
 
   const std::string& path() const { return path_; }
@@ -37,6 +39,7 @@ class ResultWriter {
   std::string temp_;
   h5::Handle file_;
   h5::Handle runs_;
+  h5::Handle reproduce_;
   bool committed_ = false;
 };
 

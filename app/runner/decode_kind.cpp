@@ -12,24 +12,9 @@ namespace kvsim::runner {
 using scenarios::Dimension;
 using scenarios::TableSchema;
 
-DecodeKind::DecodeKind() {
+DecodeKind::DecodeKind(std::shared_ptr<const Resources> resources) : res_(std::move(resources)) {
   TableSchema model;
   model.string("name", "architecture from models/zoo (kvsim list models)").required();
-
-  TableSchema dep;
-  dep.string("gpu", "GPU profile (kvsim list hardware)").required();
-  dep.integer("gpus", "tensor-parallel GPUs").defaults(1).min(1).max(8);
-  dep.string("host", "host profile").defaults("epyc-9754");
-  dep.string("host_link", "link profile GPU<->host (default: the GPU profile's host_link)").defaults("");
-  dep.string("peer_link", "link profile GPU<->GPU (default: the GPU profile's peer_link)").defaults("");
-  dep.string("kv", "where the KV cache lives").defaults("gpu").choices({"gpu", "offload", "host-attention"});
-  dep.integer("on_chip_layers", "offload: layers whose KV stays on the GPU").defaults(0).min(0);
-  dep.boolean("cuda_graphs", "kernels replayed from CUDA graphs (cheaper launches)").defaults(false);
-  dep.integer("host_threads", "host-attention: cores used (0 = all)").defaults(0).min(0);
-  dep.table("gpu_overrides", "override fields of the GPU profile", hardware::optional_copy(hardware::gpu_schema()));
-  dep.table("host_overrides", "override fields of the host profile", hardware::optional_copy(hardware::host_schema()));
-  dep.table("host_link_overrides", "override fields of the host link", hardware::optional_copy(hardware::link_schema()));
-  dep.table("peer_link_overrides", "override fields of the peer link", hardware::optional_copy(hardware::link_schema()));
 
   TableSchema work;
   work.integer("context", "tokens in each sequence's KV cache before the first step").required().min(0);
@@ -54,51 +39,21 @@ DecodeKind::DecodeKind() {
   ref.string("source", "where the figures come from").defaults("");
 
   schema_.table("model", "the model", std::move(model)).required();
-  schema_.table("deployment", "the hardware and placement", std::move(dep)).required();
+  schema_.table("deployment", "the hardware and placement", deployment_schema()).required();
   schema_.table("workload", "the steps to simulate", std::move(work)).required();
   schema_.table_array("resident", "extra things held on every GPU (a retrieval cache, a draft model)", std::move(resident));
   schema_.table("reference", "published figures printed beside the simulated ones", std::move(ref));
 }
 
-const DecodeKind::Resources& DecodeKind::resources() const {
-  std::call_once(loaded_, [this] {
-    resources_ = std::make_unique<Resources>(
-        Resources{hardware::Catalog::load(hardware::Catalog::default_dir()), models::Zoo::load(models::Zoo::default_dir())});
-  });
-  return *resources_;
-}
-
 DecodeKind::Setup DecodeKind::setup(const scenarios::ScenarioPoint& point) const {
-  const Resources& res = resources();
+  const Resources& res = *res_;
   const toml::table& t = point.tree;
-  auto where = [&](std::string_view key) {
-    const toml::node* n = t.at_path(key).node();
-    return n ? scenarios::location_of(n->source(), point.file) : point.file;
-  };
-  auto overrides = [&](std::string_view key) -> const toml::table* {
-    const toml::node* n = t.at_path(key).node();
-    return n ? n->as_table() : nullptr;
-  };
   Setup s;
-  s.arch = res.zoo.get(scenarios::get_string(t, "model.name"), where("model.name"));
-  models::Deployment& d = s.dep;
-  d.gpu = res.catalog.gpu(scenarios::get_string(t, "deployment.gpu"), overrides("deployment.gpu_overrides"),
-                          where("deployment.gpu"));
-  d.tp = static_cast<int>(scenarios::get_integer(t, "deployment.gpus"));
-  d.host = res.catalog.host(scenarios::get_string(t, "deployment.host"), overrides("deployment.host_overrides"),
-                            where("deployment.host"));
-  std::string host_link = scenarios::get_string(t, "deployment.host_link");
-  std::string peer_link = scenarios::get_string(t, "deployment.peer_link");
-  d.host_link = res.catalog.link(host_link.empty() ? d.gpu.host_link : host_link,
-                                 overrides("deployment.host_link_overrides"), where("deployment.host_link"));
-  d.peer_link = res.catalog.link(peer_link.empty() ? d.gpu.peer_link : peer_link,
-                                 overrides("deployment.peer_link_overrides"), where("deployment.peer_link"));
-  d.kv = models::parse_kv_placement(scenarios::get_string(t, "deployment.kv"));
-  d.on_chip_layers = static_cast<int>(scenarios::get_integer(t, "deployment.on_chip_layers"));
-  d.cuda_graphs = scenarios::get_bool(t, "deployment.cuda_graphs");
-  d.host_threads = static_cast<int>(scenarios::get_integer(t, "deployment.host_threads"));
+  s.arch = res.zoo().get(scenarios::get_string(t, "model.name"), where(point, "model.name"));
+  s.dep = make_deployment(res, point, scenarios::get_table(t, "deployment"), "deployment");
+  const models::Deployment& d = s.dep;
   if (s.arch.heads % d.tp || s.arch.kv_heads % d.tp || s.arch.ffn % d.tp) {
-    throw scenarios::ScenarioError({{where("deployment.gpus"), "deployment.gpus",
+    throw scenarios::ScenarioError({{where(point, "deployment.gpus"), "deployment.gpus",
                                      std::to_string(d.tp) + " GPUs do not divide the heads/KV heads/FFN of " + s.arch.name}});
   }
   s.shape.batch = scenarios::get_integer(t, "workload.batch");
@@ -117,7 +72,7 @@ DecodeKind::Setup DecodeKind::setup(const scenarios::ScenarioPoint& point) const
       const std::string m = scenarios::get_string(r, "model");
       if (!m.empty()) {
         const toml::node* mn = r.get("model");
-        bytes += static_cast<double>(res.zoo.get(m, scenarios::location_of(mn->source(), point.file)).weight_bytes());
+        bytes += static_cast<double>(res.zoo().get(m, scenarios::location_of(mn->source(), point.file)).weight_bytes());
       }
       s.residents.push_back({scenarios::get_string(r, "name"), bytes});
     }

@@ -9,9 +9,9 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 
 #include "app/runner/kind.h"
+#include "app/runner/resources.h"
 #include "hardware/profile.h"
 #include "models/architecture.h"
 #include "models/deployment.h"
@@ -22,7 +22,7 @@ namespace kvsim::runner {
 
 class DecodeKind final : public Kind {
  public:
-  DecodeKind();
+  explicit DecodeKind(std::shared_ptr<const Resources> resources);
   std::string_view name() const override { return "decode"; }
   std::string_view description() const override {
     return "forward steps of a model on GPUs (KV on GPU, offloaded, or attended on the host), from hardware profiles";
@@ -45,15 +45,8 @@ class DecodeKind final : public Kind {
   Setup setup(const scenarios::ScenarioPoint& point) const;
 
  private:
-  struct Resources {
-    hardware::Catalog catalog;
-    models::Zoo zoo;
-  };
-  const Resources& resources() const;
-
+  std::shared_ptr<const Resources> res_;
   scenarios::TableSchema schema_;
-  mutable std::once_flag loaded_;
-  mutable std::unique_ptr<Resources> resources_;
 };
 
 }  // namespace kvsim::runner

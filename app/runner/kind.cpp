@@ -29,7 +29,8 @@ scenarios::KindLookup KindRegistry::lookup() const {
 KindRegistry builtin_kinds() {
   KindRegistry r;
   r.add(std::make_unique<ExchangeKind>());
-  r.add(std::make_unique<DecodeKind>());
+  auto resources = std::make_shared<const Resources>();
+  r.add(std::make_unique<DecodeKind>(resources));
   return r;
 }
 

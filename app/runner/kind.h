@@ -23,6 +23,9 @@ namespace kvsim::runner {
 struct KindOutput {
   std::vector<results::Metric> metrics;
   std::vector<results::Series> series;
+  // Rows of a reproduced table (kinds that reproduce published figures); paper values are filled
+  // in by the reproduction driver from the reference data, never by the kind.
+  std::vector<results::ReproRow> table;
 };
 
 class Kind {

@@ -36,7 +36,7 @@ void write_file_atomically(const std::string& path, const std::string& text) {
 }
 
 results::RunRecord run_point(const scenarios::ScenarioPoint& point, const KindRegistry& kinds,
-                             const RunOptions& options) {
+                             const RunOptions& options, std::vector<results::ReproRow>* table) {
   const Kind* kind = kinds.find(point.kind());
   if (!kind) throw std::logic_error("no kind '" + point.kind() + "' (the loader should have refused it)");
 
@@ -61,6 +61,7 @@ results::RunRecord run_point(const scenarios::ScenarioPoint& point, const KindRe
   r.metrics = std::move(out.metrics);
   r.wall_time_s = wall;
   r.series = std::move(out.series);
+  if (table) *table = std::move(out.table);
   for (const sim::ResourceSummary& s : engine.timeline().summarize()) {
     r.timeline.push_back({s.resource, s.spans, sim::to_seconds(s.busy), s.bytes, sim::to_seconds(s.first_start),
                           sim::to_seconds(s.last_end)});

@@ -18,7 +18,7 @@ struct RunOptions {
 };
 
 results::RunRecord run_point(const scenarios::ScenarioPoint& point, const KindRegistry& kinds,
-                             const RunOptions& options = {});
+                             const RunOptions& options = {}, std::vector<results::ReproRow>* table = nullptr);
 
 // Writes `text` to `path` through a temporary file and a rename (never a truncated file).
 void write_file_atomically(const std::string& path, const std::string& text);

@@ -1,0 +1,158 @@
+// app/runner/reproduction.cpp — scenario sets, reference data, tables.
+#include "app/runner/reproduction.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <thread>
+
+#include "app/runner/run_point.h"
+
+namespace kvsim::runner {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<fs::path> scenario_files(const fs::path& dir) {
+  std::vector<fs::path> files;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return files;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().extension() == ".toml" && e.path().filename() != "reference.toml") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+void attach_references(const fs::path& file, std::vector<results::ReproTable>& tables) {
+  for (auto& t : tables)
+    for (auto& r : t.rows) r.paper = std::nan("");
+  std::error_code ec;
+  if (!fs::exists(file, ec)) return;
+  toml::table ref = scenarios::load_tree(file.string());
+  scenarios::TableSchema value;
+  value.string("table", "table name (the scenario file's stem)").required();
+  value.string("row", "row name").required();
+  value.string("metric", "metric name").required();
+  value.string("source", "where the figure comes from").required();
+  // `value` itself is a number or a quantity string in the row's unit: checked below.
+  std::vector<scenarios::Diagnostic> problems;
+  if (auto* arr = ref["value"].as_array()) {
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+      toml::table* e = arr->get(i)->as_table();
+      if (!e) continue;
+      const std::string where = scenarios::location_of(e->source(), file.string());
+      const std::string key = "value[" + std::to_string(i) + "]";
+      toml::node* v = e->get("value");
+      toml::table rest = *e;
+      rest.erase("value");
+      const auto diags = scenarios::validate_and_fill(rest, value, where, key);
+      for (const auto& d : diags) problems.push_back(d);
+      if (!v) { problems.push_back({where, key + ".value", "required key is missing"}); continue; }
+      if (!diags.empty()) continue;
+      const std::string tname = rest["table"].value_or(std::string()), row = rest["row"].value_or(std::string()),
+                        metric = rest["metric"].value_or(std::string());
+      auto t = std::find_if(tables.begin(), tables.end(), [&](const auto& x) { return x.name == tname; });
+      if (t == tables.end()) { problems.push_back({where, key + ".table", "no table '" + tname + "' in this reproduction"}); continue; }
+      auto r = std::find_if(t->rows.begin(), t->rows.end(), [&](const auto& x) { return x.row == row && x.metric == metric; });
+      if (r == t->rows.end()) {
+        problems.push_back({where, key, "table '" + tname + "' has no row '" + row + "' with metric '" + metric + "'"});
+        continue;
+      }
+      const std::string vwhere = scenarios::location_of(v->source(), file.string());
+      if (auto* num = v->as_floating_point()) r->paper = num->get();
+      else if (auto* in = v->as_integer()) r->paper = static_cast<double>(in->get());
+      else if (auto* s = v->as_string()) {
+        try {
+          const scenarios::Quantity q = scenarios::parse_quantity(s->get());
+          const scenarios::Quantity unit = scenarios::parse_quantity("1 " + r->unit);
+          if (q.dim != unit.dim) throw scenarios::UnitError("'" + s->get() + "' does not convert to " + r->unit);
+          r->paper = q.value / unit.value;
+        } catch (const scenarios::UnitError& ex) {
+          problems.push_back({vwhere, key + ".value", ex.what()});
+        }
+      } else {
+        problems.push_back({vwhere, key + ".value", "expected a number or a quantity string"});
+      }
+    }
+  }
+  for (auto&& [k, _] : ref)
+    if (k.str() != "value") problems.push_back({scenarios::location_of(k.source(), file.string()), std::string(k.str()), "unknown key; reference data is [[value]] entries"});
+  if (!problems.empty()) throw scenarios::ScenarioError(std::move(problems));
+}
+
+}  // namespace
+
+std::vector<ReproductionInfo> reproductions(const std::string& scenario_dir) {
+  std::vector<ReproductionInfo> out;
+  for (const char* name : {"triforce", "mpcache", "datarus"}) {
+    const fs::path dir = fs::path(scenario_dir) / name;
+    out.push_back({name, !scenario_files(dir).empty(), dir.string()});
+  }
+  return out;
+}
+
+ReproductionResult run_reproduction(const std::string& name, const std::string& scenario_dir,
+                                    const KindRegistry& kinds, unsigned jobs) {
+  const fs::path dir = fs::path(scenario_dir) / name;
+  struct Job {
+    std::string table;
+    scenarios::ScenarioPoint point;
+  };
+  std::vector<Job> work;
+  for (const auto& f : scenario_files(dir)) {
+    for (auto& pt : scenarios::resolve(f.string(), {}, kinds.lookup())) work.push_back({f.stem().string(), std::move(pt)});
+  }
+  std::vector<results::RunRecord> records(work.size());
+  std::vector<std::vector<results::ReproRow>> rows(work.size());
+  std::vector<std::exception_ptr> errors(work.size());
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t i; (i = next++) < work.size();) {
+      try {
+        records[i] = run_point(work[i].point, kinds, RunOptions{false, ""}, &rows[i]);
+        records[i].group = work[i].table + "-" + records[i].group.substr(4);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (unsigned t = 1; t < std::max(1u, jobs); ++t) threads.emplace_back(worker);
+  worker();
+  for (auto& t : threads) t.join();
+  for (const auto& e : errors) if (e) std::rethrow_exception(e);
+
+  ReproductionResult out;
+  for (std::size_t i = 0; i < work.size(); ++i) {
+    auto t = std::find_if(out.tables.begin(), out.tables.end(), [&](const auto& x) { return x.name == work[i].table; });
+    if (t == out.tables.end()) {
+      out.tables.push_back({name, work[i].table, {}});
+      t = out.tables.end() - 1;
+    }
+    for (auto& r : rows[i]) t->rows.push_back(std::move(r));
+  }
+  attach_references(dir / "reference.toml", out.tables);
+  out.runs = std::move(records);
+  return out;
+}
+
+void print_table(std::ostream& out, const results::ReproTable& table) {
+  out << "### " << table.reproduction << " / " << table.name << "\n\n| row | metric | unit | simulated | paper | error |\n"
+      << "|---|---|---|---:|---:|---:|\n";
+  for (const auto& r : table.rows) {
+    char sim[32], paper[32] = "", err[32] = "";
+    std::snprintf(sim, sizeof sim, "%.4g", r.simulated);
+    if (!std::isnan(r.paper)) {
+      std::snprintf(paper, sizeof paper, "%.4g", r.paper);
+      if (r.paper != 0) std::snprintf(err, sizeof err, "%+.1f%%", (r.simulated / r.paper - 1) * 100);
+    }
+    out << "| " << r.row << " | " << r.metric << " | " << r.unit << " | " << sim << " | " << paper << " | " << err << " |\n";
+  }
+  out << '\n';
+}
+
+}  // namespace kvsim::runner

@@ -1,0 +1,42 @@
+// app/runner/reproduction.h — `kvsim reproduce`: run a paper's scenario set, attach the reference
+// values, and produce its tables.
+//
+// Contract: a reproduction NAME is the folder scenarios/NAME/: every *.toml there except
+// reference.toml is a scenario whose kind emits table rows; the table is named after the file.
+// scenarios/NAME/reference.toml holds the published (or brief) values as
+//   [[value]] table = "...", row = "...", metric = "...", value = <number or quantity>, source = "..."
+// and is checked strictly: a value naming a row or metric no scenario produces is an error with
+// its file:line, so a renamed row cannot silently lose its reference. Paper values are NaN where
+// no reference is held. Simulated values come only from the scenarios.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "app/runner/kind.h"
+#include "results/records.h"
+
+namespace kvsim::runner {
+
+struct ReproductionInfo {
+  std::string name;
+  bool available = false;
+  std::string folder;
+};
+
+// triforce, mpcache, datarus: whether each has scenarios in `scenario_dir`.
+std::vector<ReproductionInfo> reproductions(const std::string& scenario_dir);
+
+struct ReproductionResult {
+  std::vector<results::ReproTable> tables;
+  std::vector<results::RunRecord> runs;
+};
+
+ReproductionResult run_reproduction(const std::string& name, const std::string& scenario_dir,
+                                    const KindRegistry& kinds, unsigned jobs = 1);
+
+// | row | metric | unit | simulated | paper | error | as Markdown.
+void print_table(std::ostream& out, const results::ReproTable& table);
+
+}  // namespace kvsim::runner
