@@ -37,8 +37,7 @@ std::string class_of(const Op& op) {
 }
 }  // namespace
 
-sim::Task<void> run_step(sim::Engine& engine, Machine& m, const Deployment& dep, const std::vector<Op>& plan,
-                         StepStats& stats) {
+sim::Task<void> run_step(sim::Engine& engine, Machine& m, Deployment dep, std::vector<Op> plan, StepStats& stats) {
   const sim::Time start = engine.now();
   const sim::Duration compute_busy0 = m.gpus[0]->stream("compute").busy();
   const sim::Duration h2d_busy0 = m.gpus[0]->stream("h2d").busy();

@@ -44,7 +44,9 @@ struct StepStats {
 // Cost of one op standing alone (what `kvsim explain` prints).
 hardware::Cost op_cost(const Op& op, const Deployment& dep);
 
-sim::Task<void> run_step(sim::Engine& engine, Machine& machine, const Deployment& dep, const std::vector<Op>& plan,
-                         StepStats& stats);
+// The deployment and the plan are taken by value: a coroutine outlives the full expression that
+// created it, so a reference to a temporary plan would dangle by the time the step runs. The
+// engine, machine and stats must outlive the step.
+sim::Task<void> run_step(sim::Engine& engine, Machine& machine, Deployment dep, std::vector<Op> plan, StepStats& stats);
 
 }  // namespace kvsim::models

@@ -10,12 +10,14 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <thread>
 
 #include "app/cli/cli.h"
 #include "app/cli/report.h"
 #include "app/runner/kind.h"
+#include "app/runner/reproduction.h"
 #include "app/runner/run_point.h"
 #include "app/version.h"
 #include "hardware/profile.h"
@@ -283,15 +285,54 @@ int cmd_list(const Args& args) {
 }
 
 int cmd_reproduce(const Args& args) {
-  if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
-    std::cout << "usage: kvsim reproduce {triforce,mpcache,datarus,all} [-o OUT.h5]\n\n"
-                 "Not available yet: no reproduction is implemented in this version of kvsim.\n";
-    return kExitOk;
+  po::options_description opts("kvsim reproduce options");
+  opts.add_options()
+      ("what", po::value<std::string>()->required(), "triforce | mpcache | datarus | all")
+      ("output,o", po::value<std::string>(), "write every table and run to this HDF5 file")
+      ("jobs,j", po::value<unsigned>()->default_value(1), "scenarios run in parallel on local threads");
+  po::positional_options_description pos;
+  pos.add("what", 1);
+  Parsed p = parse(args, opts, pos, "kvsim reproduce {triforce,mpcache,datarus,all} [-o OUT.h5] [-j N]");
+  if (p.help) return kExitOk;
+  const std::string what = p.vm["what"].as<std::string>();
+  const auto all = runner::reproductions(scenario_dir());
+  const std::map<std::string, std::string> planned = {{"triforce", "issue #6"}, {"mpcache", "issue #7"}, {"datarus", "issue #8"}};
+  std::vector<runner::ReproductionInfo> chosen;
+  for (const auto& r : all) {
+    if (what != "all" && what != r.name) continue;
+    if (!r.available) {
+      std::cerr << "kvsim reproduce: " << r.name << " is not available yet: no scenarios in " << r.folder << " ("
+                << planned.at(r.name) << ")\n";
+      if (what != "all") return kExitUsage;
+      continue;
+    }
+    chosen.push_back(r);
   }
-  std::cerr << "kvsim reproduce: not available yet — this version of kvsim implements no reproduction.\n"
-               "The TriForce, MPCache and Datarus-R1 reproductions are planned (issues #6, #7, #8);\n"
-               "until then, run scenarios with `kvsim run` (see `kvsim list scenarios`).\n";
-  return kExitUsage;
+  if (what != "all" && chosen.empty() && !planned.count(what))
+    throw UsageError("unknown reproduction '" + what + "'; choose triforce, mpcache, datarus or all");
+  if (chosen.empty()) {
+    std::cerr << "kvsim reproduce: nothing to reproduce yet\n";
+    return kExitUsage;
+  }
+  std::string out;
+  if (p.vm.count("output")) { out = p.vm["output"].as<std::string>(); check_output_path(out); }
+  const runner::KindRegistry kinds = runner::builtin_kinds();
+  std::vector<runner::ReproductionResult> results;
+  for (const auto& r : chosen) {
+    results.push_back(runner::run_reproduction(r.name, scenario_dir(), kinds, p.vm["jobs"].as<unsigned>()));
+    std::cout << "## Reproduction: " << r.name << "\n\n";
+    for (const auto& t : results.back().tables) runner::print_table(std::cout, t);
+  }
+  if (!out.empty()) {
+    results::ResultWriter w(out, file_info());
+    for (const auto& res : results) {
+      for (const auto& run : res.runs) w.add_run(run);
+      for (const auto& t : res.tables) w.add_table(t);
+    }
+    w.commit();
+    std::cerr << "kvsim reproduce: wrote " << out << '\n';
+  }
+  return kExitOk;
 }
 
 }  // namespace kvsim::cli

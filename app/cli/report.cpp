@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "app/cli/cli.h"
+#include "app/runner/reproduction.h"
 #include "results/reader.h"
 
 namespace kvsim::cli {
@@ -76,6 +77,8 @@ int cmd_report(const Args& args) {
   const results::ResultFileData data = results::read_results(file);
   std::cout << "# " << file << "\n\nkvsim " << data.info.kvsim_version << " (commit " << data.info.git_commit
             << "), " << data.info.created << " on " << data.info.host << "\ncommand: " << data.info.command << "\n\n";
+  for (const auto& t : data.tables) runner::print_table(std::cout, t);
+  if (!data.tables.empty()) return kExitOk;  // a reproduction: its tables are the report
   if (data.runs.size() == 1) print_run(std::cout, data.runs.front());
   else print_sweep(std::cout, data.runs);
   return kExitOk;

@@ -1,6 +1,7 @@
 // app/runner/kind.cpp — the kind registry.
 #include "app/runner/kind.h"
 
+#include "app/runner/datarus_kinds.h"
 #include "app/runner/decode_kind.h"
 #include "app/runner/exchange_kind.h"
 
@@ -31,6 +32,10 @@ KindRegistry builtin_kinds() {
   r.add(std::make_unique<ExchangeKind>());
   auto resources = std::make_shared<const Resources>();
   r.add(std::make_unique<DecodeKind>(resources));
+  r.add(std::make_unique<SolveCostKind>(resources));
+  r.add(std::make_unique<GrpoRolloutKind>(resources));
+  r.add(std::make_unique<ReferenceShardingKind>(resources));
+  r.add(std::make_unique<AgenticTurnsKind>(resources));
   return r;
 }
 

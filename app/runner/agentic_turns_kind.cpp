@@ -1,0 +1,126 @@
+// app/runner/agentic_turns_kind.cpp — S4: multi-turn agent sessions and prefix caching.
+//
+// Turn i (1-based) starts from a history of H_i = S + (i-1) T tokens (S: system prompt, T: tokens
+// appended per turn), prefills the turn's new input of T - r tokens and decodes r response
+// tokens. Without prefix caching every call re-processes the history: it prefills H_i + T - r
+// tokens, a total quadratic in the number of turns. With prefix caching only the T - r new tokens
+// are prefilled, linear in the turns. Between calls the session waits for its tool; the KV it
+// holds meanwhile is the whole history, or, with StreamingLLM eviction, at most its budget
+// (sinks + recent window).
+#include <cmath>
+
+#include "app/runner/datarus_kinds.h"
+#include "models/decode_curve.h"
+#include "models/memory.h"
+
+namespace kvsim::runner {
+
+using scenarios::Dimension;
+using scenarios::TableSchema;
+
+AgenticTurnsKind::AgenticTurnsKind(std::shared_ptr<const Resources> res) : res_(std::move(res)) {
+  TableSchema model;
+  model.string("name", "architecture in the zoo").required();
+  TableSchema s;
+  s.integer("system_tokens", "S: system prompt and task").defaults(1024).min(0);
+  s.integer("turns", "model calls in the session").defaults(30).min(1).max(10'000);
+  s.integer("turn_tokens", "T: tokens appended to the history per turn (input + response)").defaults(2048).min(1);
+  s.integer("response_tokens", "r: tokens generated per call").defaults(512).min(1);
+  s.quantity("tool_wait", Dimension::kTime, "idle time between calls (code execution)").defaults("60 s").min(0);
+  s.integer("eviction_budget", "StreamingLLM budget kept while idle (sinks + recent)").defaults(4096).min(1);
+  s.integer("idle_history_tokens", "history of an idle session for the capacity check").defaults(20000).min(1);
+  s.integer("curve_stride", "decode steps simulated every this many tokens").defaults(256).min(1);
+  s.string("context_limit", "stop at the model's max context (model) or go beyond it (ignore)")
+      .defaults("model").choices({"model", "ignore"});
+  schema_.table("model", "the model", std::move(model)).required();
+  schema_.table("deployment", "the serving GPU", deployment_schema()).required();
+  schema_.table("session", "the agent loop", std::move(s)).required();
+}
+
+KindOutput AgenticTurnsKind::run(const scenarios::ScenarioPoint& point, sim::Engine&) const {
+  const toml::table& t = point.tree;
+  const models::Architecture& arch = res_->zoo().get(scenarios::get_string(t, "model.name"), where(point, "model.name"));
+  const models::Deployment dep = make_deployment(*res_, point, scenarios::get_table(t, "deployment"), "deployment");
+  const std::int64_t S = scenarios::get_integer(t, "session.system_tokens");
+  const std::int64_t turns = scenarios::get_integer(t, "session.turns");
+  const std::int64_t T = scenarios::get_integer(t, "session.turn_tokens");
+  const std::int64_t r = scenarios::get_integer(t, "session.response_tokens");
+  const double wait = scenarios::get_quantity(t, "session.tool_wait", Dimension::kTime);
+  const std::int64_t budget = scenarios::get_integer(t, "session.eviction_budget");
+  const std::int64_t idle_h = scenarios::get_integer(t, "session.idle_history_tokens");
+  if (r >= T) {
+    throw scenarios::ScenarioError({{where(point, "session.response_tokens"), "session.response_tokens",
+                                     "must be smaller than session.turn_tokens (the turn's input is the rest)"}});
+  }
+  const double kv = static_cast<double>(arch.kv_bytes_per_token()) / dep.tp;
+  const double gib = 1024.0 * 1024 * 1024, nan = std::nan("");
+  KindOutput out;
+  // The first turn whose history no longer fits the model's context window.
+  const std::int64_t over = (arch.max_context - S) / T + 1 + ((arch.max_context - S) % T >= T - r ? 1 : 0);
+  if (S + turns * T > arch.max_context) {
+    if (scenarios::get_string(t, "session.context_limit") == "model") {
+      throw scenarios::ScenarioError({{where(point, "session.turns"), "session.turns",
+                                       "the history reaches " + std::to_string(S + turns * T) + " tokens, beyond " + arch.name +
+                                           "'s max context of " + std::to_string(arch.max_context) +
+                                           "; lower the turns or set session.context_limit = \"ignore\""}});
+    }
+    out.table.push_back({"context", "max_context_exceeded_at_turn", "1", static_cast<double>(over), nan});
+  }
+
+  models::StepShape last;
+  last.cached = S + turns * T;
+  const models::MemoryPlan mem = models::plan_memory(arch, dep, last);
+  if (!mem.fits()) {
+    throw scenarios::ScenarioError({{point.file, "session", "the final history does not fit:\n" + mem.describe()}});
+  }
+  models::DecodeCurve curve(arch, dep, 1, scenarios::get_integer(t, "session.curve_stride"));
+  double tok_nc = 0, tok_c = 0, t_nc = 0, t_c = 0, t_dec = 0;
+  results::Series per_turn_nc{"prefill_s_no_cache", "s", {}}, per_turn_c{"prefill_s_cache", "s", {}};
+  for (std::int64_t i = 1; i <= turns; ++i) {
+    const std::int64_t history = S + (i - 1) * T, input = T - r;
+    const double p_nc = models::simulate_forward(arch, dep, 1, history + input, 0, false);
+    const double p_c = models::simulate_forward(arch, dep, 1, input, history, false);
+    const double dec = curve.generate_seconds(history + input, r);
+    const std::string row = "turn=" + std::to_string(i);
+    out.table.push_back({row, "prefill_tokens_no_cache", "1", static_cast<double>(history + input), nan});
+    out.table.push_back({row, "prefill_tokens_cache", "1", static_cast<double>(input), nan});
+    out.table.push_back({row, "prefill_s_no_cache", "s", p_nc, nan});
+    out.table.push_back({row, "prefill_s_cache", "s", p_c, nan});
+    out.table.push_back({row, "decode_s", "s", dec, nan});
+    per_turn_nc.values.push_back(p_nc);
+    per_turn_c.values.push_back(p_c);
+    tok_nc += static_cast<double>(history + input);
+    tok_c += static_cast<double>(input);
+    t_nc += p_nc;
+    t_c += p_c;
+    t_dec += dec;
+  }
+  out.table.push_back({"total", "prefill_tokens_no_cache", "1", tok_nc, nan});
+  out.table.push_back({"total", "prefill_tokens_cache", "1", tok_c, nan});
+  out.table.push_back({"total", "prefill_s_no_cache", "s", t_nc, nan});
+  out.table.push_back({"total", "prefill_s_cache", "s", t_c, nan});
+  out.table.push_back({"total", "decode_s", "s", t_dec, nan});
+  out.table.push_back({"total", "session_s_no_cache", "s", t_nc + t_dec + static_cast<double>(turns) * wait, nan});
+  out.table.push_back({"total", "session_s_cache", "s", t_c + t_dec + static_cast<double>(turns) * wait, nan});
+
+  // What idle sessions hold while their tools run.
+  const double free_bytes = dep.gpu.usable_memory_bytes - models::weight_bytes_per_rank(arch, dep.tp);
+  auto idle_rows = [&](const std::string& row, std::int64_t history) {
+    const double full = static_cast<double>(history) * kv, evicted = static_cast<double>(std::min(history, budget)) * kv;
+    out.table.push_back({row, "kv_held", "GiB", full / gib, nan});
+    out.table.push_back({row, "kv_held_evicted", "GiB", evicted / gib, nan});
+    out.table.push_back({row, "gib_s_per_wait", "GiB*s", full / gib * wait, nan});
+    out.table.push_back({row, "gib_s_per_wait_evicted", "GiB*s", evicted / gib * wait, nan});
+    out.table.push_back({row, "idle_sessions_fit", "1", std::floor(free_bytes / full), nan});
+    out.table.push_back({row, "idle_sessions_fit_evicted", "1", std::floor(free_bytes / evicted), nan});
+  };
+  idle_rows("idle/final-history", S + turns * T);
+  idle_rows("idle/history=" + std::to_string(idle_h), idle_h);
+  out.series.push_back(std::move(per_turn_nc));
+  out.series.push_back(std::move(per_turn_c));
+  out.metrics.push_back({"prefill_tokens_no_cache", tok_nc, "1"});
+  out.metrics.push_back({"prefill_tokens_cache", tok_c, "1"});
+  return out;
+}
+
+}  // namespace kvsim::runner
