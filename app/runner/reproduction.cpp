@@ -23,7 +23,8 @@ std::vector<fs::path> scenario_files(const fs::path& dir) {
   if (!fs::is_directory(dir, ec)) return files;
   for (const auto& e : fs::directory_iterator(dir))
     if (e.path().extension() == ".toml" && e.path().filename() != "reference.toml") files.push_back(e.path());
-  std::sort(files.begin(), files.end());
+  // By stem, so that "s2-x" comes before "s2-x-variant".
+  std::sort(files.begin(), files.end(), [](const fs::path& a, const fs::path& b) { return a.stem() < b.stem(); });
   return files;
 }
 
