@@ -127,6 +127,26 @@ TEST(Cli, BadScenarioExitsTwoWithFileLineKey) {
   EXPECT_NE(r.out.find("nothing was run"), std::string::npos);
 }
 
+TEST(Cli, EveryScenarioErrorPathExitsTwoWithItsMessage) {
+  const std::string base = "base = \"" + example("lan-wan-exchange.toml") + "\"\n";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {base + "[workload]\nrounds = \"many\"\n", ":3:10: workload.rounds: wrong type: expected integer, got string"},
+      {base + "[links.lan]\nlatency = \"3 parsecs\"\n", ":3:11: links.lan.latency: bad unit:"},
+      {base + "[links.lan]\nlatency = 3\n", "links.lan.latency: a number without a unit"},
+      {"base = \"nowhere.toml\"\n", ":1:8: base: base file"},
+      {base + "[sweep]\n\"workload.rounds\" = 5\n", "sweep.workload.rounds: bad sweep: expected a list"},
+      {base + "[[sweep.zip]]\n\"workload.rounds\" = [1, 2]\n\"seed\" = [1]\n", "bad sweep: zip group lists differ in length"},
+      {base + "[workload]\nsize_jitter = 2.0\n", "workload.size_jitter: value 2 out of range: must be at most 1"},
+  };
+  int i = 0;
+  for (const auto& [text, message] : cases) {
+    const std::string file = write("err" + std::to_string(i++) + ".toml", text);
+    const Outcome r = kvsim(text.find("[sweep") != std::string::npos ? "sweep " + file + " -o " + temp("x.h5") : "run " + file);
+    EXPECT_EQ(r.code, 2) << text;
+    EXPECT_NE(r.out.find(message), std::string::npos) << "expected '" << message << "' in:\n" << r.out;
+  }
+}
+
 TEST(Cli, SemanticErrorsPointAtTheKey) {
   const std::string bad = write("semantic.toml", "base = \"" + example("lan-wan-exchange.toml") +
                                                      "\"\n[links.lan]\nbetween = [\"p0\", \"p9\"]\n");
