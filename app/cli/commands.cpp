@@ -22,6 +22,7 @@
 #include "app/version.h"
 #include "hardware/profile.h"
 #include "models/architecture.h"
+#include "protocols/protocol.h"
 #include "results/writer.h"
 
 namespace kvsim::cli {
@@ -216,6 +217,26 @@ int cmd_explain(const Args& args) {
   return kExitOk;
 }
 
+int cmd_costs(const Args& args) {
+  po::options_description opts("kvsim costs options");
+  opts.add_options()("family", po::value<std::string>()->required(), "aby3 | semi2k | plaintext");
+  po::positional_options_description pos;
+  pos.add("family", 1);
+  Parsed p = parse(args, opts, pos, "kvsim costs {aby3,semi2k,plaintext}");
+  if (p.help) return kExitOk;
+  const std::string f = p.vm["family"].as<std::string>();
+  std::vector<protocols::CostFormula> rows;
+  try {
+    rows = protocols::cost_formulas(f);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  std::cout << "# " << f << ": declared cost per party (K = 64 ring bits; bytes = bits / 8; n elements)\n\n"
+            << "| op | rounds | communication | how |\n|---|---|---|---|\n";
+  for (const auto& r : rows) std::cout << "| " << r.op << " | " << r.rounds << " | " << r.bytes << " | " << r.note << " |\n";
+  return kExitOk;
+}
+
 int cmd_list(const Args& args) {
   po::options_description opts("kvsim list options");
   opts.add_options()("what", po::value<std::string>()->required(),
@@ -280,7 +301,13 @@ int cmd_list(const Args& args) {
     return kExitOk;
   }
   if (what == "policies") { std::cout << "no KV-cache policies yet (they arrive with issue #5)\n"; return kExitOk; }
-  if (what == "protocols") { std::cout << "no MPC protocols yet (they arrive with issue #3)\n"; return kExitOk; }
+  if (what == "protocols") {
+    for (const auto& f : protocols::protocol_families()) {
+      std::cout << f << " — " << protocols::computing_parties_of(f) << " computing parties"
+                << (f == "semi2k" ? " + a trusted dealer (offline)" : "") << "; costs: kvsim costs " << f << '\n';
+    }
+    return kExitOk;
+  }
   throw UsageError("cannot list '" + what + "'; choose hardware, models, policies, protocols, scenarios or kinds");
 }
 

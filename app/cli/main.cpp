@@ -25,6 +25,8 @@ const char* kUsage =
     "  report OUT.h5               print the metrics of a result file as tables\n"
     "  explain SCENARIO [--set k=v]...\n"
     "                              per-layer, per-kernel breakdown of one forward (kind decode)\n"
+    "  costs {aby3,semi2k,plaintext}\n"
+    "                              the declared rounds and bytes of every MPC operation\n"
     "  calibration                 simulated vs published per-forward costs the profiles were fitted to\n"
     "  compare-gpu CSV --gpu PROFILE\n"
     "                              simulated vs measured decode steps (CSV from tools/gpu/time_decode.py)\n"
@@ -61,7 +63,7 @@ int main(int argc, char** argv) {
   }
   const std::map<std::string, int (*)(const Args&)> verbs = {
       {"run", cmd_run}, {"sweep", cmd_sweep}, {"report", cmd_report},
-      {"list", cmd_list}, {"explain", cmd_explain},
+      {"list", cmd_list}, {"explain", cmd_explain}, {"costs", cmd_costs},
       {"calibration", cmd_calibration}, {"compare-gpu", cmd_compare_gpu}, {"reproduce", cmd_reproduce}};
   auto it = verbs.find(verb);
   if (it == verbs.end()) {

@@ -1,0 +1,82 @@
+// protocols/families.h — the three protocol families (internal to protocols/; use protocol.h).
+#pragma once
+
+#include <optional>
+
+#include "protocols/protocol.h"
+
+namespace kvsim::protocols {
+
+// 3-party replicated secret sharing (ABY3, semi-honest). Party i holds (x_i, x_{i+1 mod 3}).
+// Correlated randomness: party i shares PRG keys with i-1 and i+1 (pairwise keys from the seed).
+class Aby3 final : public Protocol {
+ public:
+  Aby3(Channel& ch, std::uint64_t seed, int frac_bits, bool cost_mode);
+  std::string_view family() const override { return "aby3"; }
+  sim::Task<Share> input(int owner, const RingTensor* value, Shape shape) override;
+  sim::Task<RingTensor> reveal(const Share& x) override;
+  Share add_public(const Share& a, const RingTensor& c) const override;
+  sim::Task<Share> mul(const Share& a, const Share& b) override;
+  sim::Task<Share> matmul(const Share& a, const Share& b, MatDims d) override;
+  sim::Task<Share> trunc(const Share& a, int bits) override;
+  OpCost declared(std::string_view op, std::int64_t n, MatDims d = {}) const override;
+  static std::vector<CostFormula> formulas();
+
+ private:
+  int next() const { return (id() + 1) % 3; }
+  int prev() const { return (id() + 2) % 3; }
+  // Three-out-of-three zero sharing: alpha_i = F(k_{i,i+1}) - F(k_{i-1,i}), summing to 0.
+  std::vector<Ring> zero_share(std::size_t n);
+  sim::Task<Share> reshare(std::vector<Ring> z, Shape shape, bool cost_only, const char* tag);
+  Prg prg_next_;  // shared with next()
+  Prg prg_prev_;  // shared with prev()
+};
+
+// 2-party additive sharing; party 2 is the trusted dealer, which only sends preprocessing.
+class Semi2kDealer final : public Protocol {
+ public:
+  Semi2kDealer(Channel& ch, std::uint64_t seed, int frac_bits, bool cost_mode);
+  std::string_view family() const override { return "semi2k"; }
+  sim::Task<Share> input(int owner, const RingTensor* value, Shape shape) override;
+  sim::Task<RingTensor> reveal(const Share& x) override;
+  Share add_public(const Share& a, const RingTensor& c) const override;
+  sim::Task<Share> mul(const Share& a, const Share& b) override;
+  sim::Task<Share> matmul(const Share& a, const Share& b, MatDims d) override;
+  sim::Task<Share> trunc(const Share& a, int bits) override;
+  OpCost declared(std::string_view op, std::int64_t n, MatDims d = {}) const override;
+  static std::vector<CostFormula> formulas();
+
+  static constexpr int kDealer = 2;
+
+ private:
+  bool is_dealer() const { return id() == kDealer; }
+  // A Beaver triple for an elementwise product (n) or a matrix product (d): (a, b, c) shares of
+  // this party; the dealer sends party 1's c, offline.
+  struct Triple {
+    std::vector<Ring> a, b, c;
+  };
+  sim::Task<Triple> triple(std::int64_t na, std::int64_t nb, std::int64_t nc, bool cost_only,
+                           std::optional<MatDims> mat);
+  Prg prg_pair_;    // shared by parties 0 and 1 (input masks)
+  Prg prg_dealer_;  // shared with the dealer (triples); the dealer keeps one per party
+  Prg prg_dealer1_; // dealer only: party 1's stream
+};
+
+// Everyone holds the value: the reference every protocol is tested against.
+class Plaintext final : public Protocol {
+ public:
+  Plaintext(Channel& ch, std::uint64_t seed, int frac_bits, bool cost_mode) : Protocol(ch, seed, frac_bits, cost_mode) {}
+  std::string_view family() const override { return "plaintext"; }
+  sim::Task<Share> input(int owner, const RingTensor* value, Shape shape) override;
+  sim::Task<RingTensor> reveal(const Share& x) override;
+  Share add_public(const Share& a, const RingTensor& c) const override;
+  sim::Task<Share> mul(const Share& a, const Share& b) override;
+  sim::Task<Share> matmul(const Share& a, const Share& b, MatDims d) override;
+  sim::Task<Share> trunc(const Share& a, int bits) override;
+  OpCost declared(std::string_view op, std::int64_t n, MatDims d = {}) const override;
+  static std::vector<CostFormula> formulas();
+};
+
+void check_matmul_shapes(const Share& a, const Share& b, const MatDims& d);
+
+}  // namespace kvsim::protocols

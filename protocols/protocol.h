@@ -1,0 +1,107 @@
+// protocols/protocol.h — one API, three protocol families, written once as coroutines.
+//
+// Contract:
+// - A Protocol is one party's view of a computation over a Channel. Every party runs the same
+//   program (SPMD): each op is called by every party, in the same order, with the same shapes.
+// - Families: "aby3" (3-party replicated sharing over Z_2^64: party i holds (x_i, x_{i+1}),
+//   semi-honest), "semi2k" (2-party additive sharing with Beaver triples from a trusted dealer,
+//   CrypTen's TTP style: the dealer is party 2 and its traffic is offline, tagged "offline"),
+//   and "plaintext" (every party holds the value: the oracle for every test).
+// - Every op declares its cost per party (rounds, bytes) as a formula in the shapes, 64-bit ring
+//   elements and the party count (declared()); tests check that the Channel measures exactly that.
+// - Cost mode: a Share made by `shape_only()` carries no data; ops on it compute nothing but send
+//   messages of the declared charged size, so the same code costs a 7B-scale step in milliseconds.
+// - Truncation is probabilistic in every family (ABY3's one-round Pi_trunc1; SecureML-style local
+//   truncation in semi2k): the result is floor(x / 2^f) or one more, and fails with probability
+//   about |x| / 2^63 per element, negligible for fixed-point values below 2^40.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocols/channel.h"
+#include "protocols/prg.h"
+#include "protocols/ring.h"
+
+namespace kvsim::protocols {
+
+struct Share {
+  Shape shape;
+  std::vector<Ring> s0, s1;  // aby3: (x_i, x_{i+1}); semi2k: s0; plaintext: s0 = the value
+  bool cost_only = false;
+  std::int64_t size() const { return numel(shape); }
+};
+
+Share shape_only(Shape shape);
+
+struct MatDims {
+  std::int64_t batch = 1, m = 1, k = 1, n = 1;
+};
+
+// Declared cost of one op for every party: rounds and bytes sent, online; plus the dealer's
+// offline bytes (semi2k).
+struct OpCost {
+  std::vector<std::int64_t> rounds;  // per party
+  std::vector<double> bytes;         // per party, online
+  double offline_bytes = 0;
+};
+
+// A row of `kvsim costs FAMILY`: the formulas behind declared().
+struct CostFormula {
+  std::string op, rounds, bytes, note;
+};
+
+class Protocol {
+ public:
+  // In cost mode every party (the whole program) works on shapes only: inputs become shape_only
+  // shares and no op computes; messages keep their declared charged sizes.
+  Protocol(Channel& ch, std::uint64_t seed, int frac_bits = kDefaultFracBits, bool cost_mode = false);
+  virtual ~Protocol() = default;
+
+  virtual std::string_view family() const = 0;
+  int id() const { return ch_.id(); }
+  int parties() const { return ch_.parties(); }
+  Channel& channel() { return ch_; }
+  int frac_bits() const { return frac_bits_; }
+  bool cost_mode() const { return cost_mode_; }
+
+  // Secret-shares `value` (read only at `owner`; ignored in cost mode) of the given shape.
+  virtual sim::Task<Share> input(int owner, const RingTensor* value, Shape shape) = 0;
+  // Opens a share to every computing party.
+  virtual sim::Task<RingTensor> reveal(const Share& x) = 0;
+
+  // Local linear operations (no communication).
+  Share add(const Share& a, const Share& b) const;
+  Share sub(const Share& a, const Share& b) const;
+  Share mul_public(const Share& a, Ring c) const;  // by a public ring element
+  virtual Share add_public(const Share& a, const RingTensor& c) const = 0;
+
+  virtual sim::Task<Share> mul(const Share& a, const Share& b) = 0;
+  virtual sim::Task<Share> matmul(const Share& a, const Share& b, MatDims d) = 0;
+  virtual sim::Task<Share> trunc(const Share& a, int bits) = 0;
+  // Fixed-point product: mul then trunc(frac_bits).
+  sim::Task<Share> mul_fixed(const Share& a, const Share& b);
+  sim::Task<Share> matmul_fixed(const Share& a, const Share& b, MatDims d);
+
+  // Declared costs; `n` elements for elementwise ops, `d` for matmul.
+  virtual OpCost declared(std::string_view op, std::int64_t n, MatDims d = {}) const = 0;
+
+ protected:
+  Channel& ch_;
+  std::uint64_t seed_;
+  int frac_bits_;
+  bool cost_mode_;
+};
+
+// "aby3" | "semi2k" | "plaintext"; throws std::invalid_argument naming the known ones.
+std::unique_ptr<Protocol> make_protocol(std::string_view family, Channel& ch, std::uint64_t seed,
+                                        int frac_bits = kDefaultFracBits, bool cost_mode = false);
+int parties_of(std::string_view family);  // including semi2k's dealer
+int computing_parties_of(std::string_view family);
+std::vector<CostFormula> cost_formulas(std::string_view family);
+std::vector<std::string> protocol_families();
+
+}  // namespace kvsim::protocols

@@ -1,0 +1,204 @@
+// protocols/semi2k.cpp — 2-party additive sharing with Beaver triples from a trusted dealer.
+//
+// Parties 0 and 1 compute; party 2 is the dealer. For every product the dealer draws the triple
+// shares of party 0 from the key it shares with party 0 and those of party 1 (a_1, b_1) from the
+// key it shares with party 1; only c_1 = a b - c_0 is sent (to party 1), tagged "offline". The
+// online phase of a product opens e = x - a and f = y - b in one round.
+#include <stdexcept>
+
+#include "protocols/families.h"
+
+namespace kvsim::protocols {
+
+namespace {
+constexpr std::uint64_t kPairKey = 11, kDealerKey = 12;
+}
+
+Semi2kDealer::Semi2kDealer(Channel& ch, std::uint64_t seed, int frac_bits, bool cost_mode)
+    : Protocol(ch, seed, frac_bits, cost_mode),
+      prg_pair_(derive_key(seed, 0, 1, kPairKey)),
+      prg_dealer_(derive_key(seed, ch.id() == kDealer ? 0 : static_cast<std::uint64_t>(ch.id()), kDealer, kDealerKey)),
+      prg_dealer1_(derive_key(seed, 1, kDealer, kDealerKey)) {}
+
+sim::Task<Share> Semi2kDealer::input(int owner, const RingTensor* value, Shape shape) {
+  // The mask r comes from the key of parties 0 and 1: the owner holds x - r, the other r.
+  // No communication at all.
+  if (owner == kDealer) throw std::invalid_argument("semi2k: the dealer holds no inputs");
+  Share out{shape, {}, {}, cost_mode_};
+  if (is_dealer() || cost_mode_) co_return out;
+  const std::size_t n = static_cast<std::size_t>(numel(shape));
+  std::vector<Ring> r = prg_pair_.next(n);
+  if (id() == owner) {
+    if (!value || value->shape != shape) throw std::invalid_argument("input: the owner's value is missing or of another shape");
+    for (std::size_t i = 0; i < n; ++i) r[i] = value->data[i] - r[i];
+  }
+  out.s0 = std::move(r);
+  co_return out;
+}
+
+sim::Task<RingTensor> Semi2kDealer::reveal(const Share& x) {
+  RingTensor out(x.shape);
+  if (is_dealer()) {
+    out.data.clear();
+    co_return out;
+  }
+  const int other = 1 - id();
+  const std::size_t n = static_cast<std::size_t>(x.size());
+  auto out_9 = send_to(other, x.cost_only ? std::vector<Ring>{} : x.s0, n * 8);
+  auto from_9 = recv_from(other);
+  auto got = co_await ch_.exchange(std::move(out_9), std::move(from_9), "reveal");
+  if (x.cost_only) {
+    out.data.clear();
+    co_return out;
+  }
+  for (std::size_t i = 0; i < n; ++i) out.data[i] = x.s0[i] + got[0][i];
+  co_return out;
+}
+
+Share Semi2kDealer::add_public(const Share& a, const RingTensor& c) const {
+  Share out = a;
+  if (id() == 0 && !a.cost_only) for (std::size_t i = 0; i < out.s0.size(); ++i) out.s0[i] += c.data[i];
+  return out;
+}
+
+sim::Task<Semi2kDealer::Triple> Semi2kDealer::triple(std::int64_t na, std::int64_t nb, std::int64_t nc, bool cost_only,
+                                                     std::optional<MatDims> mat) {
+  Triple t;
+  const auto sa = static_cast<std::size_t>(na), sb = static_cast<std::size_t>(nb), sc = static_cast<std::size_t>(nc);
+  if (is_dealer()) {
+    std::vector<Ring> c1;
+    if (!cost_only) {
+      // Party 0's (a0, b0, c0) and party 1's (a1, b1) from the shared keys; c = (a0+a1)(b0+b1).
+      std::vector<Ring> a0 = prg_dealer_.next(sa), b0 = prg_dealer_.next(sb), c0 = prg_dealer_.next(sc);
+      std::vector<Ring> a1 = prg_dealer1_.next(sa), b1 = prg_dealer1_.next(sb);
+      for (std::size_t i = 0; i < sa; ++i) a0[i] += a1[i];
+      for (std::size_t i = 0; i < sb; ++i) b0[i] += b1[i];
+      std::vector<Ring> c = mat ? ring_matmul(a0.data(), b0.data(), mat->batch, mat->m, mat->k, mat->n) : std::vector<Ring>(sc);
+      if (!mat) for (std::size_t i = 0; i < sc; ++i) c[i] = a0[i] * b0[i];
+      c1.resize(sc);
+      for (std::size_t i = 0; i < sc; ++i) c1[i] = c[i] - c0[i];
+    }
+    auto out_10 = send_to(1, std::move(c1), sc * 8);
+    auto from_10 = recv_nothing();
+    co_await ch_.exchange(std::move(out_10), std::move(from_10), "offline");
+    co_return t;
+  }
+  if (cost_only) {
+    if (id() == 1) {
+      auto out_11 = send_nothing();
+      auto from_11 = recv_from(kDealer);
+      co_await ch_.exchange(std::move(out_11), std::move(from_11), "offline");
+    }
+    co_return t;
+  }
+  t.a = prg_dealer_.next(sa);
+  t.b = prg_dealer_.next(sb);
+  if (id() == 0) {
+    t.c = prg_dealer_.next(sc);
+  } else {
+    auto out_12 = send_nothing();
+    auto from_12 = recv_from(kDealer);
+    auto got = co_await ch_.exchange(std::move(out_12), std::move(from_12), "offline");
+    t.c = std::move(got[0]);
+  }
+  co_return t;
+}
+
+sim::Task<Share> Semi2kDealer::mul(const Share& a, const Share& b) {
+  if (a.shape != b.shape) throw std::invalid_argument("mul: shapes differ " + shape_string(a.shape) + " vs " + shape_string(b.shape));
+  const std::int64_t n = a.size();
+  const bool cost_only = a.cost_only || b.cost_only;
+  Triple t = co_await triple(n, n, n, cost_only, std::nullopt);
+  Share out{a.shape, {}, {}, cost_only};
+  if (is_dealer()) co_return out;
+  const int other = 1 - id();
+  const auto sn = static_cast<std::size_t>(n);
+  std::vector<Ring> ef;
+  if (!cost_only) {
+    ef.resize(2 * sn);
+    for (std::size_t i = 0; i < sn; ++i) {
+      ef[i] = a.s0[i] - t.a[i];
+      ef[sn + i] = b.s0[i] - t.b[i];
+    }
+  }
+  auto out_13 = send_to(other, ef, 2 * sn * 8);
+  auto from_13 = recv_from(other);
+  auto got = co_await ch_.exchange(std::move(out_13), std::move(from_13), "mul");
+  if (cost_only) co_return out;
+  out.s0.resize(sn);
+  for (std::size_t i = 0; i < sn; ++i) {
+    const Ring e = ef[i] + got[0][i], f = ef[sn + i] + got[0][sn + i];
+    out.s0[i] = t.c[i] + e * t.b[i] + f * t.a[i] + (id() == 0 ? e * f : 0);
+  }
+  co_await ch_.charge_compute(3.0 * static_cast<double>(n), 24.0 * static_cast<double>(n));
+  co_return out;
+}
+
+sim::Task<Share> Semi2kDealer::matmul(const Share& a, const Share& b, MatDims d) {
+  check_matmul_shapes(a, b, d);
+  const bool cost_only = a.cost_only || b.cost_only;
+  const std::int64_t na = d.batch * d.m * d.k, nb = d.batch * d.k * d.n, nc = d.batch * d.m * d.n;
+  Triple t = co_await triple(na, nb, nc, cost_only, d);
+  Share out{d.batch == 1 ? Shape{d.m, d.n} : Shape{d.batch, d.m, d.n}, {}, {}, cost_only};
+  if (is_dealer()) co_return out;
+  const int other = 1 - id();
+  const auto sa = static_cast<std::size_t>(na), sb = static_cast<std::size_t>(nb);
+  std::vector<Ring> ef;
+  if (!cost_only) {
+    ef.resize(sa + sb);
+    for (std::size_t i = 0; i < sa; ++i) ef[i] = a.s0[i] - t.a[i];
+    for (std::size_t i = 0; i < sb; ++i) ef[sa + i] = b.s0[i] - t.b[i];
+  }
+  auto out_14 = send_to(other, ef, (sa + sb) * 8);
+  auto from_14 = recv_from(other);
+  auto got = co_await ch_.exchange(std::move(out_14), std::move(from_14), "matmul");
+  if (cost_only) co_return out;
+  std::vector<Ring> E(sa), F(sb);
+  for (std::size_t i = 0; i < sa; ++i) E[i] = ef[i] + got[0][i];
+  for (std::size_t i = 0; i < sb; ++i) F[i] = ef[sa + i] + got[0][sa + i];
+  // Z = C + E B + A F (+ E F at party 0)
+  std::vector<Ring> z = ring_matmul(E.data(), t.b.data(), d.batch, d.m, d.k, d.n);
+  const std::vector<Ring> af = ring_matmul(t.a.data(), F.data(), d.batch, d.m, d.k, d.n);
+  for (std::size_t i = 0; i < z.size(); ++i) z[i] += af[i] + t.c[i];
+  if (id() == 0) {
+    const std::vector<Ring> ef2 = ring_matmul(E.data(), F.data(), d.batch, d.m, d.k, d.n);
+    for (std::size_t i = 0; i < z.size(); ++i) z[i] += ef2[i];
+  }
+  out.s0 = std::move(z);
+  co_await ch_.charge_compute((id() == 0 ? 3.0 : 2.0) * static_cast<double>(d.batch * d.m * d.k * d.n), 8.0 * static_cast<double>(na + nb + nc));
+  co_return out;
+}
+
+sim::Task<Share> Semi2kDealer::trunc(const Share& a, int bits) {
+  // SecureML local truncation: party 0 shifts its share, party 1 shifts the negation of its own.
+  Share out = a;
+  if (is_dealer() || a.cost_only) co_return out;
+  for (auto& v : out.s0) v = id() == 0 ? arshift(v, bits) : static_cast<Ring>(0) - arshift(static_cast<Ring>(0) - v, bits);
+  co_return out;
+}
+
+OpCost Semi2kDealer::declared(std::string_view op, std::int64_t n, MatDims d) const {
+  const double e = 8.0 * static_cast<double>(n);
+  if (op == "input") return {{0, 0, 0}, {0, 0, 0}};
+  if (op == "reveal") return {{1, 1, 0}, {e, e, 0}};
+  if (op == "mul") return {{1, 1, 0}, {2 * e, 2 * e, 0}, e};
+  if (op == "matmul") {
+    const double in = 8.0 * static_cast<double>(d.batch * (d.m * d.k + d.k * d.n));
+    return {{1, 1, 0}, {in, in, 0}, 8.0 * static_cast<double>(d.batch * d.m * d.n)};
+  }
+  if (op == "trunc" || op == "add" || op == "sub" || op == "add_public" || op == "mul_public") return {{0, 0, 0}, {0, 0, 0}};
+  throw std::invalid_argument("semi2k: no declared cost for '" + std::string(op) + "'");
+}
+
+std::vector<CostFormula> Semi2kDealer::formulas() {
+  return {
+      {"input", "0", "0", "mask from the key of parties 0 and 1"},
+      {"reveal", "1", "n K", "each computing party sends its share to the other"},
+      {"add, sub, add_public, mul_public", "0", "0", "local"},
+      {"mul", "1 (+1 offline at party 1)", "2 n K; offline n K from the dealer", "Beaver: open e = x - a, f = y - b"},
+      {"matmul (b, m, k, n)", "1 (+1 offline at party 1)", "b (m k + k n) K; offline b m n K", "Beaver matrix triple"},
+      {"trunc (probabilistic)", "0", "0", "SecureML local truncation"},
+  };
+}
+
+}  // namespace kvsim::protocols
