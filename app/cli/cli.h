@@ -26,6 +26,7 @@ int cmd_report(const Args& args);
 int cmd_list(const Args& args);
 int cmd_explain(const Args& args);
 int cmd_costs(const Args& args);
+int cmd_party(const Args& args);
 int cmd_calibration(const Args& args);
 int cmd_compare_gpu(const Args& args);
 int cmd_reproduce(const Args& args);

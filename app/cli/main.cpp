@@ -27,6 +27,8 @@ const char* kUsage =
     "                              per-layer, per-kernel breakdown of one forward (kind decode)\n"
     "  costs {aby3,semi2k,plaintext}\n"
     "                              the declared rounds and bytes of every MPC operation\n"
+    "  party --id I --peers host:port,... [--protocol aby3]\n"
+    "                              one MPC party over real TCP (runs the transport demo program)\n"
     "  calibration                 simulated vs published per-forward costs the profiles were fitted to\n"
     "  compare-gpu CSV --gpu PROFILE\n"
     "                              simulated vs measured decode steps (CSV from tools/gpu/time_decode.py)\n"
@@ -63,7 +65,7 @@ int main(int argc, char** argv) {
   }
   const std::map<std::string, int (*)(const Args&)> verbs = {
       {"run", cmd_run}, {"sweep", cmd_sweep}, {"report", cmd_report},
-      {"list", cmd_list}, {"explain", cmd_explain}, {"costs", cmd_costs},
+      {"list", cmd_list}, {"explain", cmd_explain}, {"costs", cmd_costs}, {"party", cmd_party},
       {"calibration", cmd_calibration}, {"compare-gpu", cmd_compare_gpu}, {"reproduce", cmd_reproduce}};
   auto it = verbs.find(verb);
   if (it == verbs.end()) {

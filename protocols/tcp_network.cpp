@@ -1,0 +1,269 @@
+// protocols/tcp_network.cpp — Boost.Asio transport: connection setup, framing, awaiters.
+#include "protocols/tcp_network.h"
+
+#include <coroutine>
+#include <cstring>
+#include <optional>
+
+namespace kvsim::protocols {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+std::vector<PeerAddress> parse_peers(const std::string& list) {
+  std::vector<PeerAddress> out;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    const std::size_t comma = list.find(',', start);
+    const std::string item = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    const std::size_t colon = item.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == item.size())
+      throw std::invalid_argument("peer '" + item + "' is not host:port");
+    PeerAddress p;
+    p.host = item.substr(0, colon);
+    try {
+      const int port = std::stoi(item.substr(colon + 1));
+      if (port <= 0 || port > 65535) throw std::out_of_range("port");
+      p.port = static_cast<unsigned short>(port);
+    } catch (const std::exception&) {
+      throw std::invalid_argument("peer '" + item + "' has a bad port");
+    }
+    out.push_back(p);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+namespace {
+void put_u32(std::uint8_t* p, std::uint32_t v) { for (int i = 0; i < 4; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * i)); }
+void put_u64(std::uint8_t* p, std::uint64_t v) { for (int i = 0; i < 8; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * i)); }
+std::uint32_t get_u32(const std::uint8_t* p) { std::uint32_t v = 0; for (int i = 0; i < 4; ++i) v |= std::uint32_t(p[i]) << (8 * i); return v; }
+std::uint64_t get_u64(const std::uint8_t* p) { std::uint64_t v = 0; for (int i = 0; i < 8; ++i) v |= std::uint64_t(p[i]) << (8 * i); return v; }
+}  // namespace
+
+struct TcpNetwork::Peer {
+  explicit Peer(asio::io_context& io) : socket(io), timer(io) {}
+  tcp::socket socket;
+  asio::steady_timer timer;
+  std::deque<std::vector<std::uint8_t>> writes;  // frames waiting; front is being written
+  bool writing = false;
+  std::string write_error;
+};
+
+class TcpChannel final : public Channel {
+ public:
+  TcpChannel(TcpNetwork& net, int id, int parties) : Channel(id, parties), net_(&net) {}
+  sim::Task<void> charge_compute(double, double) override { co_return; }  // real work took real time
+
+ protected:
+  void send_frame(int to, std::vector<std::byte> payload, std::uint64_t, std::string_view tag) override {
+    TcpNetwork::Peer& p = *net_->links_[static_cast<std::size_t>(to)];
+    if (!p.write_error.empty()) throw TcpError(p.write_error);
+    std::vector<std::uint8_t> frame(16 + payload.size());
+    put_u32(frame.data(), kFrameMagic);
+    put_u32(frame.data() + 4, kFrameVersion);
+    put_u64(frame.data() + 8, payload.size());
+    if (!payload.empty()) std::memcpy(frame.data() + 16, payload.data(), payload.size());
+    p.writes.push_back(std::move(frame));
+    start_write(to, std::string(tag));
+  }
+
+  sim::Task<std::vector<std::byte>> recv_frame(int from, std::string_view tag) override {
+    const std::string op(tag);
+    // Named awaiters: GCC 12 destroys non-trivial temporaries of a co_await expression twice.
+    ReadAwaiter header_read = read(from, 16, op);
+    std::vector<std::uint8_t> header = co_await header_read;
+    if (get_u32(header.data()) != kFrameMagic || get_u32(header.data() + 4) != kFrameVersion)
+      throw TcpError(who() + ": malformed frame from party " + std::to_string(from) + " during '" + op + "' (bad magic or version)");
+    const std::uint64_t len = get_u64(header.data() + 8);
+    if (len > net_->options_.max_frame_bytes)
+      throw TcpError(who() + ": oversized frame (" + std::to_string(len) + " bytes) from party " + std::to_string(from) +
+                     " during '" + op + "'");
+    if (len % 8 != 0)
+      throw TcpError(who() + ": malformed frame from party " + std::to_string(from) + " during '" + op + "' (" +
+                     std::to_string(len) + " bytes is not whole ring elements)");
+    std::vector<std::uint8_t> body;
+    if (len > 0) {
+      ReadAwaiter body_read = read(from, static_cast<std::size_t>(len), op);
+      body = co_await body_read;
+    }
+    std::vector<std::byte> out(body.size());
+    if (!body.empty()) std::memcpy(out.data(), body.data(), body.size());
+    co_return out;
+  }
+
+ private:
+  std::string who() const { return "party " + std::to_string(id()); }
+
+  void start_write(int to, std::string tag) {
+    TcpNetwork::Peer& p = *net_->links_[static_cast<std::size_t>(to)];
+    if (p.writing || p.writes.empty()) return;
+    p.writing = true;
+    asio::async_write(p.socket, asio::buffer(p.writes.front()), [this, to, tag](boost::system::error_code ec, std::size_t) {
+      TcpNetwork::Peer& q = *net_->links_[static_cast<std::size_t>(to)];
+      q.writing = false;
+      if (ec) {
+        q.write_error = who() + ": cannot send to party " + std::to_string(to) + " during '" + tag + "': " + ec.message();
+        q.writes.clear();
+        return;
+      }
+      q.writes.pop_front();
+      start_write(to, tag);
+    });
+  }
+
+  // Awaits exactly n bytes from a peer, with the I/O timeout.
+  struct ReadAwaiter {
+    TcpChannel* ch;
+    int from;
+    std::size_t n;
+    std::string op;
+    std::vector<std::uint8_t> buf;
+    boost::system::error_code ec;
+    bool timed_out = false;
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> h) {
+      buf.resize(n);
+      TcpNetwork::Peer& p = *ch->net_->links_[static_cast<std::size_t>(from)];
+      auto done = std::make_shared<bool>(false);
+      p.timer.expires_after(ch->net_->options_.io_timeout);
+      p.timer.async_wait([this, &p, done](boost::system::error_code tec) {
+        if (!tec && !*done) {
+          timed_out = true;
+          p.socket.cancel();
+        }
+      });
+      asio::async_read(p.socket, asio::buffer(buf), [this, h, &p, done](boost::system::error_code rec, std::size_t) {
+        *done = true;
+        ec = rec;
+        p.timer.cancel();
+        h.resume();
+      });
+    }
+    std::vector<std::uint8_t> await_resume() {
+      const std::string peer = "party " + std::to_string(from);
+      if (timed_out)
+        throw TcpError(ch->who() + ": " + peer + " did not answer within " +
+                       std::to_string(ch->net_->options_.io_timeout.count()) + " ms during '" + op + "'");
+      if (ec == asio::error::eof || ec == asio::error::connection_reset)
+        throw TcpError(ch->who() + ": " + peer + " disconnected during '" + op + "'");
+      if (ec) throw TcpError(ch->who() + ": receiving from " + peer + " failed during '" + op + "': " + ec.message());
+      return std::move(buf);
+    }
+  };
+  ReadAwaiter read(int from, std::size_t n, const std::string& op) { return ReadAwaiter{this, from, n, op, {}, {}, false}; }
+
+  TcpNetwork* net_;
+};
+
+TcpNetwork::TcpNetwork(asio::io_context& io, int id, std::vector<PeerAddress> peers, TcpOptions options)
+    : io_(io), id_(id), peers_(std::move(peers)), options_(options) {
+  if (id < 0 || id >= static_cast<int>(peers_.size()))
+    throw std::invalid_argument("party id " + std::to_string(id) + " is not in the peer list of " +
+                                std::to_string(peers_.size()));
+  for (std::size_t i = 0; i < peers_.size(); ++i)
+    links_.push_back(static_cast<int>(i) == id ? nullptr : std::make_unique<Peer>(io));
+  channel_ = std::make_unique<TcpChannel>(*this, id, static_cast<int>(peers_.size()));
+}
+
+TcpNetwork::~TcpNetwork() = default;
+
+Channel& TcpNetwork::channel() { return *channel_; }
+
+void TcpNetwork::connect() {
+  const auto deadline = std::chrono::steady_clock::now() + options_.connect_timeout;
+  const int n = static_cast<int>(peers_.size());
+  int pending = n - 1;
+  std::string failure;
+
+  // Accept every higher party; each introduces itself with a hello frame (its id as u64).
+  std::optional<tcp::acceptor> acceptor;
+  if (id_ < n - 1) {
+    acceptor.emplace(io_);
+    tcp::endpoint ep(asio::ip::make_address(peers_[static_cast<std::size_t>(id_)].host), peers_[static_cast<std::size_t>(id_)].port);
+    acceptor->open(ep.protocol());
+    acceptor->set_option(tcp::acceptor::reuse_address(true));
+    acceptor->bind(ep);
+    acceptor->listen();
+  }
+  std::function<void()> accept_next = [&] {
+    auto sock = std::make_shared<tcp::socket>(io_);
+    acceptor->async_accept(*sock, [&, sock](boost::system::error_code ec) {
+      if (ec) return;
+      auto hello = std::make_shared<std::array<std::uint8_t, 16>>();
+      asio::async_read(*sock, asio::buffer(*hello), [&, sock, hello](boost::system::error_code rec, std::size_t) {
+        if (rec || get_u32(hello->data()) != kFrameMagic) {
+          failure = "party " + std::to_string(id_) + ": malformed hello from a connecting peer";
+          return;
+        }
+        const auto who = get_u64(hello->data() + 8);
+        if (who <= static_cast<std::uint64_t>(id_) || who >= static_cast<std::uint64_t>(n) || links_[who]->socket.is_open()) {
+          failure = "party " + std::to_string(id_) + ": unexpected hello from party " + std::to_string(who);
+          return;
+        }
+        links_[who]->socket = std::move(*sock);
+        links_[who]->socket.set_option(tcp::no_delay(true));
+        --pending;
+      });
+      accept_next();
+    });
+  };
+  if (acceptor) accept_next();
+
+  // Connect to every lower party, retrying until the deadline.
+  std::function<void(int)> connect_to = [&](int j) {
+    Peer& p = *links_[static_cast<std::size_t>(j)];
+    tcp::endpoint ep(asio::ip::make_address(peers_[static_cast<std::size_t>(j)].host), peers_[static_cast<std::size_t>(j)].port);
+    p.socket.async_connect(ep, [&, j](boost::system::error_code ec) {
+      Peer& q = *links_[static_cast<std::size_t>(j)];
+      if (ec) {
+        q.socket.close();
+        if (std::chrono::steady_clock::now() > deadline) return;
+        q.timer.expires_after(std::chrono::milliseconds(50));
+        q.timer.async_wait([&, j](boost::system::error_code) { connect_to(j); });
+        return;
+      }
+      q.socket.set_option(tcp::no_delay(true));
+      auto hello = std::make_shared<std::array<std::uint8_t, 16>>();
+      put_u32(hello->data(), kFrameMagic);
+      put_u32(hello->data() + 4, kFrameVersion);
+      put_u64(hello->data() + 8, static_cast<std::uint64_t>(id_));
+      asio::async_write(q.socket, asio::buffer(*hello), [&, hello](boost::system::error_code wec, std::size_t) {
+        if (!wec) --pending;
+      });
+    });
+  };
+  for (int j = 0; j < id_; ++j) connect_to(j);
+
+  while (pending > 0 && failure.empty() && std::chrono::steady_clock::now() < deadline) {
+    io_.run_for(std::chrono::milliseconds(20));
+    if (io_.stopped()) io_.restart();
+  }
+  if (acceptor) acceptor->close();
+  for (auto& l : links_) if (l) l->timer.cancel();
+  io_.poll();
+  if (io_.stopped()) io_.restart();
+  if (!failure.empty()) throw TcpError(failure);
+  if (pending > 0) {
+    std::string missing;
+    for (int j = 0; j < n; ++j)
+      if (j != id_ && !links_[static_cast<std::size_t>(j)]->socket.is_open()) missing += (missing.empty() ? "" : ", ") + std::to_string(j);
+    throw TcpError("party " + std::to_string(id_) + ": could not connect to party " + missing + " within " +
+                   std::to_string(options_.connect_timeout.count()) + " ms");
+  }
+}
+
+void TcpNetwork::flush() {
+  auto busy = [&] {
+    for (auto& l : links_) if (l && (l->writing || !l->writes.empty())) return true;
+    return false;
+  };
+  while (busy()) {
+    if (io_.run_one() == 0) break;
+  }
+  for (auto& l : links_)
+    if (l && !l->write_error.empty()) throw TcpError(l->write_error);
+}
+
+}  // namespace kvsim::protocols

@@ -1,0 +1,224 @@
+// tests/protocols/tcp_test.cpp — the same program over real TCP (three `kvsim party` processes on
+// 127.0.0.1) and on the simulated network: identical outputs, identical bytes and rounds. And
+// every way a peer can misbehave gives a clear error, never a hang or a success.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "hardware/profile.h"
+#include "protocols/demo_program.h"
+#include "protocols/sim_network.h"
+#include "protocols/tcp_network.h"
+
+namespace kvsim::protocols {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+std::vector<unsigned short> free_ports(int n) {
+  asio::io_context io;
+  std::vector<tcp::acceptor> hold;
+  std::vector<unsigned short> ports;
+  for (int i = 0; i < n; ++i) {
+    hold.emplace_back(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    ports.push_back(hold.back().local_endpoint().port());
+  }
+  return ports;  // released here; the parties bind them right after
+}
+
+std::string peers_arg(const std::vector<unsigned short>& ports) {
+  std::string s;
+  for (auto p : ports) s += (s.empty() ? "" : ",") + std::string("127.0.0.1:") + std::to_string(p);
+  return s;
+}
+
+std::map<std::string, std::string> parse_output(const std::string& text) {
+  std::map<std::string, std::string> kv;
+  std::istringstream in(text);
+  std::string key, value;
+  while (in >> key && std::getline(in, value)) kv[key] = value.substr(value.find_first_not_of(' '));
+  return kv;
+}
+
+struct PartyRun {
+  int code;
+  std::string out;
+};
+
+std::vector<PartyRun> run_processes(const std::string& family, int parties) {
+  const std::string peers = peers_arg(free_ports(parties));
+  std::vector<std::pair<pid_t, std::string>> procs;
+  for (int i = 0; i < parties; ++i) {
+    const std::string out = ::testing::TempDir() + "/party" + std::to_string(i) + "_" + family + ".out";
+    const pid_t pid = fork();
+    if (pid == 0) {
+      FILE* f = std::freopen(out.c_str(), "w", stdout);
+      (void)f;
+      dup2(fileno(stdout), 2);
+      execl(KVSIM_BINARY, KVSIM_BINARY, "party", "--id", std::to_string(i).c_str(), "--peers", peers.c_str(), "--protocol",
+            family.c_str(), "--timeout-ms", "20000", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    procs.emplace_back(pid, out);
+  }
+  std::vector<PartyRun> runs;
+  for (auto& [pid, out] : procs) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    std::stringstream text;
+    text << std::ifstream(out).rdbuf();
+    runs.push_back({WIFEXITED(status) ? WEXITSTATUS(status) : -1, text.str()});
+  }
+  return runs;
+}
+
+std::vector<DemoResult> run_simulated(const std::string& family) {
+  const hardware::Catalog cat = hardware::Catalog::load(hardware::Catalog::default_dir());
+  sim::Engine e;
+  SimNetwork net(e, parties_of(family), cat.link("lan-bumblebee"), cat.host("xeon-server"));
+  std::vector<std::unique_ptr<Protocol>> ps;
+  std::vector<DemoResult> results(static_cast<std::size_t>(net.parties()));
+  for (int p = 0; p < net.parties(); ++p) ps.push_back(make_protocol(family, net.channel(p), 1));
+  auto run = [](Protocol& P, DemoResult& out) -> sim::Task<void> { out = co_await demo_program(P, DemoSpec{}); };
+  for (int p = 0; p < net.parties(); ++p) e.spawn(run(*ps[static_cast<std::size_t>(p)], results[static_cast<std::size_t>(p)]), "P");
+  e.run();
+  return results;
+}
+
+class TcpDifferential : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(TcpDifferential, SameOutputsBytesAndRoundsAsTheSimulation) {
+  const std::string family = GetParam();
+  const auto sim = run_simulated(family);
+  const auto tcp = run_processes(family, parties_of(family));
+  for (std::size_t p = 0; p < tcp.size(); ++p) {
+    ASSERT_EQ(tcp[p].code, 0) << tcp[p].out;
+    auto kv = parse_output(tcp[p].out);
+    EXPECT_EQ(kv["result_sha256"], sim[p].digest()) << "party " << p;
+    EXPECT_EQ(kv["bytes_sent"], std::to_string(sim[p].stats.bytes_sent)) << "party " << p;
+    EXPECT_EQ(kv["rounds"], std::to_string(sim[p].stats.rounds)) << "party " << p;
+    EXPECT_EQ(kv["messages"], std::to_string(sim[p].stats.messages)) << "party " << p;
+  }
+  // And the computing parties agree with the plaintext values.
+  const auto x = demo_values(1, 0, "x", 64), y = demo_values(1, 1, "y", 64);
+  EXPECT_NEAR(decode_fixed(sim[0].product[5]), x[5] * y[5], 1e-4);
+}
+
+INSTANTIATE_TEST_SUITE_P(Families, TcpDifferential, ::testing::Values("aby3", "semi2k", "plaintext"));
+
+// A party 0 alone against a hand-written peer 1 (a 2-party network is enough for the framing).
+struct Harness {
+  asio::io_context io;
+  std::vector<unsigned short> ports = free_ports(2);
+  TcpOptions opt;
+  Harness() {
+    opt.connect_timeout = std::chrono::milliseconds(3000);
+    opt.io_timeout = std::chrono::milliseconds(500);
+    opt.max_frame_bytes = 1 << 20;
+  }
+  std::vector<PeerAddress> peers() {
+    return {{"127.0.0.1", ports[0]}, {"127.0.0.1", ports[1]}};
+  }
+};
+
+void put(std::vector<std::uint8_t>& b, std::uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) b.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+}
+
+// The fake peer connects to party 0, says hello as party 1, then does `act` with the socket.
+std::string error_with_fake_peer(const std::function<void(tcp::socket&)>& act) {
+  Harness h;
+  std::thread fake([&] {
+    asio::io_context io;
+    tcp::socket s(io);
+    for (int i = 0; i < 100; ++i) {
+      boost::system::error_code ec;
+      s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), h.ports[0]), ec);
+      if (!ec) break;
+      s.close();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    std::vector<std::uint8_t> hello;
+    put(hello, kFrameMagic, 4);
+    put(hello, kFrameVersion, 4);
+    put(hello, 1, 8);
+    asio::write(s, asio::buffer(hello));
+    act(s);
+  });
+  std::string error;
+  try {
+    TcpNetwork net(h.io, 0, h.peers(), h.opt);
+    net.connect();
+    auto recv = [](Channel& ch) -> sim::Task<void> {
+      auto from = recv_from(1);
+      auto none = send_nothing();
+      (void)co_await ch.exchange(std::move(none), std::move(from), "reveal");
+    };
+    run_task(h.io, recv(net.channel()));
+  } catch (const TcpError& e) {
+    error = e.what();
+  }
+  fake.join();
+  return error;
+}
+
+TEST(TcpErrors, MalformedFrame) {
+  const std::string e = error_with_fake_peer([](tcp::socket& s) {
+    std::vector<std::uint8_t> junk(16, 0xab);
+    asio::write(s, asio::buffer(junk));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  });
+  EXPECT_NE(e.find("party 0: malformed frame from party 1 during 'reveal'"), std::string::npos) << e;
+}
+
+TEST(TcpErrors, OversizedFrame) {
+  const std::string e = error_with_fake_peer([](tcp::socket& s) {
+    std::vector<std::uint8_t> f;
+    put(f, kFrameMagic, 4);
+    put(f, kFrameVersion, 4);
+    put(f, 1ULL << 40, 8);
+    asio::write(s, asio::buffer(f));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  });
+  EXPECT_NE(e.find("oversized frame"), std::string::npos) << e;
+}
+
+TEST(TcpErrors, PeerDisconnects) {
+  const std::string e = error_with_fake_peer([](tcp::socket& s) { s.close(); });
+  EXPECT_NE(e.find("party 1 disconnected during 'reveal'"), std::string::npos) << e;
+}
+
+TEST(TcpErrors, PeerNeverAnswers) {
+  const std::string e = error_with_fake_peer([](tcp::socket&) { std::this_thread::sleep_for(std::chrono::milliseconds(1500)); });
+  EXPECT_NE(e.find("party 1 did not answer within 500 ms during 'reveal'"), std::string::npos) << e;
+}
+
+TEST(TcpErrors, PeerNeverConnects) {
+  Harness h;
+  h.opt.connect_timeout = std::chrono::milliseconds(300);
+  TcpNetwork net(h.io, 1, h.peers(), h.opt);  // party 1 connects to party 0, which does not exist
+  try {
+    net.connect();
+    FAIL();
+  } catch (const TcpError& e) {
+    EXPECT_NE(std::string(e.what()).find("could not connect to party 0"), std::string::npos) << e.what();
+  }
+}
+
+TEST(TcpErrors, BadPeerListIsRejected) {
+  EXPECT_THROW(parse_peers("127.0.0.1"), std::invalid_argument);
+  EXPECT_THROW(parse_peers("127.0.0.1:99999"), std::invalid_argument);
+  EXPECT_EQ(parse_peers("a:1,b:2").size(), 2u);
+}
+
+}  // namespace
+}  // namespace kvsim::protocols
