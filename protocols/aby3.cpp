@@ -194,6 +194,10 @@ OpCost Aby3::declared(std::string_view op, std::int64_t n, MatDims d) const {
     return {{1, 1, 1}, {out, out, out}};
   }
   if (op == "trunc") return {{1, 1, 0}, {0, e, 0}};
+  // A2B: party 1's XOR input (2 n K from party 1), 1 + 6 AND rounds with 12 n K per party;
+  // msb adds the bit B2A (2 rounds: 3 n K then n K); eqz adds 6 AND rounds (6 n K) first.
+  if (op == "msb") return {{10, 10, 10}, {16 * e, 18 * e, 16 * e}};
+  if (op == "eqz") return {{16, 16, 16}, {22 * e, 24 * e, 22 * e}};
   if (op == "add" || op == "sub" || op == "add_public" || op == "mul_public") return {{0, 0, 0}, {0, 0, 0}};
   throw std::invalid_argument("aby3: no declared cost for '" + std::string(op) + "'");
 }
@@ -206,6 +210,8 @@ std::vector<CostFormula> Aby3::formulas() {
       {"mul", "1", "n K", "local cross terms + zero sharing, reshare to the previous party"},
       {"matmul (b, m, k, n)", "1", "b m n K", "as mul, on the output"},
       {"trunc (probabilistic)", "1 (parties 0, 1)", "n K (party 1 only)", "ABY3 Pi_trunc1"},
+      {"msb", "1 + 7 + 2 = 10", "16 n K (party 1: 18 n K)", "A2B by a Kogge-Stone adder, then bit-to-arithmetic"},
+      {"eqz", "1 + 7 + 6 + 2 = 16", "22 n K (party 1: 24 n K)", "A2B, NOT, AND-reduce 64 bits, bit-to-arithmetic"},
   };
 }
 

@@ -22,7 +22,18 @@ class Aby3 final : public Protocol {
   OpCost declared(std::string_view op, std::int64_t n, MatDims d = {}) const override;
   static std::vector<CostFormula> formulas();
 
+  sim::Task<Share> msb(const Share& a) override;
+  sim::Task<Share> eqz(const Share& a) override;
+
  private:
+  // Boolean (XOR) replicated sharing uses the same layout: party i holds words (b_i, b_{i+1}).
+  sim::Task<Share> and_words(const Share& a, const Share& b, const char* tag);
+  // x = x_0 + (x_1 + x_2) as a 64-bit boolean sum (Kogge-Stone): returns the sum's XOR shares.
+  sim::Task<Share> a2b(const Share& a);
+  // An XOR-shared bit (bit 0 of each word) as an arithmetic 0/1 share: 2 rounds.
+  sim::Task<Share> b2a_bit(const Share& b);
+  sim::Task<Share> input_xor(int owner, const std::vector<Ring>* value, Shape shape);
+  std::vector<Ring> zero_share_xor(std::size_t n);
   int next() const { return (id() + 1) % 3; }
   int prev() const { return (id() + 2) % 3; }
   // Three-out-of-three zero sharing: alpha_i = F(k_{i,i+1}) - F(k_{i-1,i}), summing to 0.
@@ -75,6 +86,8 @@ class Plaintext final : public Protocol {
   sim::Task<Share> trunc(const Share& a, int bits) override;
   OpCost declared(std::string_view op, std::int64_t n, MatDims d = {}) const override;
   static std::vector<CostFormula> formulas();
+  sim::Task<Share> msb(const Share& a) override;
+  sim::Task<Share> eqz(const Share& a) override;
 };
 
 void check_matmul_shapes(const Share& a, const Share& b, const MatDims& d);

@@ -86,8 +86,36 @@ class Protocol {
   sim::Task<Share> mul_fixed(const Share& a, const Share& b);
   sim::Task<Share> matmul_fixed(const Share& a, const Share& b, MatDims d);
 
+  // --- non-linear building blocks -----------------------------------------------------------
+  // Results are arithmetic shares of 0/1 (integers, not fixed point). Families that do not
+  // implement them yet throw std::logic_error naming the family and the op.
+  virtual sim::Task<Share> msb(const Share& a);  // 1 where a < 0 (two's complement)
+  virtual sim::Task<Share> eqz(const Share& a);  // 1 where a == 0
+  // Composite ops, written once on top of mul / trunc / msb / eqz.
+  sim::Task<Share> less_than(const Share& a, const Share& b);            // 1 where a < b
+  sim::Task<Share> select(const Share& bit, const Share& x, const Share& y);  // bit ? x : y
+  // Row-wise max over the last dimension of a (rows, cols) share: a tree of comparisons.
+  sim::Task<Share> max_rows(const Share& a, std::int64_t rows, std::int64_t cols);
+  // exp(x) as (1 + x / 2^t)^(2^t), t = kExpIterations (CrypTen's limit approximation with two
+  // more squarings than CrypTen's 8; the documented alternative to SPU's Pade recipe), for the
+  // x <= 0 of softmax: ln(approx / exp) ~ -x^2 / 2^(t+1), plus a relative 2^(t - f) from
+  // rounding 1 + x / 2^t to f fractional bits.
+  sim::Task<Share> exp(const Share& a);
+  // 1 / x by Newton-Raphson from y0 = 1 / max_value, for 1 <= x <= max_value (a public bound,
+  // as softmax denominators have: between 1 and the row length).
+  sim::Task<Share> reciprocal(const Share& a, double max_value);
+  // MPCache's softmax: x - max, exp masked below -14, one reciprocal per row.
+  sim::Task<Share> softmax_rows(const Share& a, std::int64_t rows, std::int64_t cols);
+  // One-hot of secret integer indices (n) against 0..classes-1 -> (n, classes).
+  sim::Task<Share> one_hot(const Share& idx, std::int64_t classes);
+  static constexpr int kExpIterations = 10;  // relative error about x^2 / 2^(t+1): 1.2% at x = -5
+  int reciprocal_iterations(double max_value) const;
+
   // Declared costs; `n` elements for elementwise ops, `d` for matmul.
   virtual OpCost declared(std::string_view op, std::int64_t n, MatDims d = {}) const = 0;
+  // Composite ops' declared costs, summed from their parts (less_than, select, max_rows (n rows,
+  // d.k columns), exp, reciprocal (d.k = max_value), softmax_rows, one_hot (d.k classes)).
+  OpCost declared_composite(std::string_view op, std::int64_t n, MatDims d = {}) const;
 
  protected:
   Channel& ch_;

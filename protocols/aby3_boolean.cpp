@@ -1,0 +1,179 @@
+// protocols/aby3_boolean.cpp — ABY3 boolean sharing: AND, A2B (Kogge-Stone), msb, eqz, bit B2A.
+//
+// Boolean shares use the replicated layout of arithmetic ones, with XOR: party i holds the words
+// (b_i, b_{i+1}) and the value is b_0 ^ b_1 ^ b_2; all 64 bits of a word are processed at once.
+// A2B of x = x_0 + x_1 + x_2: party 1 knows x_1 + x_2 and XOR-shares it (1 round); x_0 is held by
+// parties 0 and 2 and XOR-shared locally as (x_0, 0, 0); a Kogge-Stone adder adds them: one AND
+// round for the generate word, then 6 rounds for spans 1 .. 32 (2 ANDs per round, 1 in the last).
+#include <stdexcept>
+
+#include "protocols/families.h"
+
+namespace kvsim::protocols {
+
+std::vector<Ring> Aby3::zero_share_xor(std::size_t n) {
+  std::vector<Ring> a = prg_next_.next(n), b = prg_prev_.next(n);
+  for (std::size_t i = 0; i < n; ++i) a[i] ^= b[i];
+  return a;
+}
+
+sim::Task<Share> Aby3::and_words(const Share& a, const Share& b, const char* tag) {
+  const std::size_t n = static_cast<std::size_t>(a.size());
+  const bool cost_only = a.cost_only || b.cost_only;
+  std::vector<Ring> z;
+  if (!cost_only) {
+    z = zero_share_xor(n);
+    for (std::size_t i = 0; i < n; ++i) z[i] ^= (a.s0[i] & b.s0[i]) ^ (a.s0[i] & b.s1[i]) ^ (a.s1[i] & b.s0[i]);
+  }
+  Shape shape = a.shape;
+  Share out = co_await reshare(std::move(z), std::move(shape), cost_only, tag);
+  co_return out;
+}
+
+sim::Task<Share> Aby3::input_xor(int owner, const std::vector<Ring>* value, Shape shape) {
+  const std::size_t n = static_cast<std::size_t>(numel(shape));
+  Share out{shape, {}, {}, value == nullptr && id() == owner};
+  if (id() == owner) {
+    std::vector<Ring> own, nxt, third;
+    if (value) {
+      own = prg_prev_.next(n);
+      nxt = prg_next_.next(n);
+      third.resize(n);
+      for (std::size_t i = 0; i < n; ++i) third[i] = (*value)[i] ^ own[i] ^ nxt[i];
+    }
+    auto msgs = send_to(next(), third, n * 8, prev(), third, n * 8);
+    auto srcs = recv_nothing();
+    co_await ch_.exchange(std::move(msgs), std::move(srcs), "a2b");
+    out.s0 = std::move(own);
+    out.s1 = std::move(nxt);
+    co_return out;
+  }
+  auto msgs = send_nothing();
+  auto srcs = recv_from(owner);
+  auto got = co_await ch_.exchange(std::move(msgs), std::move(srcs), "a2b");
+  out.cost_only = got[0].empty() && n > 0;
+  if (out.cost_only) co_return out;
+  if (id() == (owner + 1) % 3) {
+    out.s0 = prg_prev_.next(n);
+    out.s1 = std::move(got[0]);
+  } else {
+    out.s0 = std::move(got[0]);
+    out.s1 = prg_next_.next(n);
+  }
+  co_return out;
+}
+
+namespace {
+Share map_words(const Share& a, auto f) {
+  Share out = a;
+  for (auto& v : out.s0) v = f(v);
+  for (auto& v : out.s1) v = f(v);
+  return out;
+}
+Share xor_words(const Share& a, const Share& b) {
+  Share out = a;
+  for (std::size_t i = 0; i < out.s0.size(); ++i) out.s0[i] ^= b.s0[i];
+  for (std::size_t i = 0; i < out.s1.size(); ++i) out.s1[i] ^= b.s1[i];
+  return out;
+}
+Share concat(const Share& a, const Share& b) {
+  Share out{Shape{a.size() + b.size()}, a.s0, a.s1, a.cost_only || b.cost_only};
+  out.s0.insert(out.s0.end(), b.s0.begin(), b.s0.end());
+  out.s1.insert(out.s1.end(), b.s1.begin(), b.s1.end());
+  return out;
+}
+Share slice(const Share& a, std::size_t from, std::size_t n, Shape shape) {
+  Share out{std::move(shape), {}, {}, a.cost_only};
+  if (a.cost_only) return out;
+  out.s0.assign(a.s0.begin() + static_cast<std::ptrdiff_t>(from), a.s0.begin() + static_cast<std::ptrdiff_t>(from + n));
+  out.s1.assign(a.s1.begin() + static_cast<std::ptrdiff_t>(from), a.s1.begin() + static_cast<std::ptrdiff_t>(from + n));
+  return out;
+}
+}  // namespace
+
+sim::Task<Share> Aby3::a2b(const Share& x) {
+  const std::size_t n = static_cast<std::size_t>(x.size());
+  // s = x_1 + x_2, known to party 1 (its two components), XOR-shared by it.
+  std::vector<Ring> s;
+  if (id() == 1 && !x.cost_only) {
+    s.resize(n);
+    for (std::size_t i = 0; i < n; ++i) s[i] = x.s0[i] + x.s1[i];
+  }
+  Share bs = co_await input_xor(1, id() == 1 && !x.cost_only ? &s : nullptr, x.shape);
+  // x_0 as the XOR sharing (x_0, 0, 0): party 0 holds it first, party 2 second.
+  Share bx{x.shape, {}, {}, x.cost_only};
+  if (!x.cost_only) {
+    bx.s0.assign(n, 0);
+    bx.s1.assign(n, 0);
+    if (id() == 0) bx.s0 = x.s0;
+    if (id() == 2) bx.s1 = x.s1;
+  }
+  const Share p0 = xor_words(bx, bs);           // propagate
+  Share g = co_await and_words(bx, bs, "a2b");  // generate
+  Share p = p0;
+  for (int d = 1; d < 64; d *= 2) {
+    const Share g_shift = map_words(g, [d](Ring v) { return v << d; });
+    if (d < 32) {
+      const Share p_shift = map_words(p, [d](Ring v) { return v << d; });
+      // Both ANDs of a level in one round: (p & g<<d) and (p & p<<d). (Named operands: GCC 12
+      // destroys non-trivial temporaries inside a co_await expression twice.)
+      const Share lhs = concat(p, p), rhs = concat(g_shift, p_shift);
+      Share both = co_await and_words(lhs, rhs, "a2b");
+      g = xor_words(g, slice(both, 0, n, x.shape));
+      p = slice(both, n, n, x.shape);
+    } else {
+      const Share pg = co_await and_words(p, g_shift, "a2b");
+      g = xor_words(g, pg);
+    }
+  }
+  // Carries into bit i are the block generates of bits below i.
+  co_return xor_words(p0, map_words(g, [](Ring v) { return v << 1; }));
+}
+
+sim::Task<Share> Aby3::b2a_bit(const Share& b) {
+  // b = b0 + b1 + b2 - 2 (b0 b1 + b0 b2 + b1 b2) + 4 b0 b1 b2 with each b_c an arithmetic share
+  // (component c = the bit, others 0), made locally by the two parties that hold component c.
+  const std::size_t n = static_cast<std::size_t>(b.size());
+  auto component = [&](int c) {
+    Share out{b.shape, {}, {}, b.cost_only};
+    if (b.cost_only) return out;
+    out.s0.assign(n, 0);
+    out.s1.assign(n, 0);
+    if (id() == c) for (std::size_t i = 0; i < n; ++i) out.s0[i] = b.s0[i] & 1;
+    if ((id() + 1) % 3 == c) for (std::size_t i = 0; i < n; ++i) out.s1[i] = b.s1[i] & 1;
+    return out;
+  };
+  const Share B0 = component(0), B1 = component(1), B2 = component(2);
+  const Share lhs = concat(concat(B0, B0), B1), rhs = concat(concat(B1, B2), B2);
+  Share pairs = co_await mul(lhs, rhs);
+  const Share b01 = slice(pairs, 0, n, b.shape), b02 = slice(pairs, n, n, b.shape), b12 = slice(pairs, 2 * n, n, b.shape);
+  const Share b012 = co_await mul(b01, B2);
+  Share sum = add(add(B0, B1), B2);
+  sum = sub(sum, mul_public(add(add(b01, b02), b12), 2));
+  co_return add(sum, mul_public(b012, 4));
+}
+
+sim::Task<Share> Aby3::msb(const Share& a) {
+  Share sum = co_await a2b(a);
+  const Share top = map_words(sum, [](Ring v) { return v >> 63; });
+  Share bit = co_await b2a_bit(top);
+  co_return bit;
+}
+
+sim::Task<Share> Aby3::eqz(const Share& a) {
+  Share sum = co_await a2b(a);
+  // NOT flips component 0 (held by parties 0 and 2); then AND all 64 bits together.
+  Share z = sum;
+  if (!z.cost_only) {
+    if (id() == 0) for (auto& v : z.s0) v = ~v;
+    if (id() == 2) for (auto& v : z.s1) v = ~v;
+  }
+  for (int d = 32; d >= 1; d /= 2) {
+    const Share shifted = map_words(z, [d](Ring v) { return v >> d; });
+    z = co_await and_words(z, shifted, "eqz");
+  }
+  Share bit = co_await b2a_bit(z);
+  co_return bit;
+}
+
+}  // namespace kvsim::protocols

@@ -1,0 +1,215 @@
+// protocols/composite.cpp — non-linear ops written once on top of each family's primitives.
+#include <cmath>
+#include <stdexcept>
+
+#include "protocols/protocol.h"
+
+namespace kvsim::protocols {
+
+sim::Task<Share> Protocol::msb(const Share&) {
+  throw std::logic_error(std::string(family()) + ": msb is not implemented for this family yet");
+  co_return Share{};
+}
+
+sim::Task<Share> Protocol::eqz(const Share&) {
+  throw std::logic_error(std::string(family()) + ": eqz is not implemented for this family yet");
+  co_return Share{};
+}
+
+namespace {
+RingTensor filled(const Shape& shape, Ring v) {
+  RingTensor t(shape);
+  for (auto& x : t.data) x = v;
+  return t;
+}
+Share gather_cols(const Share& a, std::int64_t rows, std::int64_t cols, std::int64_t from, std::int64_t step, std::int64_t count) {
+  Share out{Shape{rows, count}, {}, {}, a.cost_only};
+  if (a.cost_only) return out;
+  for (std::int64_t r = 0; r < rows; ++r)
+    for (std::int64_t c = 0; c < count; ++c) {
+      const auto i = static_cast<std::size_t>(r * cols + from + c * step);
+      out.s0.push_back(a.s0[i]);
+      if (!a.s1.empty()) out.s1.push_back(a.s1[i]);
+    }
+  return out;
+}
+// Repeats each row's value across `cols` columns.
+Share broadcast_cols(const Share& a, std::int64_t rows, std::int64_t cols) {
+  Share out{Shape{rows, cols}, {}, {}, a.cost_only};
+  if (a.cost_only) return out;
+  for (std::int64_t r = 0; r < rows; ++r)
+    for (std::int64_t c = 0; c < cols; ++c) {
+      out.s0.push_back(a.s0[static_cast<std::size_t>(r)]);
+      if (!a.s1.empty()) out.s1.push_back(a.s1[static_cast<std::size_t>(r)]);
+    }
+  return out;
+}
+Share sum_cols(const Share& a, std::int64_t rows, std::int64_t cols) {
+  Share out{Shape{rows, 1}, {}, {}, a.cost_only};
+  if (a.cost_only) return out;
+  out.s0.assign(static_cast<std::size_t>(rows), 0);
+  if (!a.s1.empty()) out.s1.assign(static_cast<std::size_t>(rows), 0);
+  for (std::int64_t r = 0; r < rows; ++r)
+    for (std::int64_t c = 0; c < cols; ++c) {
+      out.s0[static_cast<std::size_t>(r)] += a.s0[static_cast<std::size_t>(r * cols + c)];
+      if (!a.s1.empty()) out.s1[static_cast<std::size_t>(r)] += a.s1[static_cast<std::size_t>(r * cols + c)];
+    }
+  return out;
+}
+}  // namespace
+
+sim::Task<Share> Protocol::less_than(const Share& a, const Share& b) {
+  const Share diff = sub(a, b);
+  Share bit = co_await msb(diff);
+  co_return bit;
+}
+
+sim::Task<Share> Protocol::select(const Share& bit, const Share& x, const Share& y) {
+  // y + bit (x - y): bit is an integer 0/1, so the product needs no truncation.
+  const Share diff = sub(x, y);
+  Share picked = co_await mul(bit, diff);
+  co_return add(y, picked);
+}
+
+sim::Task<Share> Protocol::max_rows(const Share& a, std::int64_t rows, std::int64_t cols) {
+  Share cur = a;
+  std::int64_t width = cols;
+  while (width > 1) {
+    // Pair columns (0,1), (2,3), ...; an odd last column passes through.
+    const std::int64_t pairs = width / 2;
+    const Share left = gather_cols(cur, rows, width, 0, 2, pairs), right = gather_cols(cur, rows, width, 1, 2, pairs);
+    const Share lt = co_await less_than(left, right);
+    Share winners = co_await select(lt, right, left);
+    if (width % 2) {
+      const Share last = gather_cols(cur, rows, width, width - 1, 1, 1);
+      Share merged{Shape{rows, pairs + 1}, {}, {}, cur.cost_only};
+      if (!cur.cost_only) {
+        for (std::int64_t r = 0; r < rows; ++r) {
+          for (std::int64_t c = 0; c < pairs; ++c) {
+            merged.s0.push_back(winners.s0[static_cast<std::size_t>(r * pairs + c)]);
+            if (!winners.s1.empty()) merged.s1.push_back(winners.s1[static_cast<std::size_t>(r * pairs + c)]);
+          }
+          merged.s0.push_back(last.s0[static_cast<std::size_t>(r)]);
+          if (!last.s1.empty()) merged.s1.push_back(last.s1[static_cast<std::size_t>(r)]);
+        }
+      }
+      winners = std::move(merged);
+    }
+    cur = std::move(winners);
+    width = (width + 1) / 2;
+  }
+  cur.shape = Shape{rows, 1};
+  co_return cur;
+}
+
+sim::Task<Share> Protocol::exp(const Share& a) {
+  // (1 + x / 2^t)^(2^t): x / 2^t is a free shift of the fixed-point encoding by t more bits.
+  Share y = co_await trunc(a, kExpIterations);
+  y = add_public(y, filled(a.shape, encode_fixed(1.0, frac_bits_)));
+  for (int i = 0; i < kExpIterations; ++i) {
+    Share sq = co_await mul_fixed(y, y);
+    y = std::move(sq);
+  }
+  co_return y;
+}
+
+int Protocol::reciprocal_iterations(double max_value) const {
+  // From y0 = 1 / max, the error e = 1 - x y squares each step: e_k = (1 - x / max)^(2^k)
+  // <= exp(-2^k / max); reaching 2^-(f+2) needs 2^k >= max (f + 2) ln 2.
+  const double need = std::max(1.0, max_value) * (frac_bits_ + 2) * std::log(2.0);
+  return static_cast<int>(std::ceil(std::log2(need))) + 1;
+}
+
+sim::Task<Share> Protocol::reciprocal(const Share& a, double max_value) {
+  if (!(max_value >= 1)) throw std::invalid_argument("reciprocal: the public bound must be at least 1");
+  const RingTensor two = filled(a.shape, encode_fixed(2.0, frac_bits_));
+  Share y{a.shape, {}, {}, a.cost_only};
+  // y0 = 1 / max as a public constant added to a zero share.
+  y = add_public(sub(a, a), filled(a.shape, encode_fixed(1.0 / max_value, frac_bits_)));
+  const int iters = reciprocal_iterations(max_value);
+  for (int i = 0; i < iters; ++i) {
+    // y <- y (2 - x y)
+    Share xy = co_await mul_fixed(a, y);
+    const Share t = add_public(mul_public(xy, static_cast<Ring>(-1)), two);
+    Share ny = co_await mul_fixed(y, t);
+    y = std::move(ny);
+  }
+  co_return y;
+}
+
+sim::Task<Share> Protocol::softmax_rows(const Share& a, std::int64_t rows, std::int64_t cols) {
+  const Share mx = co_await max_rows(a, rows, cols);
+  const Share shifted = sub(a, broadcast_cols(mx, rows, cols));
+  // b = (x > -14) = 1 - msb(x + 14)
+  const Share plus14 = add_public(shifted, filled(shifted.shape, encode_fixed(14.0, frac_bits_)));
+  Share neg = co_await msb(plus14);
+  const Share keep = add_public(mul_public(neg, static_cast<Ring>(-1)), filled(neg.shape, 1));
+  const Share e = co_await exp(shifted);
+  const Share masked = co_await mul(keep, e);  // integer mask: no truncation
+  const Share denom = sum_cols(masked, rows, cols);
+  const Share inv = co_await reciprocal(denom, static_cast<double>(cols));
+  const Share inv_wide = broadcast_cols(inv, rows, cols);  // named: see docs/architecture.md (GCC 12)
+  Share out = co_await mul_fixed(masked, inv_wide);
+  co_return out;
+}
+
+sim::Task<Share> Protocol::one_hot(const Share& idx, std::int64_t classes) {
+  // eqz(idx - j) for every public j, all at once: (n, classes).
+  const std::int64_t n = idx.size();
+  Share rep = broadcast_cols(idx, n, classes);
+  RingTensor js(Shape{n, classes});
+  for (std::int64_t i = 0; i < n; ++i)
+    for (std::int64_t j = 0; j < classes; ++j) js.data[static_cast<std::size_t>(i * classes + j)] = static_cast<Ring>(-j);
+  const Share diff = add_public(rep, js);
+  Share hot = co_await eqz(diff);
+  co_return hot;
+}
+
+namespace {
+OpCost operator+(OpCost a, const OpCost& b) {
+  if (a.rounds.empty()) return b;
+  for (std::size_t p = 0; p < a.rounds.size(); ++p) {
+    a.rounds[p] += b.rounds[p];
+    a.bytes[p] += b.bytes[p];
+  }
+  a.offline_bytes += b.offline_bytes;
+  return a;
+}
+OpCost times(OpCost a, int k) {
+  for (std::size_t p = 0; p < a.rounds.size(); ++p) {
+    a.rounds[p] *= k;
+    a.bytes[p] *= k;
+  }
+  a.offline_bytes *= k;
+  return a;
+}
+}  // namespace
+
+OpCost Protocol::declared_composite(std::string_view op, std::int64_t n, MatDims d) const {
+  if (op == "less_than") return declared("msb", n);
+  if (op == "select") return declared("mul", n);
+  if (op == "exp") return declared("trunc", n) + times(declared("mul", n) + declared("trunc", n), kExpIterations);
+  if (op == "reciprocal") {
+    const int it = reciprocal_iterations(static_cast<double>(d.k));
+    return times(declared("mul", n) + declared("trunc", n), 2 * it);
+  }
+  if (op == "max_rows") {
+    OpCost c;
+    for (std::int64_t width = d.k; width > 1; width = (width + 1) / 2) {
+      const std::int64_t m = n * (width / 2);
+      c = c + declared("msb", m) + declared("mul", m);
+    }
+    if (c.rounds.empty()) c = declared("add", 0);
+    return c;
+  }
+  if (op == "softmax_rows") {
+    const std::int64_t cols = d.k, all = n * cols;
+    return declared_composite("max_rows", n, d) + declared("msb", all) + declared_composite("exp", all) +
+           declared("mul", all) + declared_composite("reciprocal", n, MatDims{1, 1, cols, 1}) + declared("mul", all) +
+           declared("trunc", all);
+  }
+  if (op == "one_hot") return declared("eqz", n * d.k);
+  throw std::invalid_argument("no declared composite cost for '" + std::string(op) + "'");
+}
+
+}  // namespace kvsim::protocols

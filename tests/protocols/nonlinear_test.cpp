@@ -1,0 +1,184 @@
+// tests/protocols/nonlinear_test.cpp — ABY3's boolean circuits and the composite ops built on
+// them, against the plaintext reference and their declared costs (execute and cost mode).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+
+#include "hardware/profile.h"
+#include "protocols/protocol.h"
+#include "protocols/sim_network.h"
+#include "sim/random.h"
+
+namespace kvsim::protocols {
+namespace {
+
+const hardware::Catalog& catalog() {
+  static const hardware::Catalog c = hardware::Catalog::load(hardware::Catalog::default_dir());
+  return c;
+}
+
+void run3(const std::string& family, bool cost_mode, const std::function<sim::Task<void>(Protocol&)>& program) {
+  sim::Engine e(5);
+  SimNetwork net(e, 3, catalog().link("lan-bumblebee"), catalog().host("xeon-server"));
+  std::vector<std::unique_ptr<Protocol>> ps;
+  for (int p = 0; p < 3; ++p) ps.push_back(make_protocol(family, net.channel(p), 5, 18, cost_mode));
+  for (int p = 0; p < 3; ++p) e.spawn(program(*ps[static_cast<std::size_t>(p)]), "P" + std::to_string(p));
+  EXPECT_TRUE(e.run().parked.empty());
+}
+
+std::vector<double> values(std::size_t n, double lo, double hi, std::uint64_t seed) {
+  sim::Rng rng = sim::RandomStreams(seed).stream("v");
+  std::vector<double> v(n);
+  for (auto& x : v) x = lo + (hi - lo) * sim::uniform01(rng);
+  return v;
+}
+
+// Runs `op` on a shared input of party 0 and returns (revealed ring values, per-party measured costs).
+struct Outcome {
+  std::vector<Ring> out;
+  std::vector<CommStats> cost;
+};
+Outcome run_op(const std::string& family, bool cost_mode, const RingTensor& input,
+               const std::function<sim::Task<Share>(Protocol&, const Share&)>& op) {
+  Outcome o;
+  o.cost.resize(3);
+  run3(family, cost_mode, [&](Protocol& P) -> sim::Task<void> {
+    Share x = co_await P.input(0, P.id() == 0 ? &input : nullptr, input.shape);
+    const CommStats before = P.channel().stats();
+    Share y = co_await op(P, x);
+    o.cost[static_cast<std::size_t>(P.id())] = P.channel().stats() - before;
+    RingTensor r = co_await P.reveal(y);
+    if (P.id() == 0) o.out = r.data;
+  });
+  return o;
+}
+
+void expect_cost(const Outcome& o, const OpCost& c, const char* what) {
+  for (std::size_t p = 0; p < 3; ++p) {
+    EXPECT_EQ(o.cost[p].rounds, static_cast<std::uint64_t>(c.rounds[p])) << what << " party " << p;
+    EXPECT_EQ(static_cast<double>(o.cost[p].bytes_sent), c.bytes[p]) << what << " party " << p;
+  }
+}
+
+OpCost declared_of(const std::string& family, const std::function<OpCost(const Protocol&)>& f) {
+  sim::Engine e;
+  SimNetwork net(e, 3, catalog().link("lan-bumblebee"), catalog().host("xeon-server"));
+  auto p = make_protocol(family, net.channel(0), 1);
+  return f(*p);
+}
+
+class Aby3Nonlinear : public ::testing::TestWithParam<bool> {};  // cost mode?
+
+TEST_P(Aby3Nonlinear, MsbAndEqz) {
+  const bool cost = GetParam();
+  std::vector<double> v = values(200, -50, 50, 1);
+  v[3] = 0;
+  v[7] = 0;
+  v[11] = -1e-5;
+  const RingTensor in = encode({200}, v);
+  const Outcome m = run_op("aby3", cost, in, [](Protocol& P, const Share& x) { return P.msb(x); });
+  expect_cost(m, declared_of("aby3", [](const Protocol& P) { return P.declared("msb", 200); }), "msb");
+  const Outcome z = run_op("aby3", cost, in, [](Protocol& P, const Share& x) { return P.eqz(x); });
+  expect_cost(z, declared_of("aby3", [](const Protocol& P) { return P.declared("eqz", 200); }), "eqz");
+  if (cost) return;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    EXPECT_EQ(m.out[i], in.data[i] >> 63 ? 1u : 0u) << i << " " << v[i];
+    EXPECT_EQ(z.out[i], in.data[i] == 0 ? 1u : 0u) << i;
+  }
+}
+
+TEST_P(Aby3Nonlinear, MaxExpReciprocalSoftmax) {
+  const bool cost = GetParam();
+  const std::int64_t rows = 3, cols = 13;
+  const std::vector<double> v = values(static_cast<std::size_t>(rows * cols), -6, 6, 2);
+  const RingTensor in = encode({rows, cols}, v);
+  const MatDims shape{1, 1, cols, 1};
+
+  const Outcome mx = run_op("aby3", cost, in, [&](Protocol& P, const Share& x) { return P.max_rows(x, rows, cols); });
+  expect_cost(mx, declared_of("aby3", [&](const Protocol& P) { return P.declared_composite("max_rows", rows, shape); }), "max");
+  const Outcome sm = run_op("aby3", cost, in, [&](Protocol& P, const Share& x) { return P.softmax_rows(x, rows, cols); });
+  expect_cost(sm, declared_of("aby3", [&](const Protocol& P) { return P.declared_composite("softmax_rows", rows, shape); }),
+              "softmax");
+  const std::vector<double> neg = values(64, -14, 0, 3);
+  const RingTensor nin = encode({64}, neg);
+  const Outcome ex = run_op("aby3", cost, nin, [](Protocol& P, const Share& x) { return P.exp(x); });
+  expect_cost(ex, declared_of("aby3", [](const Protocol& P) { return P.declared_composite("exp", 64); }), "exp");
+  const std::vector<double> den = values(64, 1, 100, 4);
+  const RingTensor din = encode({64}, den);
+  const Outcome rc = run_op("aby3", cost, din, [](Protocol& P, const Share& x) { return P.reciprocal(x, 100); });
+  expect_cost(rc, declared_of("aby3", [](const Protocol& P) { return P.declared_composite("reciprocal", 64, MatDims{1, 1, 100, 1}); }),
+              "reciprocal");
+  if (cost) return;
+
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const double ref = *std::max_element(v.begin() + r * cols, v.begin() + (r + 1) * cols);
+    EXPECT_EQ(decode_fixed(mx.out[static_cast<std::size_t>(r)]), decode_fixed(encode_fixed(ref))) << r;  // exact
+    double z = 0;
+    for (std::int64_t c = 0; c < cols; ++c) z += std::exp(v[static_cast<std::size_t>(r * cols + c)] - ref);
+    for (std::int64_t c = 0; c < cols; ++c) {
+      const double want = std::exp(v[static_cast<std::size_t>(r * cols + c)] - ref) / z;
+      EXPECT_NEAR(decode_fixed(sm.out[static_cast<std::size_t>(r * cols + c)]), want, 0.01) << r << "," << c;
+    }
+  }
+  for (std::size_t i = 0; i < neg.size(); ++i) {
+    // The limit approximation's own error, ln(approx / exp) ~ -x^2 / 2^(t+1), plus the rounding of
+    // 1 + x / 2^t to 2^-f, which the 2^t-th power amplifies to a relative 2^(t - f).
+    const double rel = neg[i] * neg[i] / std::ldexp(1.0, Protocol::kExpIterations + 1) +
+                       1.5 * std::ldexp(1.0, Protocol::kExpIterations - 18);
+    EXPECT_NEAR(decode_fixed(ex.out[i]), std::exp(neg[i]), 1.2 * rel * std::exp(neg[i]) + 16 * std::ldexp(1.0, -18)) << neg[i];
+  }
+  for (std::size_t i = 0; i < den.size(); ++i) EXPECT_NEAR(decode_fixed(rc.out[i]), 1 / den[i], 1e-4) << den[i];
+}
+
+TEST_P(Aby3Nonlinear, OneHotGatherSelectsTheRow) {
+  const bool cost = GetParam();
+  const std::int64_t T = 16, D = 4;
+  const RingTensor idx(Shape{2}, std::vector<Ring>{5, 12});  // secret integer indices
+  const std::vector<double> tab = values(static_cast<std::size_t>(T * D), -3, 3, 5);
+  const RingTensor table = encode({T, D}, tab);
+  std::vector<Ring> got;
+  std::vector<CommStats> costs(3);
+  run3("aby3", cost, [&](Protocol& P) -> sim::Task<void> {
+    Share i = co_await P.input(0, P.id() == 0 ? &idx : nullptr, idx.shape);
+    Share t = co_await P.input(1, P.id() == 1 ? &table : nullptr, table.shape);
+    const CommStats before = P.channel().stats();
+    Share hot = co_await P.one_hot(i, T);
+    costs[static_cast<std::size_t>(P.id())] = P.channel().stats() - before;
+    // Gather rows by the one-hot matmul: integer one-hot times fixed point needs no truncation.
+    Share rows = co_await P.matmul(hot, t, MatDims{1, 2, T, D});
+    RingTensor r = co_await P.reveal(rows);
+    if (P.id() == 0) got = r.data;
+  });
+  const OpCost c = declared_of("aby3", [&](const Protocol& P) { return P.declared_composite("one_hot", 2, MatDims{1, 1, T, 1}); });
+  for (std::size_t p = 0; p < 3; ++p) {
+    EXPECT_EQ(costs[p].rounds, static_cast<std::uint64_t>(c.rounds[p]));
+    EXPECT_EQ(static_cast<double>(costs[p].bytes_sent), c.bytes[p]);
+  }
+  if (cost) return;
+  for (std::int64_t d = 0; d < D; ++d) {
+    EXPECT_EQ(got[static_cast<std::size_t>(d)], table.data[static_cast<std::size_t>(5 * D + d)]);
+    EXPECT_EQ(got[static_cast<std::size_t>(D + d)], table.data[static_cast<std::size_t>(12 * D + d)]);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, Aby3Nonlinear, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? std::string("cost") : std::string("execute"); });
+
+TEST(PlaintextNonlinear, MatchesTheDefinitions) {
+  const std::vector<double> v = {-2.5, 0, 3.25, -0.0001};
+  const RingTensor in = encode({4}, v);
+  const Outcome m = run_op("plaintext", false, in, [](Protocol& P, const Share& x) { return P.msb(x); });
+  EXPECT_EQ(m.out, (std::vector<Ring>{1, 0, 0, 1}));
+  const Outcome z = run_op("plaintext", false, in, [](Protocol& P, const Share& x) { return P.eqz(x); });
+  EXPECT_EQ(z.out, (std::vector<Ring>{0, 1, 0, 0}));
+}
+
+TEST(Semi2kNonlinear, SaysItIsNotImplementedRatherThanPretending) {
+  const RingTensor in = encode({4}, {1, 2, 3, 4});
+  EXPECT_THROW(run_op("semi2k", false, in, [](Protocol& P, const Share& x) { return P.msb(x); }), std::exception);
+}
+
+}  // namespace
+}  // namespace kvsim::protocols
