@@ -209,6 +209,23 @@ OpCost Protocol::declared_composite(std::string_view op, std::int64_t n, MatDims
            declared("trunc", all);
   }
   if (op == "one_hot") return declared("eqz", n * d.k);
+  if (op == "rsqrt") {
+    const int it = reciprocal_iterations(static_cast<double>(d.k));
+    return times(times(declared("mul", n) + declared("trunc", n), 3) + declared("trunc", n), it);
+  }
+  if (op == "argmax_rows") {
+    const std::int64_t all = n * d.k;
+    OpCost c = declared_composite("max_rows", n, d) + declared("eqz", all) + declared("mul", all);
+    for (std::int64_t col = 1; col < d.k; ++col) c = c + declared("mul", n);
+    return c;
+  }
+  if (op == "silu" || op == "gelu") {
+    const std::size_t breaks = op == "silu" ? 3 : 4, polys = breaks - 1, maxdeg = 6;
+    OpCost c = declared("msb", n * static_cast<std::int64_t>(breaks));
+    c = c + times(declared("mul", n) + declared("trunc", n), static_cast<int>(maxdeg - 1));
+    c = c + times(declared("trunc", n), static_cast<int>(polys));
+    return c + times(declared("mul", n), static_cast<int>(breaks));
+  }
   throw std::invalid_argument("no declared composite cost for '" + std::string(op) + "'");
 }
 

@@ -108,13 +108,26 @@ class Protocol {
   sim::Task<Share> softmax_rows(const Share& a, std::int64_t rows, std::int64_t cols);
   // One-hot of secret integer indices (n) against 0..classes-1 -> (n, classes).
   sim::Task<Share> one_hot(const Share& idx, std::int64_t classes);
+  // 1 / sqrt(x) by Newton-Raphson from y0 = 1 / sqrt(max_value), for 1 <= x <= max_value.
+  sim::Task<Share> rsqrt(const Share& a, double max_value);
+  // Row-wise argmax as a one-hot (rows, cols) share (ties: the first), next to max_rows.
+  sim::Task<Share> argmax_rows(const Share& a, std::int64_t rows, std::int64_t cols);
+  // MPCache's SiLU (the brief's piecewise polynomial) and a PUMA-style piecewise GeLU
+  // (coefficients from tools/mpc/fit_gelu.py, max error 1.2e-3 on each piece).
+  sim::Task<Share> silu(const Share& a);
+  sim::Task<Share> gelu(const Share& a);
+  // 0 below breaks[0], polys[i] (highest degree first) on [breaks[i], breaks[i+1]), identity
+  // from breaks.back() on.
+  sim::Task<Share> piecewise(const Share& a, const std::vector<double>& breaks,
+                             const std::vector<std::vector<double>>& polys);
   static constexpr int kExpIterations = 10;  // relative error about x^2 / 2^(t+1): 1.2% at x = -5
   int reciprocal_iterations(double max_value) const;
 
   // Declared costs; `n` elements for elementwise ops, `d` for matmul.
   virtual OpCost declared(std::string_view op, std::int64_t n, MatDims d = {}) const = 0;
-  // Composite ops' declared costs, summed from their parts (less_than, select, max_rows (n rows,
-  // d.k columns), exp, reciprocal (d.k = max_value), softmax_rows, one_hot (d.k classes)).
+  // Composite ops' declared costs, summed from their parts (less_than, select, max_rows and
+  // argmax_rows (n rows, d.k columns), exp, reciprocal and rsqrt (d.k = max_value),
+  // softmax_rows, one_hot (d.k classes), silu, gelu).
   OpCost declared_composite(std::string_view op, std::int64_t n, MatDims d = {}) const;
 
  protected:

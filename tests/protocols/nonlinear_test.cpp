@@ -163,6 +163,46 @@ TEST_P(Aby3Nonlinear, OneHotGatherSelectsTheRow) {
   }
 }
 
+TEST_P(Aby3Nonlinear, ActivationsRsqrtArgmax) {
+  const bool cost = GetParam();
+  std::vector<double> v = values(120, -10, 10, 6);
+  v[0] = -8.5, v[1] = -4.0, v[2] = 3.9, v[3] = 4.1, v[4] = 0.0;
+  const RingTensor in = encode({120}, v);
+  const Outcome si = run_op("aby3", cost, in, [](Protocol& P, const Share& x) { return P.silu(x); });
+  expect_cost(si, declared_of("aby3", [](const Protocol& P) { return P.declared_composite("silu", 120); }), "silu");
+  const Outcome ge = run_op("aby3", cost, in, [](Protocol& P, const Share& x) { return P.gelu(x); });
+  expect_cost(ge, declared_of("aby3", [](const Protocol& P) { return P.declared_composite("gelu", 120); }), "gelu");
+  const std::vector<double> pos = values(32, 1, 400, 7);
+  const RingTensor pin = encode({32}, pos);
+  const Outcome rs = run_op("aby3", cost, pin, [](Protocol& P, const Share& x) { return P.rsqrt(x, 400); });
+  expect_cost(rs, declared_of("aby3", [](const Protocol& P) { return P.declared_composite("rsqrt", 32, MatDims{1, 1, 400, 1}); }),
+              "rsqrt");
+  const std::int64_t rows = 4, cols = 9;
+  std::vector<double> am = values(static_cast<std::size_t>(rows * cols), -5, 5, 8);
+  am[2 * cols + 3] = am[2 * cols + 7] = 9.0;  // a tie: the first one wins
+  const RingTensor ain = encode({rows, cols}, am);
+  const Outcome ag = run_op("aby3", cost, ain, [&](Protocol& P, const Share& x) { return P.argmax_rows(x, rows, cols); });
+  expect_cost(ag, declared_of("aby3", [&](const Protocol& P) { return P.declared_composite("argmax_rows", rows, MatDims{1, 1, cols, 1}); }),
+              "argmax");
+  if (cost) return;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const double x = v[i];
+    const double silu_ref = x < -8 ? 0 : x > 4 ? x : x / (1 + std::exp(-x));
+    const double gelu_ref = x < -4 ? 0 : x >= 3 ? x : 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
+    // The brief's SiLU polynomial is within 0.03 of SiLU on its pieces (its own fit); GeLU's
+    // pieces within 1.2e-3 (tools/mpc/fit_gelu.py); plus fixed-point rounding.
+    EXPECT_NEAR(decode_fixed(si.out[i]), silu_ref, 0.03) << x;
+    EXPECT_NEAR(decode_fixed(ge.out[i]), gelu_ref, 1.5e-3) << x;
+  }
+  for (std::size_t i = 0; i < pos.size(); ++i) EXPECT_NEAR(decode_fixed(rs.out[i]), 1 / std::sqrt(pos[i]), 2e-4) << pos[i];
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const auto row = am.begin() + r * cols;
+    const auto best = std::max_element(row, row + cols) - row;  // the first maximum
+    for (std::int64_t c = 0; c < cols; ++c)
+      EXPECT_EQ(ag.out[static_cast<std::size_t>(r * cols + c)], c == best ? 1u : 0u) << r << "," << c;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, Aby3Nonlinear, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? std::string("cost") : std::string("execute"); });
 
