@@ -2,7 +2,9 @@
 #include "protocols/ring.h"
 
 #include <cmath>
+#include <bit>
 #include <cstddef>
+#include <cstring>
 #include <stdexcept>
 
 namespace kvsim::protocols {
@@ -68,6 +70,10 @@ std::vector<Ring> ring_matmul(const Ring* a, const Ring* b, std::int64_t batch, 
 
 std::vector<std::byte> to_bytes(const std::vector<Ring>& v) {
   std::vector<std::byte> out(v.size() * 8);
+  if constexpr (std::endian::native == std::endian::little) {
+    if (!v.empty()) std::memcpy(out.data(), v.data(), out.size());  // already the wire order
+    return out;
+  }
   for (std::size_t i = 0; i < v.size(); ++i)
     for (int b = 0; b < 8; ++b) out[i * 8 + b] = static_cast<std::byte>((v[i] >> (8 * b)) & 0xff);
   return out;
@@ -76,6 +82,10 @@ std::vector<std::byte> to_bytes(const std::vector<Ring>& v) {
 std::vector<Ring> from_bytes(const std::vector<std::byte>& bytes) {
   if (bytes.size() % 8 != 0) throw std::runtime_error("ring payload of " + std::to_string(bytes.size()) + " bytes is not a multiple of 8");
   std::vector<Ring> out(bytes.size() / 8);
+  if constexpr (std::endian::native == std::endian::little) {
+    if (!out.empty()) std::memcpy(out.data(), bytes.data(), bytes.size());
+    return out;
+  }
   for (std::size_t i = 0; i < out.size(); ++i) {
     Ring v = 0;
     for (int b = 0; b < 8; ++b) v |= static_cast<Ring>(std::to_integer<std::uint8_t>(bytes[i * 8 + b])) << (8 * b);
