@@ -72,6 +72,7 @@ sim::Task<Share> Aby3::input(int owner, const RingTensor* value, Shape shape) {
 }
 
 sim::Task<RingTensor> Aby3::reveal(const Share& x) {
+  note_reveal("reveal", x.size());
   // Party i lacks x_{i+2}, which party i+2 holds as its first component: send s0 to next,
   // receive from prev (1 round, n elements each).
   const std::size_t n = static_cast<std::size_t>(x.size());

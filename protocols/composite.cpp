@@ -219,6 +219,15 @@ OpCost Protocol::declared_composite(std::string_view op, std::int64_t n, MatDims
     for (std::int64_t col = 1; col < d.k; ++col) c = c + declared("mul", n);
     return c;
   }
+  if (op == "topk_rows") {
+    std::int64_t P = 1;
+    while (P < d.k) P <<= 1;
+    OpCost c;
+    for (std::int64_t kk = 2; kk <= P; kk <<= 1)
+      for (std::int64_t j = kk >> 1; j > 0; j >>= 1) c = c + declared("msb", n * P / 2) + declared("mul", n * P);
+    if (c.rounds.empty()) c = declared("add", 0);
+    return c;
+  }
   if (op == "silu" || op == "gelu") {
     const std::size_t breaks = op == "silu" ? 3 : 4, polys = breaks - 1, maxdeg = 6;
     OpCost c = declared("msb", n * static_cast<std::int64_t>(breaks));

@@ -37,6 +37,13 @@ struct Share {
 
 Share shape_only(Shape shape);
 
+// A value a party learned in the clear: every reveal is declared by the op that makes it and
+// logged here (what, how many elements), never its content.
+struct RevealRecord {
+  std::string op;
+  std::int64_t elements = 0;
+};
+
 struct MatDims {
   std::int64_t batch = 1, m = 1, k = 1, n = 1;
 };
@@ -70,8 +77,9 @@ class Protocol {
 
   // Secret-shares `value` (read only at `owner`; ignored in cost mode) of the given shape.
   virtual sim::Task<Share> input(int owner, const RingTensor* value, Shape shape) = 0;
-  // Opens a share to every computing party.
+  // Opens a share to every computing party (logged in reveal_log()).
   virtual sim::Task<RingTensor> reveal(const Share& x) = 0;
+  const std::vector<RevealRecord>& reveal_log() const { return reveals_; }
 
   // Local linear operations (no communication).
   Share add(const Share& a, const Share& b) const;
@@ -112,6 +120,13 @@ class Protocol {
   sim::Task<Share> rsqrt(const Share& a, double max_value);
   // Row-wise argmax as a one-hot (rows, cols) share (ties: the first), next to max_rows.
   sim::Task<Share> argmax_rows(const Share& a, std::int64_t rows, std::int64_t cols);
+  // Top-k of each row by an oblivious bitonic sorting network (descending): values (rows, k)
+  // and their column indices (integer shares). Reveals nothing. SPU's shuffle-then-quickselect,
+  // which reveals comparison bits after a secret shuffle, is not implemented yet.
+  struct TopK {
+    Share values, indices;
+  };
+  sim::Task<TopK> topk_rows(const Share& a, std::int64_t rows, std::int64_t cols, std::int64_t k);
   // MPCache's SiLU (the brief's piecewise polynomial) and a PUMA-style piecewise GeLU
   // (coefficients from tools/mpc/fit_gelu.py, max error 1.2e-3 on each piece).
   sim::Task<Share> silu(const Share& a);
@@ -127,7 +142,7 @@ class Protocol {
   virtual OpCost declared(std::string_view op, std::int64_t n, MatDims d = {}) const = 0;
   // Composite ops' declared costs, summed from their parts (less_than, select, max_rows and
   // argmax_rows (n rows, d.k columns), exp, reciprocal and rsqrt (d.k = max_value),
-  // softmax_rows, one_hot (d.k classes), silu, gelu).
+  // softmax_rows, one_hot (d.k classes), silu, gelu, topk_rows (n rows, d.k columns)).
   OpCost declared_composite(std::string_view op, std::int64_t n, MatDims d = {}) const;
 
  protected:
@@ -135,6 +150,10 @@ class Protocol {
   std::uint64_t seed_;
   int frac_bits_;
   bool cost_mode_;
+  void note_reveal(std::string op, std::int64_t elements) { reveals_.push_back({std::move(op), elements}); }
+
+ private:
+  std::vector<RevealRecord> reveals_;
 };
 
 // "aby3" | "semi2k" | "plaintext"; throws std::invalid_argument naming the known ones.

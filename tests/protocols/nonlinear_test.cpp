@@ -203,8 +203,59 @@ TEST_P(Aby3Nonlinear, ActivationsRsqrtArgmax) {
   }
 }
 
+TEST_P(Aby3Nonlinear, TopKBySortingNetwork) {
+  const bool cost = GetParam();
+  const std::int64_t rows = 3, cols = 11, k = 4;  // padded to 16
+  const std::vector<double> v = values(static_cast<std::size_t>(rows * cols), -20, 20, 10);
+  const RingTensor in = encode({rows, cols}, v);
+  std::vector<Ring> vals, idxs;
+  std::vector<CommStats> costs(3);
+  run3("aby3", cost, [&](Protocol& P) -> sim::Task<void> {
+    Share x = co_await P.input(0, P.id() == 0 ? &in : nullptr, in.shape);
+    const CommStats before = P.channel().stats();
+    Protocol::TopK t = co_await P.topk_rows(x, rows, cols, k);
+    costs[static_cast<std::size_t>(P.id())] = P.channel().stats() - before;
+    RingTensor rv = co_await P.reveal(t.values);
+    RingTensor ri = co_await P.reveal(t.indices);
+    if (P.id() == 0) vals = rv.data, idxs = ri.data;
+  });
+  const OpCost c = declared_of("aby3", [&](const Protocol& P) { return P.declared_composite("topk_rows", rows, MatDims{1, 1, cols, 1}); });
+  for (std::size_t p = 0; p < 3; ++p) {
+    EXPECT_EQ(costs[p].rounds, static_cast<std::uint64_t>(c.rounds[p]));
+    EXPECT_EQ(static_cast<double>(costs[p].bytes_sent), c.bytes[p]);
+  }
+  if (cost) return;
+  for (std::int64_t r = 0; r < rows; ++r) {
+    std::vector<std::int64_t> order(static_cast<std::size_t>(cols));
+    for (std::int64_t c2 = 0; c2 < cols; ++c2) order[static_cast<std::size_t>(c2)] = c2;
+    std::sort(order.begin(), order.end(), [&](auto x, auto y) { return v[static_cast<std::size_t>(r * cols + x)] > v[static_cast<std::size_t>(r * cols + y)]; });
+    for (std::int64_t j = 0; j < k; ++j) {
+      EXPECT_EQ(idxs[static_cast<std::size_t>(r * k + j)], static_cast<Ring>(order[static_cast<std::size_t>(j)])) << r << "," << j;
+      EXPECT_EQ(vals[static_cast<std::size_t>(r * k + j)], in.data[static_cast<std::size_t>(r * cols + order[static_cast<std::size_t>(j)])]);
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, Aby3Nonlinear, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? std::string("cost") : std::string("execute"); });
+
+TEST(Reveals, EveryRevealIsLoggedAndNothingElse) {
+  // A softmax reveals nothing; two explicit reveals are logged with their sizes only.
+  std::vector<std::vector<RevealRecord>> logs(3);
+  const RingTensor in = encode({2, 8}, values(16, -3, 3, 9));
+  run3("aby3", false, [&](Protocol& P) -> sim::Task<void> {
+    Share x = co_await P.input(0, P.id() == 0 ? &in : nullptr, in.shape);
+    Share s = co_await P.softmax_rows(x, 2, 8);
+    (void)co_await P.reveal(s);
+    (void)co_await P.reveal(x);
+    logs[static_cast<std::size_t>(P.id())] = P.reveal_log();
+  });
+  for (const auto& log : logs) {
+    ASSERT_EQ(log.size(), 2u);
+    EXPECT_EQ(log[0].op, "reveal");
+    EXPECT_EQ(log[0].elements, 16);
+  }
+}
 
 TEST(PlaintextNonlinear, MatchesTheDefinitions) {
   const std::vector<double> v = {-2.5, 0, 3.25, -0.0001};
