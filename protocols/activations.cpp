@@ -1,4 +1,5 @@
 // protocols/activations.cpp — piecewise-polynomial activations, rsqrt and argmax, written once.
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -24,13 +25,14 @@ Share concat_all(const std::vector<Share>& parts) {
     out.s1.insert(out.s1.end(), p.s1.begin(), p.s1.end());
   }
   out.shape = Shape{n};
-  if (out.cost_only) out.s0.clear(), out.s1.clear();
+  if (out.cost_only || std::any_of(parts.begin(), parts.end(), [](const Share& p) { return !has_data(p); }))
+    out.s0.clear(), out.s1.clear();
   return out;
 }
 
 Share part(const Share& a, std::int64_t index, std::int64_t n, const Shape& shape) {
   Share out{shape, {}, {}, a.cost_only};
-  if (a.cost_only) return out;
+  if (!has_data(a)) return out;
   const auto from = static_cast<std::ptrdiff_t>(index * n), to = static_cast<std::ptrdiff_t>((index + 1) * n);
   out.s0.assign(a.s0.begin() + from, a.s0.begin() + to);
   if (!a.s1.empty()) out.s1.assign(a.s1.begin() + from, a.s1.begin() + to);
@@ -129,7 +131,8 @@ sim::Task<Share> Protocol::argmax_rows(const Share& a, std::int64_t rows, std::i
   // pairwise comparisons, then one-hot the first column with a zero count.
   const Share mx = co_await max_rows(a, rows, cols);
   Share wide{a.shape, {}, {}, a.cost_only};
-  if (!a.cost_only) {
+  const bool data = has_data(a);
+  if (data) {
     for (std::int64_t r = 0; r < rows; ++r)
       for (std::int64_t c = 0; c < cols; ++c) {
         wide.s0.push_back(mx.s0[static_cast<std::size_t>(r)]);
@@ -141,14 +144,14 @@ sim::Task<Share> Protocol::argmax_rows(const Share& a, std::int64_t rows, std::i
   // Keep the first: prefix "seen" = is_max OR earlier seen; first = is_max AND NOT seen_before.
   Share seen_before{a.shape, {}, {}, a.cost_only};
   Share first = is_max;
-  if (!a.cost_only) {
+  if (data) {
     seen_before.s0.assign(is_max.s0.size(), 0);
     if (!is_max.s1.empty()) seen_before.s1.assign(is_max.s1.size(), 0);
   }
   for (std::int64_t c = 1; c < cols; ++c) {
     // seen(c) = seen(c-1) + is_max(c-1) - seen(c-1) is_max(c-1), computed column by column.
     Share prev_seen{Shape{rows}, {}, {}, a.cost_only}, prev_max{Shape{rows}, {}, {}, a.cost_only};
-    if (!a.cost_only) {
+    if (data) {
       for (std::int64_t r = 0; r < rows; ++r) {
         const auto i = static_cast<std::size_t>(r * cols + c - 1);
         prev_seen.s0.push_back(seen_before.s0[i]);
@@ -161,7 +164,7 @@ sim::Task<Share> Protocol::argmax_rows(const Share& a, std::int64_t rows, std::i
     }
     const Share both = co_await mul(prev_seen, prev_max);
     const Share seen = sub(add(prev_seen, prev_max), both);
-    if (!a.cost_only)
+    if (data)
       for (std::int64_t r = 0; r < rows; ++r) {
         const auto i = static_cast<std::size_t>(r * cols + c);
         seen_before.s0[i] = seen.s0[static_cast<std::size_t>(r)];

@@ -24,7 +24,7 @@ RingTensor filled(const Shape& shape, Ring v) {
 }
 Share gather_cols(const Share& a, std::int64_t rows, std::int64_t cols, std::int64_t from, std::int64_t step, std::int64_t count) {
   Share out{Shape{rows, count}, {}, {}, a.cost_only};
-  if (a.cost_only) return out;
+  if (!has_data(a)) return out;
   for (std::int64_t r = 0; r < rows; ++r)
     for (std::int64_t c = 0; c < count; ++c) {
       const auto i = static_cast<std::size_t>(r * cols + from + c * step);
@@ -36,7 +36,7 @@ Share gather_cols(const Share& a, std::int64_t rows, std::int64_t cols, std::int
 // Repeats each row's value across `cols` columns.
 Share broadcast_cols(const Share& a, std::int64_t rows, std::int64_t cols) {
   Share out{Shape{rows, cols}, {}, {}, a.cost_only};
-  if (a.cost_only) return out;
+  if (!has_data(a)) return out;
   for (std::int64_t r = 0; r < rows; ++r)
     for (std::int64_t c = 0; c < cols; ++c) {
       out.s0.push_back(a.s0[static_cast<std::size_t>(r)]);
@@ -46,7 +46,7 @@ Share broadcast_cols(const Share& a, std::int64_t rows, std::int64_t cols) {
 }
 Share sum_cols(const Share& a, std::int64_t rows, std::int64_t cols) {
   Share out{Shape{rows, 1}, {}, {}, a.cost_only};
-  if (a.cost_only) return out;
+  if (!has_data(a)) return out;
   out.s0.assign(static_cast<std::size_t>(rows), 0);
   if (!a.s1.empty()) out.s1.assign(static_cast<std::size_t>(rows), 0);
   for (std::int64_t r = 0; r < rows; ++r)
@@ -83,7 +83,7 @@ sim::Task<Share> Protocol::max_rows(const Share& a, std::int64_t rows, std::int6
     if (width % 2) {
       const Share last = gather_cols(cur, rows, width, width - 1, 1, 1);
       Share merged{Shape{rows, pairs + 1}, {}, {}, cur.cost_only};
-      if (!cur.cost_only) {
+      if (has_data(cur)) {
         for (std::int64_t r = 0; r < rows; ++r) {
           for (std::int64_t c = 0; c < pairs; ++c) {
             merged.s0.push_back(winners.s0[static_cast<std::size_t>(r * pairs + c)]);

@@ -58,9 +58,16 @@ class Semi2kDealer final : public Protocol {
   static std::vector<CostFormula> formulas();
 
   static constexpr int kDealer = 2;
+  sim::Task<Share> msb(const Share& a) override;
+  sim::Task<Share> eqz(const Share& a) override;
 
  private:
   bool is_dealer() const { return id() == kDealer; }
+  // XOR-shared words: AND with a dealer triple (a, b, a & b); A2B by the same Kogge-Stone adder
+  // as ABY3 on (x_0, 0) + (0, x_1); bit-to-arithmetic b0 + b1 - 2 b0 b1.
+  sim::Task<Share> and_words(const Share& x, const Share& y);
+  sim::Task<Share> a2b(const Share& x);
+  sim::Task<Share> b2a_bit(const Share& b);
   // A Beaver triple for an elementwise product (n) or a matrix product (d): (a, b, c) shares of
   // this party; the dealer sends party 1's c, offline.
   struct Triple {

@@ -36,6 +36,9 @@ struct Share {
 };
 
 Share shape_only(Shape shape);
+// False for a cost-mode share and for a party that holds no share of the value (semi2k's dealer):
+// helpers that rearrange elements must not touch its (empty) vectors.
+inline bool has_data(const Share& s) { return !s.cost_only && (s.size() == 0 || !s.s0.empty()); }
 
 // A value a party learned in the clear: every reveal is declared by the op that makes it and
 // logged here (what, how many elements), never its content.

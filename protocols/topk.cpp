@@ -26,13 +26,13 @@ struct Columns {
 sim::Task<Protocol::TopK> Protocol::topk_rows(const Share& a, std::int64_t rows, std::int64_t cols, std::int64_t k) {
   if (k < 1 || k > cols) throw std::invalid_argument("topk: k must be in [1, cols]");
   const std::int64_t P = pow2_at_least(cols);
-  const bool co = a.cost_only;
+  const bool co = !has_data(a);  // cost mode, or a party holding no shares (the dealer)
   const bool two = !a.s1.empty();
   const std::size_t total = static_cast<std::size_t>(rows * P);
   // Values and indices, padded. A public constant c is added to component 0 only (the family's
   // add_public does that), so build the padding and indices as public tensors added to zero.
   Share zero_pad = sub(a, a);
-  Share vals{Shape{rows, P}, {}, {}, co}, idx{Shape{rows, P}, {}, {}, co};
+  Share vals{Shape{rows, P}, {}, {}, a.cost_only}, idx{Shape{rows, P}, {}, {}, a.cost_only};
   if (!co) {
     vals.s0.assign(total, 0);
     idx.s0.assign(total, 0);
@@ -68,7 +68,7 @@ sim::Task<Protocol::TopK> Protocol::topk_rows(const Share& a, std::int64_t rows,
         }
       const std::int64_t m = static_cast<std::int64_t>(lo.size());
       auto pick = [&](const Share& s, const std::vector<std::size_t>& at) {
-        Share out{Shape{m}, {}, {}, co};
+        Share out{Shape{m}, {}, {}, a.cost_only};
         if (co) return out;
         for (auto p : at) {
           out.s0.push_back(s.s0[p]);
@@ -91,7 +91,7 @@ sim::Task<Protocol::TopK> Protocol::topk_rows(const Share& a, std::int64_t rows,
       }
       swap = add_public(swap, flip);  // descending: lt; ascending: 1 - lt
       // One multiplication for values and indices together.
-      Share both_swap{Shape{2 * m}, swap.s0, swap.s1, co}, both_diff{Shape{2 * m}, {}, {}, co};
+      Share both_swap{Shape{2 * m}, swap.s0, swap.s1, a.cost_only}, both_diff{Shape{2 * m}, {}, {}, a.cost_only};
       if (!co) {
         both_swap.s0.insert(both_swap.s0.end(), swap.s0.begin(), swap.s0.end());
         if (two) both_swap.s1.insert(both_swap.s1.end(), swap.s1.begin(), swap.s1.end());
@@ -121,7 +121,7 @@ sim::Task<Protocol::TopK> Protocol::topk_rows(const Share& a, std::int64_t rows,
       }
     }
   }
-  TopK out{Share{Shape{rows, k}, {}, {}, co}, Share{Shape{rows, k}, {}, {}, co}};
+  TopK out{Share{Shape{rows, k}, {}, {}, a.cost_only}, Share{Shape{rows, k}, {}, {}, a.cost_only}};
   if (!co) {
     for (std::int64_t r = 0; r < rows; ++r)
       for (std::int64_t c = 0; c < k; ++c) {

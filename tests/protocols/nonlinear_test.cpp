@@ -38,17 +38,25 @@ std::vector<double> values(std::size_t n, double lo, double hi, std::uint64_t se
 // Runs `op` on a shared input of party 0 and returns (revealed ring values, per-party measured costs).
 struct Outcome {
   std::vector<Ring> out;
-  std::vector<CommStats> cost;
+  std::vector<CommStats> cost;  // online: without the dealer's "offline" traffic
+  double offline_bytes = 0;
 };
+
+CommStats offline_of(const Channel& ch) {
+  auto it = ch.stats_by_tag().find("offline");
+  return it == ch.stats_by_tag().end() ? CommStats{} : it->second;
+}
 Outcome run_op(const std::string& family, bool cost_mode, const RingTensor& input,
                const std::function<sim::Task<Share>(Protocol&, const Share&)>& op) {
   Outcome o;
   o.cost.resize(3);
   run3(family, cost_mode, [&](Protocol& P) -> sim::Task<void> {
     Share x = co_await P.input(0, P.id() == 0 ? &input : nullptr, input.shape);
-    const CommStats before = P.channel().stats();
+    const CommStats before = P.channel().stats(), off_before = offline_of(P.channel());
     Share y = co_await op(P, x);
-    o.cost[static_cast<std::size_t>(P.id())] = P.channel().stats() - before;
+    const CommStats off = offline_of(P.channel()) - off_before;
+    o.cost[static_cast<std::size_t>(P.id())] = P.channel().stats() - before - off;
+    o.offline_bytes += static_cast<double>(off.bytes_sent);
     RingTensor r = co_await P.reveal(y);
     if (P.id() == 0) o.out = r.data;
   });
@@ -60,6 +68,7 @@ void expect_cost(const Outcome& o, const OpCost& c, const char* what) {
     EXPECT_EQ(o.cost[p].rounds, static_cast<std::uint64_t>(c.rounds[p])) << what << " party " << p;
     EXPECT_EQ(static_cast<double>(o.cost[p].bytes_sent), c.bytes[p]) << what << " party " << p;
   }
+  EXPECT_EQ(o.offline_bytes, c.offline_bytes) << what << " offline";
 }
 
 OpCost declared_of(const std::string& family, const std::function<OpCost(const Protocol&)>& f) {
@@ -266,10 +275,33 @@ TEST(PlaintextNonlinear, MatchesTheDefinitions) {
   EXPECT_EQ(z.out, (std::vector<Ring>{0, 1, 0, 0}));
 }
 
-TEST(Semi2kNonlinear, SaysItIsNotImplementedRatherThanPretending) {
-  const RingTensor in = encode({4}, {1, 2, 3, 4});
-  EXPECT_THROW(run_op("semi2k", false, in, [](Protocol& P, const Share& x) { return P.msb(x); }), std::exception);
+class Semi2kNonlinear : public ::testing::TestWithParam<bool> {};
+
+TEST_P(Semi2kNonlinear, MsbEqzAndASoftmaxOnTop) {
+  const bool cost = GetParam();
+  std::vector<double> v = values(100, -40, 40, 11);
+  v[5] = 0;
+  const RingTensor in = encode({100}, v);
+  const Outcome m = run_op("semi2k", cost, in, [](Protocol& P, const Share& x) { return P.msb(x); });
+  expect_cost(m, declared_of("semi2k", [](const Protocol& P) { return P.declared("msb", 100); }), "msb");
+  const Outcome z = run_op("semi2k", cost, in, [](Protocol& P, const Share& x) { return P.eqz(x); });
+  expect_cost(z, declared_of("semi2k", [](const Protocol& P) { return P.declared("eqz", 100); }), "eqz");
+  const RingTensor rows = encode({4, 25}, values(100, -5, 5, 12));
+  const Outcome sm = run_op("semi2k", cost, rows, [](Protocol& P, const Share& x) { return P.softmax_rows(x, 4, 25); });
+  expect_cost(sm, declared_of("semi2k", [](const Protocol& P) { return P.declared_composite("softmax_rows", 4, MatDims{1, 1, 25, 1}); }),
+              "softmax");
+  if (cost) return;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    EXPECT_EQ(m.out[i], in.data[i] >> 63 ? 1u : 0u) << i;
+    EXPECT_EQ(z.out[i], in.data[i] == 0 ? 1u : 0u) << i;
+  }
+  double row0 = 0;
+  for (int c = 0; c < 25; ++c) row0 += decode_fixed(sm.out[static_cast<std::size_t>(c)]);
+  EXPECT_NEAR(row0, 1.0, 0.02);
 }
+
+INSTANTIATE_TEST_SUITE_P(Modes, Semi2kNonlinear, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? std::string("cost") : std::string("execute"); });
 
 }  // namespace
 }  // namespace kvsim::protocols

@@ -1,0 +1,142 @@
+// protocols/semi2k_boolean.cpp — semi2k's boolean circuits with dealer AND triples.
+#include "protocols/families.h"
+
+namespace kvsim::protocols {
+
+namespace {
+Share map_words(const Share& a, auto f) {
+  Share out = a;
+  for (auto& v : out.s0) v = f(v);
+  return out;
+}
+Share xor_words(const Share& a, const Share& b) {
+  Share out = a;
+  for (std::size_t i = 0; i < out.s0.size(); ++i) out.s0[i] ^= b.s0[i];
+  return out;
+}
+Share concat(const Share& a, const Share& b) {
+  Share out{Shape{a.size() + b.size()}, a.s0, {}, a.cost_only || b.cost_only};
+  out.s0.insert(out.s0.end(), b.s0.begin(), b.s0.end());
+  return out;
+}
+Share slice(const Share& a, std::size_t from, std::size_t n, Shape shape) {
+  Share out{std::move(shape), {}, {}, a.cost_only};
+  if (!a.cost_only && !a.s0.empty())
+    out.s0.assign(a.s0.begin() + static_cast<std::ptrdiff_t>(from), a.s0.begin() + static_cast<std::ptrdiff_t>(from + n));
+  return out;
+}
+}  // namespace
+
+sim::Task<Share> Semi2kDealer::and_words(const Share& x, const Share& y) {
+  const std::size_t n = static_cast<std::size_t>(x.size());
+  const bool co = x.cost_only || y.cost_only;
+  Share out{x.shape, {}, {}, co};
+  // The dealer's AND triple: party 0's (a0, b0, c0) and party 1's (a1, b1) from the shared
+  // keys, c1 = (a0 ^ a1) & (b0 ^ b1) ^ c0 sent to party 1, offline.
+  if (is_dealer()) {
+    std::vector<Ring> c1;
+    if (!co) {
+      const std::vector<Ring> a0 = prg_dealer_.next(n), b0 = prg_dealer_.next(n), c0 = prg_dealer_.next(n);
+      const std::vector<Ring> a1 = prg_dealer1_.next(n), b1 = prg_dealer1_.next(n);
+      c1.resize(n);
+      for (std::size_t i = 0; i < n; ++i) c1[i] = ((a0[i] ^ a1[i]) & (b0[i] ^ b1[i])) ^ c0[i];
+    }
+    auto msgs = send_to(1, std::move(c1), n * 8);
+    auto srcs = recv_nothing();
+    co_await ch_.exchange(std::move(msgs), std::move(srcs), "offline");
+    co_return out;
+  }
+  std::vector<Ring> ta, tb, tc;
+  if (!co) {
+    ta = prg_dealer_.next(n);
+    tb = prg_dealer_.next(n);
+    if (id() == 0) tc = prg_dealer_.next(n);
+  }
+  if (id() == 1) {
+    auto msgs = send_nothing();
+    auto srcs = recv_from(kDealer);
+    auto got = co_await ch_.exchange(std::move(msgs), std::move(srcs), "offline");
+    tc = std::move(got[0]);
+  }
+  std::vector<Ring> ef;
+  if (!co) {
+    ef.resize(2 * n);
+    for (std::size_t i = 0; i < n; ++i) {
+      ef[i] = x.s0[i] ^ ta[i];
+      ef[n + i] = y.s0[i] ^ tb[i];
+    }
+  }
+  const int other = 1 - id();
+  auto msgs = send_to(other, ef, 2 * n * 8);
+  auto srcs = recv_from(other);
+  auto got = co_await ch_.exchange(std::move(msgs), std::move(srcs), "and");
+  if (co) co_return out;
+  out.s0.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const Ring e = ef[i] ^ got[0][i], f = ef[n + i] ^ got[0][n + i];
+    out.s0[i] = tc[i] ^ (e & tb[i]) ^ (f & ta[i]) ^ (id() == 0 ? (e & f) : 0);
+  }
+  co_return out;
+}
+
+sim::Task<Share> Semi2kDealer::a2b(const Share& x) {
+  const std::size_t n = static_cast<std::size_t>(x.size());
+  const bool co = x.cost_only || is_dealer();
+  // (x_0, 0) and (0, x_1): each party's arithmetic share is its boolean share of one addend.
+  Share own{x.shape, {}, {}, x.cost_only}, zero{x.shape, {}, {}, x.cost_only};
+  if (!co) {
+    own.s0 = x.s0;
+    zero.s0.assign(n, 0);
+  }
+  const Share xa = id() == 0 ? own : zero, xb = id() == 0 ? zero : own;
+  const Share p0 = xor_words(xa, xb);
+  Share g = co_await and_words(xa, xb);
+  Share p = p0;
+  for (int d = 1; d < 64; d *= 2) {
+    const Share g_shift = map_words(g, [d](Ring v) { return v << d; });
+    if (d < 32) {
+      const Share p_shift = map_words(p, [d](Ring v) { return v << d; });
+      const Share lhs = concat(p, p), rhs = concat(g_shift, p_shift);
+      const Share both = co_await and_words(lhs, rhs);
+      g = xor_words(g, slice(both, 0, n, x.shape));
+      p = slice(both, n, n, x.shape);
+    } else {
+      const Share pg = co_await and_words(p, g_shift);
+      g = xor_words(g, pg);
+    }
+  }
+  co_return xor_words(p0, map_words(g, [](Ring v) { return v << 1; }));
+}
+
+sim::Task<Share> Semi2kDealer::b2a_bit(const Share& b) {
+  const std::size_t n = static_cast<std::size_t>(b.size());
+  Share mine{b.shape, {}, {}, b.cost_only}, zero{b.shape, {}, {}, b.cost_only};
+  if (!b.cost_only && !is_dealer()) {
+    mine.s0.resize(n);
+    for (std::size_t i = 0; i < n; ++i) mine.s0[i] = b.s0[i] & 1;
+    zero.s0.assign(n, 0);
+  }
+  const Share b0 = id() == 0 ? mine : zero, b1 = id() == 0 ? zero : mine;
+  const Share prod = co_await mul(b0, b1);
+  co_return sub(add(b0, b1), mul_public(prod, 2));
+}
+
+sim::Task<Share> Semi2kDealer::msb(const Share& a) {
+  const Share sum = co_await a2b(a);
+  const Share top = map_words(sum, [](Ring v) { return v >> 63; });
+  Share bit = co_await b2a_bit(top);
+  co_return bit;
+}
+
+sim::Task<Share> Semi2kDealer::eqz(const Share& a) {
+  Share z = co_await a2b(a);
+  if (id() == 0 && !z.cost_only) for (auto& v : z.s0) v = ~v;
+  for (int d = 32; d >= 1; d /= 2) {
+    const Share shifted = map_words(z, [d](Ring v) { return v >> d; });
+    z = co_await and_words(z, shifted);
+  }
+  Share bit = co_await b2a_bit(z);
+  co_return bit;
+}
+
+}  // namespace kvsim::protocols
