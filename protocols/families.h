@@ -24,6 +24,7 @@ class Aby3 final : public Protocol {
 
   sim::Task<Share> msb(const Share& a) override;
   sim::Task<Share> eqz(const Share& a) override;
+  sim::Task<Share> shuffle_rows(const Share& a, std::int64_t rows, std::int64_t cols, std::int64_t fields) override;
 
  private:
   // Boolean (XOR) replicated sharing uses the same layout: party i holds words (b_i, b_{i+1}).
@@ -95,6 +96,7 @@ class Plaintext final : public Protocol {
   static std::vector<CostFormula> formulas();
   sim::Task<Share> msb(const Share& a) override;
   sim::Task<Share> eqz(const Share& a) override;
+  sim::Task<Share> shuffle_rows(const Share& a, std::int64_t rows, std::int64_t cols, std::int64_t fields) override;
 };
 
 void check_matmul_shapes(const Share& a, const Share& b, const MatDims& d);

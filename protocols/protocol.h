@@ -82,6 +82,8 @@ class Protocol {
   virtual sim::Task<Share> input(int owner, const RingTensor* value, Shape shape) = 0;
   // Opens a share to every computing party (logged in reveal_log()).
   virtual sim::Task<RingTensor> reveal(const Share& x) = 0;
+  // The same, logged under `why` (an op that declares a reveal, e.g. quickselect's bits).
+  sim::Task<RingTensor> reveal_as(const Share& x, std::string why);
   const std::vector<RevealRecord>& reveal_log() const { return reveals_; }
 
   // Local linear operations (no communication).
@@ -130,6 +132,17 @@ class Protocol {
     Share values, indices;
   };
   sim::Task<TopK> topk_rows(const Share& a, std::int64_t rows, std::int64_t cols, std::int64_t k);
+  // SPU's top-k: a secret shuffle of each row (values with their indices), then QuickSelect
+  // whose comparison bits against a pivot are revealed (declared reveals: after the shuffle they
+  // show only how randomly placed elements compare with the pivot). Returns the k largest of
+  // each row, unordered, with their original column indices. The number of partition levels
+  // depends on the data; `levels` reports the comparisons of each so the cost can be declared.
+  struct QuickSelect {
+    Share values, indices;
+    std::vector<std::int64_t> compared;  // elements compared against pivots, per level (all rows)
+  };
+  virtual sim::Task<Share> shuffle_rows(const Share& a, std::int64_t rows, std::int64_t cols, std::int64_t fields);
+  sim::Task<QuickSelect> topk_quickselect(const Share& a, std::int64_t rows, std::int64_t cols, std::int64_t k);
   // MPCache's SiLU (the brief's piecewise polynomial) and a PUMA-style piecewise GeLU
   // (coefficients from tools/mpc/fit_gelu.py, max error 1.2e-3 on each piece).
   sim::Task<Share> silu(const Share& a);
@@ -147,6 +160,8 @@ class Protocol {
   // argmax_rows (n rows, d.k columns), exp, reciprocal and rsqrt (d.k = max_value),
   // softmax_rows, one_hot (d.k classes), silu, gelu, topk_rows (n rows, d.k columns)).
   OpCost declared_composite(std::string_view op, std::int64_t n, MatDims d = {}) const;
+  // QuickSelect's cost from its shapes and the per-level comparison counts it reports.
+  OpCost declared_quickselect(std::int64_t rows, std::int64_t cols, const std::vector<std::int64_t>& compared) const;
 
  protected:
   Channel& ch_;

@@ -245,6 +245,62 @@ TEST_P(Aby3Nonlinear, TopKBySortingNetwork) {
   }
 }
 
+TEST(Aby3QuickSelect, FindsTheTopKSetAndDeclaresItsReveals) {
+  const std::int64_t rows = 4, cols = 50, k = 6;
+  const std::vector<double> v = values(static_cast<std::size_t>(rows * cols), -30, 30, 13);
+  const RingTensor in = encode({rows, cols}, v);
+  std::vector<Ring> vals, idxs;
+  std::vector<CommStats> costs(3);
+  std::vector<std::int64_t> compared;
+  std::vector<RevealRecord> log;
+  run3("aby3", false, [&](Protocol& P) -> sim::Task<void> {
+    Share x = co_await P.input(0, P.id() == 0 ? &in : nullptr, in.shape);
+    const CommStats before = P.channel().stats();
+    Protocol::QuickSelect q = co_await P.topk_quickselect(x, rows, cols, k);
+    costs[static_cast<std::size_t>(P.id())] = P.channel().stats() - before;
+    RingTensor rv = co_await P.reveal(q.values);
+    RingTensor ri = co_await P.reveal(q.indices);
+    if (P.id() == 0) vals = rv.data, idxs = ri.data, compared = q.compared, log = P.reveal_log();
+  });
+  const OpCost c = declared_of("aby3", [&](const Protocol& P) { return P.declared_quickselect(rows, cols, compared); });
+  for (std::size_t p = 0; p < 3; ++p) {
+    EXPECT_EQ(costs[p].rounds, static_cast<std::uint64_t>(c.rounds[p])) << p;
+    EXPECT_EQ(static_cast<double>(costs[p].bytes_sent), c.bytes[p]) << p;
+  }
+  EXPECT_EQ(log.size(), compared.size() + 2);  // one reveal of comparison bits per level
+  EXPECT_EQ(log.front().op, "quickselect comparison bits");
+  for (std::int64_t r = 0; r < rows; ++r) {
+    std::vector<std::int64_t> order(static_cast<std::size_t>(cols));
+    for (std::int64_t i = 0; i < cols; ++i) order[static_cast<std::size_t>(i)] = i;
+    std::sort(order.begin(), order.end(), [&](auto x, auto y) { return v[static_cast<std::size_t>(r * cols + x)] > v[static_cast<std::size_t>(r * cols + y)]; });
+    std::vector<Ring> want(order.begin(), order.begin() + k), got(idxs.begin() + r * k, idxs.begin() + (r + 1) * k);
+    std::sort(want.begin(), want.end());
+    std::sort(got.begin(), got.end());
+    EXPECT_EQ(got, want) << "row " << r;
+    for (std::int64_t j = 0; j < k; ++j) {
+      const auto col = static_cast<std::size_t>(idxs[static_cast<std::size_t>(r * k + j)]);
+      EXPECT_EQ(vals[static_cast<std::size_t>(r * k + j)], in.data[static_cast<std::size_t>(r) * static_cast<std::size_t>(cols) + col]);
+    }
+  }
+}
+
+TEST(Aby3Shuffle, IsAPermutationNoPartyChoseAlone) {
+  const std::int64_t cols = 64;
+  RingTensor in(Shape{1, 1, cols});
+  for (std::int64_t c = 0; c < cols; ++c) in.data[static_cast<std::size_t>(c)] = static_cast<Ring>(c);
+  std::vector<Ring> out;
+  run3("aby3", false, [&](Protocol& P) -> sim::Task<void> {
+    Share x = co_await P.input(0, P.id() == 0 ? &in : nullptr, in.shape);
+    Share y = co_await P.shuffle_rows(x, 1, cols, 1);
+    RingTensor r = co_await P.reveal(y);
+    if (P.id() == 0) out = r.data;
+  });
+  std::vector<Ring> sorted = out;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(sorted, in.data);    // the same multiset
+  EXPECT_NE(out, in.data);       // and not the identity (probability 1/64!)
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, Aby3Nonlinear, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? std::string("cost") : std::string("execute"); });
 
