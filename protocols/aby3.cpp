@@ -199,6 +199,9 @@ OpCost Aby3::declared(std::string_view op, std::int64_t n, MatDims d) const {
   // msb adds the bit B2A (2 rounds: 3 n K then n K); eqz adds 6 AND rounds (6 n K) first.
   if (op == "msb") return {{10, 10, 10}, {16 * e, 18 * e, 16 * e}};
   // Three re-sharing steps; each party is in two of the three pairs (1 round, n K each).
+  // Exact truncation: the adder's carries (1 + 7 rounds, 12 AND words, party 1's XOR input),
+  // B2A of two bits (2 rounds: 6 n K then 2 n K), and the Pi_trunc1 re-share (party 1 -> 0).
+  if (op == "trunc_exact") return {{11, 11, 10}, {20 * e, 23 * e, 20 * e}};
   if (op == "shuffle") return {{2, 2, 2}, {2 * e, 2 * e, 2 * e}};
   if (op == "eqz") return {{16, 16, 16}, {22 * e, 24 * e, 22 * e}};
   if (op == "add" || op == "sub" || op == "add_public" || op == "mul_public") return {{0, 0, 0}, {0, 0, 0}};
@@ -212,7 +215,8 @@ std::vector<CostFormula> Aby3::formulas() {
       {"add, sub, add_public, mul_public", "0", "0", "local"},
       {"mul", "1", "n K", "local cross terms + zero sharing, reshare to the previous party"},
       {"matmul (b, m, k, n)", "1", "b m n K", "as mul, on the output"},
-      {"trunc (probabilistic)", "1 (parties 0, 1)", "n K (party 1 only)", "ABY3 Pi_trunc1"},
+      {"trunc (probabilistic, the default)", "1 (parties 0, 1)", "n K (party 1 only)", "ABY3 Pi_trunc1"},
+      {"trunc_exact", "11 (party 2: 10)", "20 n K (party 1: 23 n K)", "carry and wrap bits of the 2-of-2 view from the adder"},
       {"msb", "1 + 7 + 2 = 10", "16 n K (party 1: 18 n K)", "A2B by a Kogge-Stone adder, then bit-to-arithmetic"},
       {"shuffle (rows, fields, cols)", "2 (3 steps)", "2 n K", "three pair-known permutations, re-shared with masks"},
       {"eqz", "1 + 7 + 6 + 2 = 16", "22 n K (party 1: 24 n K)", "A2B, NOT, AND-reduce 64 bits, bit-to-arithmetic"},

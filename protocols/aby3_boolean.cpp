@@ -91,7 +91,7 @@ Share slice(const Share& a, std::size_t from, std::size_t n, Shape shape) {
 }
 }  // namespace
 
-sim::Task<Share> Aby3::a2b(const Share& x) {
+sim::Task<Aby3::Carries> Aby3::add_carries(const Share& x) {
   const std::size_t n = static_cast<std::size_t>(x.size());
   // s = x_1 + x_2, known to party 1 (its two components), XOR-shared by it.
   std::vector<Ring> s;
@@ -126,8 +126,60 @@ sim::Task<Share> Aby3::a2b(const Share& x) {
       g = xor_words(g, pg);
     }
   }
+  co_return Carries{p0, g};
+}
+
+sim::Task<Share> Aby3::a2b(const Share& x) {
+  const Carries c = co_await add_carries(x);
   // Carries into bit i are the block generates of bits below i.
-  co_return xor_words(p0, map_words(g, [](Ring v) { return v << 1; }));
+  co_return xor_words(c.p0, map_words(c.g, [](Ring v) { return v << 1; }));
+}
+
+sim::Task<Share> Aby3::trunc_exact(const Share& a, int f) {
+  // x' = x + 2^62 is in [0, 2^63). With a = x'_0 and b = x'_1 + x'_2 (unsigned),
+  // floor(x' / 2^f) = (a >> f) + (b >> f) + c - w 2^(64-f), where c is the carry into bit f of
+  // a + b and w its carry out of bit 63; then subtract 2^(62-f).
+  const std::size_t n = static_cast<std::size_t>(a.size());
+  RingTensor offset(a.shape);
+  for (auto& v : offset.data) v = static_cast<Ring>(1) << 62;
+  const Share xp = add_public(a, offset);
+  const Carries cr = co_await add_carries(xp);
+  const Share c_bits = map_words(cr.g, [f](Ring v) { return (v >> (f - 1)) & 1; });
+  const Share w_bits = map_words(cr.g, [](Ring v) { return v >> 63; });
+  const Share bits_in = concat(c_bits, w_bits);
+  const Share bits = co_await b2a_bit(bits_in);
+  // (a >> f) + (b >> f) as a replicated share, the Pi_trunc1 way (party 1 -> party 0).
+  Share y{a.shape, {}, {}, a.cost_only};
+  if (id() == 0) {
+    auto msgs = send_nothing();
+    auto srcs = recv_from(1);
+    auto got = co_await ch_.exchange(std::move(msgs), std::move(srcs), "trunc");
+    if (has_data(xp)) {
+      y.s0.resize(n);
+      for (std::size_t i = 0; i < n; ++i) y.s0[i] = xp.s0[i] >> f;
+      y.s1 = std::move(got[0]);
+    }
+  } else if (id() == 1) {
+    std::vector<Ring> r, y1;
+    if (has_data(xp)) {
+      r = prg_next_.next(n);
+      y1.resize(n);
+      for (std::size_t i = 0; i < n; ++i) y1[i] = ((xp.s0[i] + xp.s1[i]) >> f) - r[i];
+    }
+    auto msgs = send_to(0, y1, n * 8);
+    auto srcs = recv_nothing();
+    co_await ch_.exchange(std::move(msgs), std::move(srcs), "trunc");
+    y.s0 = std::move(y1);
+    y.s1 = std::move(r);
+  } else if (has_data(xp)) {
+    y.s0 = prg_prev_.next(n);
+    y.s1.resize(n);
+    for (std::size_t i = 0; i < n; ++i) y.s1[i] = xp.s1[i] >> f;
+  }
+  const Share c = slice(bits, 0, n, a.shape), w = slice(bits, n, n, a.shape);
+  RingTensor back(a.shape);
+  for (auto& v : back.data) v = static_cast<Ring>(0) - (static_cast<Ring>(1) << (62 - f));
+  co_return add_public(sub(add(y, c), mul_public(w, static_cast<Ring>(1) << (64 - f))), back);
 }
 
 sim::Task<Share> Aby3::b2a_bit(const Share& b) {

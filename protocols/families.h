@@ -25,8 +25,14 @@ class Aby3 final : public Protocol {
   sim::Task<Share> msb(const Share& a) override;
   sim::Task<Share> eqz(const Share& a) override;
   sim::Task<Share> shuffle_rows(const Share& a, std::int64_t rows, std::int64_t cols, std::int64_t fields) override;
+  sim::Task<Share> trunc_exact(const Share& a, int bits) override;
 
  private:
+  struct Carries {
+    Share p0, g;  // XOR shares: the operands' propagate word and the block generates
+  };
+  // The carries of x_0 + (x_1 + x_2) (Kogge-Stone).
+  sim::Task<Carries> add_carries(const Share& a);
   // Boolean (XOR) replicated sharing uses the same layout: party i holds words (b_i, b_{i+1}).
   sim::Task<Share> and_words(const Share& a, const Share& b, const char* tag);
   // x = x_0 + (x_1 + x_2) as a 64-bit boolean sum (Kogge-Stone): returns the sum's XOR shares.
@@ -61,9 +67,14 @@ class Semi2kDealer final : public Protocol {
   static constexpr int kDealer = 2;
   sim::Task<Share> msb(const Share& a) override;
   sim::Task<Share> eqz(const Share& a) override;
+  sim::Task<Share> trunc_exact(const Share& a, int bits) override;
 
  private:
   bool is_dealer() const { return id() == kDealer; }
+  struct Carries {
+    Share p0, g;
+  };
+  sim::Task<Carries> add_carries(const Share& x);
   // XOR-shared words: AND with a dealer triple (a, b, a & b); A2B by the same Kogge-Stone adder
   // as ABY3 on (x_0, 0) + (0, x_1); bit-to-arithmetic b0 + b1 - 2 b0 b1.
   sim::Task<Share> and_words(const Share& x, const Share& y);
@@ -97,6 +108,7 @@ class Plaintext final : public Protocol {
   sim::Task<Share> msb(const Share& a) override;
   sim::Task<Share> eqz(const Share& a) override;
   sim::Task<Share> shuffle_rows(const Share& a, std::int64_t rows, std::int64_t cols, std::int64_t fields) override;
+  sim::Task<Share> trunc_exact(const Share& a, int bits) override { return trunc(a, bits); }
 };
 
 void check_matmul_shapes(const Share& a, const Share& b, const MatDims& d);

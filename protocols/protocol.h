@@ -94,7 +94,13 @@ class Protocol {
 
   virtual sim::Task<Share> mul(const Share& a, const Share& b) = 0;
   virtual sim::Task<Share> matmul(const Share& a, const Share& b, MatDims d) = 0;
+  // Probabilistic truncation (the default, used by mul_fixed): one round or none, exact up to
+  // one unit in the last place with failure probability about |x| / 2^63.
   virtual sim::Task<Share> trunc(const Share& a, int bits) = 0;
+  // Exact truncation (floor(x / 2^f) for |x| < 2^62): the 2-out-of-2 view's carry from the low
+  // bits and wrap-around bit come from a boolean adder; more rounds, no error. Families without
+  // it throw std::logic_error.
+  virtual sim::Task<Share> trunc_exact(const Share& a, int bits);
   // Fixed-point product: mul then trunc(frac_bits).
   sim::Task<Share> mul_fixed(const Share& a, const Share& b);
   sim::Task<Share> matmul_fixed(const Share& a, const Share& b, MatDims d);

@@ -20,6 +20,11 @@ sim::Task<RingTensor> Protocol::reveal_as(const Share& x, std::string why) {
   co_return out;
 }
 
+sim::Task<Share> Protocol::trunc_exact(const Share&, int) {
+  throw std::logic_error(std::string(family()) + ": exact truncation is not implemented for this family yet");
+  co_return Share{};
+}
+
 sim::Task<Share> Protocol::shuffle_rows(const Share&, std::int64_t, std::int64_t, std::int64_t) {
   throw std::logic_error(std::string(family()) + ": secret shuffle is not implemented for this family yet");
   co_return Share{};

@@ -190,6 +190,8 @@ OpCost Semi2kDealer::declared(std::string_view op, std::int64_t n, MatDims d) co
   // A2B: 1 + 6 AND rounds, 12 AND words (2 opened words each); msb adds one product (B2A),
   // eqz 6 more AND rounds first. Offline: one c word per AND word and per product.
   if (op == "msb") return {{8, 8, 0}, {26 * e, 26 * e, 0}, 13 * e};
+  // Exact truncation: the adder (7 rounds, 24 n K) and B2A of two bits (1 round, 4 n K).
+  if (op == "trunc_exact") return {{8, 8, 0}, {28 * e, 28 * e, 0}, 14 * e};
   if (op == "eqz") return {{14, 14, 0}, {38 * e, 38 * e, 0}, 19 * e};
   if (op == "trunc" || op == "add" || op == "sub" || op == "add_public" || op == "mul_public") return {{0, 0, 0}, {0, 0, 0}};
   throw std::invalid_argument("semi2k: no declared cost for '" + std::string(op) + "'");
@@ -202,7 +204,8 @@ std::vector<CostFormula> Semi2kDealer::formulas() {
       {"add, sub, add_public, mul_public", "0", "0", "local"},
       {"mul", "1 (+1 offline at party 1)", "2 n K; offline n K from the dealer", "Beaver: open e = x - a, f = y - b"},
       {"matmul (b, m, k, n)", "1 (+1 offline at party 1)", "b (m k + k n) K; offline b m n K", "Beaver matrix triple"},
-      {"trunc (probabilistic)", "0", "0", "SecureML local truncation"},
+      {"trunc (probabilistic, the default)", "0", "0", "SecureML local truncation"},
+      {"trunc_exact", "8", "28 n K; offline 14 n K", "carry and wrap bits from the dealer-AND adder"},
       {"msb", "1 + 6 + 1 = 8", "26 n K; offline 13 n K", "Kogge-Stone A2B with dealer AND triples, bit B2A"},
       {"eqz", "1 + 6 + 6 + 1 = 14", "38 n K; offline 19 n K", "A2B, NOT, AND-reduce, bit B2A"},
   };

@@ -79,7 +79,7 @@ sim::Task<Share> Semi2kDealer::and_words(const Share& x, const Share& y) {
   co_return out;
 }
 
-sim::Task<Share> Semi2kDealer::a2b(const Share& x) {
+sim::Task<Semi2kDealer::Carries> Semi2kDealer::add_carries(const Share& x) {
   const std::size_t n = static_cast<std::size_t>(x.size());
   const bool co = x.cost_only || is_dealer();
   // (x_0, 0) and (0, x_1): each party's arithmetic share is its boolean share of one addend.
@@ -105,7 +105,31 @@ sim::Task<Share> Semi2kDealer::a2b(const Share& x) {
       g = xor_words(g, pg);
     }
   }
-  co_return xor_words(p0, map_words(g, [](Ring v) { return v << 1; }));
+  co_return Carries{p0, g};
+}
+
+sim::Task<Share> Semi2kDealer::a2b(const Share& x) {
+  const Carries c = co_await add_carries(x);
+  co_return xor_words(c.p0, map_words(c.g, [](Ring v) { return v << 1; }));
+}
+
+sim::Task<Share> Semi2kDealer::trunc_exact(const Share& a, int f) {
+  // As ABY3's: x' = x + 2^62 = x'_0 + x'_1 - w 2^64; floor(x'/2^f) = (x'_0 >> f) + (x'_1 >> f) + c - w 2^(64-f).
+  const std::size_t n = static_cast<std::size_t>(a.size());
+  RingTensor offset(a.shape);
+  for (auto& v : offset.data) v = static_cast<Ring>(1) << 62;
+  const Share xp = add_public(a, offset);
+  const Carries cr = co_await add_carries(xp);
+  const Share c_bits = map_words(cr.g, [f](Ring v) { return (v >> (f - 1)) & 1; });
+  const Share w_bits = map_words(cr.g, [](Ring v) { return v >> 63; });
+  const Share bits_in = concat(c_bits, w_bits);
+  const Share bits = co_await b2a_bit(bits_in);
+  Share y = xp;
+  for (auto& v : y.s0) v >>= f;
+  const Share c = slice(bits, 0, n, a.shape), w = slice(bits, n, n, a.shape);
+  RingTensor back(a.shape);
+  for (auto& v : back.data) v = static_cast<Ring>(0) - (static_cast<Ring>(1) << (62 - f));
+  co_return add_public(sub(add(y, c), mul_public(w, static_cast<Ring>(1) << (64 - f))), back);
 }
 
 sim::Task<Share> Semi2kDealer::b2a_bit(const Share& b) {

@@ -245,6 +245,26 @@ TEST_P(Aby3Nonlinear, TopKBySortingNetwork) {
   }
 }
 
+class ExactTrunc : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ExactTrunc, IsFloorForEveryValueBelow2To62) {
+  const std::string family = GetParam();
+  sim::Rng rng = sim::RandomStreams(21).stream("t");
+  RingTensor in(Shape{400});
+  for (auto& v : in.data) {
+    const auto mag = static_cast<std::int64_t>(rng() >> 3);  // |x| < 2^61
+    v = static_cast<Ring>(rng() & 1 ? mag : -mag);
+  }
+  in.data[0] = 0, in.data[1] = static_cast<Ring>(-1), in.data[2] = static_cast<Ring>(1) << 40;
+  const Outcome o = run_op(family, false, in, [](Protocol& P, const Share& x) { return P.trunc_exact(x, 18); });
+  expect_cost(o, declared_of(family, [](const Protocol& P) { return P.declared("trunc_exact", 400); }), "trunc_exact");
+  for (std::size_t i = 0; i < in.data.size(); ++i) ASSERT_EQ(o.out[i], arshift(in.data[i], 18)) << i;
+  const Outcome c = run_op(family, true, in, [](Protocol& P, const Share& x) { return P.trunc_exact(x, 18); });
+  expect_cost(c, declared_of(family, [](const Protocol& P) { return P.declared("trunc_exact", 400); }), "trunc_exact cost mode");
+}
+
+INSTANTIATE_TEST_SUITE_P(Families, ExactTrunc, ::testing::Values("aby3", "semi2k"));
+
 TEST(Aby3QuickSelect, FindsTheTopKSetAndDeclaresItsReveals) {
   const std::int64_t rows = 4, cols = 50, k = 6;
   const std::vector<double> v = values(static_cast<std::size_t>(rows * cols), -30, 30, 13);
