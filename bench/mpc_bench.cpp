@@ -7,6 +7,7 @@
 
 #include <Eigen/Dense>
 
+#include <algorithm>
 #include <functional>
 
 #include "hardware/profile.h"
@@ -24,8 +25,14 @@ const hardware::Catalog& catalog() {
 
 // Runs `op` on three ABY3 parties (input sharing excluded from the timing).
 void run_aby3(benchmark::State& state, Shape sa, Shape sb, const std::function<sim::Task<Share>(Protocol&, const Share&, const Share&)>& op) {
-  const RingTensor a = encode(sa, std::vector<double>(static_cast<std::size_t>(numel(sa)), 0.5));
-  const RingTensor b = encode(sb, std::vector<double>(static_cast<std::size_t>(numel(sb)), -1.25));
+  auto random_values = [](std::int64_t n, const char* name) {
+    sim::Rng rng = sim::RandomStreams(7).stream(name);
+    std::vector<double> v(static_cast<std::size_t>(n));
+    for (auto& x : v) x = 4 * sim::uniform01(rng) - 2;  // distinct values: QuickSelect's typical case
+    return v;
+  };
+  const RingTensor a = encode(sa, random_values(numel(sa), "a"));
+  const RingTensor b = encode(sb, random_values(numel(sb), "b"));
   for (auto _ : state) {
     state.PauseTiming();
     sim::Engine e(1);
@@ -123,6 +130,38 @@ void BM_PlainSoftmax(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * rows * cols);
 }
 BENCHMARK(BM_PlainSoftmax)->Arg(512);
+
+void BM_Aby3TopK(benchmark::State& state) {
+  // MPCache-like: 32 heads x 512 tokens, k = 50, by the sorting network and by QuickSelect.
+  const std::int64_t rows = 32, cols = 512, k = 50;
+  const bool quick = state.range(0) == 1;
+  run_aby3(state, {rows, cols}, {rows, cols}, [=](Protocol& P, const Share& x, const Share&) -> sim::Task<Share> {
+    if (quick) {
+      Protocol::QuickSelect q = co_await P.topk_quickselect(x, rows, cols, k);
+      co_return q.values;
+    }
+    Protocol::TopK t = co_await P.topk_rows(x, rows, cols, k);
+    co_return t.values;
+  });
+  state.SetItemsProcessed(state.iterations() * rows * cols);
+  state.SetLabel(quick ? "shuffle + quickselect" : "bitonic network");
+}
+BENCHMARK(BM_Aby3TopK)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+
+void BM_PlainTopK(benchmark::State& state) {
+  const std::int64_t rows = 32, cols = 512, k = 50;
+  std::vector<double> v(static_cast<std::size_t>(rows * cols));
+  sim::Rng rng = sim::RandomStreams(1).stream("v");
+  for (auto& x : v) x = sim::uniform01(rng);
+  for (auto _ : state) {
+    std::vector<double> w = v;
+    for (std::int64_t r = 0; r < rows; ++r)
+      std::nth_element(w.begin() + r * cols, w.begin() + r * cols + k, w.begin() + (r + 1) * cols, std::greater<>());
+    benchmark::DoNotOptimize(w.data());
+  }
+  state.SetItemsProcessed(state.iterations() * rows * cols);
+}
+BENCHMARK(BM_PlainTopK);
 
 // The host profile's MPC constants: one core's 64-bit multiply-adds and AES-CTR bytes.
 void BM_RingMacPerCore(benchmark::State& state) {

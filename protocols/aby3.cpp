@@ -187,6 +187,7 @@ sim::Task<Share> Aby3::trunc(const Share& a, int bits) {
 
 OpCost Aby3::declared(std::string_view op, std::int64_t n, MatDims d) const {
   const double e = 8.0 * static_cast<double>(n);
+  if (op == "share_public") return {{0, 0, 0}, {0, 0, 0}};
   if (op == "input") return {{1, 1, 1}, {2 * e, 0, 0}};  // for owner 0; the owner sends 2n elements
   if (op == "reveal") return {{1, 1, 1}, {e, e, e}};
   if (op == "mul") return {{1, 1, 1}, {e, e, e}};
@@ -203,6 +204,10 @@ OpCost Aby3::declared(std::string_view op, std::int64_t n, MatDims d) const {
   // B2A of two bits (2 rounds: 6 n K then 2 n K), and the Pi_trunc1 re-share (party 1 -> 0).
   if (op == "trunc_exact") return {{11, 11, 10}, {20 * e, 23 * e, 20 * e}};
   if (op == "shuffle") return {{2, 2, 2}, {2 * e, 2 * e, 2 * e}};
+  // A2B alone: party 1's XOR input (2 n K from party 1), 1 + 6 AND rounds of 12 n K in all.
+  if (op == "to_boolean") return {{8, 8, 8}, {12 * e, 14 * e, 12 * e}};
+  // B2A: 64 bit injections at once (2 rounds: 3 x 64 n K, then 64 n K).
+  if (op == "to_arithmetic") return {{2, 2, 2}, {256 * e, 256 * e, 256 * e}};
   if (op == "eqz") return {{16, 16, 16}, {22 * e, 24 * e, 22 * e}};
   if (op == "add" || op == "sub" || op == "add_public" || op == "mul_public") return {{0, 0, 0}, {0, 0, 0}};
   throw std::invalid_argument("aby3: no declared cost for '" + std::string(op) + "'");
@@ -219,6 +224,8 @@ std::vector<CostFormula> Aby3::formulas() {
       {"trunc_exact", "11 (party 2: 10)", "20 n K (party 1: 23 n K)", "carry and wrap bits of the 2-of-2 view from the adder"},
       {"msb", "1 + 7 + 2 = 10", "16 n K (party 1: 18 n K)", "A2B by a Kogge-Stone adder, then bit-to-arithmetic"},
       {"shuffle (rows, fields, cols)", "2 (3 steps)", "2 n K", "three pair-known permutations, re-shared with masks"},
+      {"to_boolean (A2B)", "8", "12 n K (party 1: 14 n K)", "Kogge-Stone adder on x_0 + (x_1 + x_2)"},
+      {"to_arithmetic (B2A)", "2", "256 n K", "64 bit injections b0 + b1 + b2 - 2(...) + 4 b0 b1 b2"},
       {"eqz", "1 + 7 + 6 + 2 = 16", "22 n K (party 1: 24 n K)", "A2B, NOT, AND-reduce 64 bits, bit-to-arithmetic"},
   };
 }

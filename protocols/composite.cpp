@@ -122,17 +122,39 @@ int Protocol::reciprocal_iterations(double max_value) const {
 
 sim::Task<Share> Protocol::reciprocal(const Share& a, double max_value) {
   if (!(max_value >= 1)) throw std::invalid_argument("reciprocal: the public bound must be at least 1");
-  const RingTensor two = filled(a.shape, encode_fixed(2.0, frac_bits_));
-  Share y{a.shape, {}, {}, a.cost_only};
-  // y0 = 1 / max as a public constant added to a zero share.
-  y = add_public(sub(a, a), filled(a.shape, encode_fixed(1.0 / max_value, frac_bits_)));
+  // Goldschmidt: y_0 = 1 / max, e_0 = 1 - x y_0; then y <- y (1 + e) and e <- e^2, the two
+  // products independent, so each iteration is one round of multiplications (batched) plus
+  // truncation. Instead of normalizing x to [0.5, 1) with a bit decomposition, the initial
+  // guess uses the public bound (softmax denominators lie in [1, row length]).
+  const RingTensor one = filled(a.shape, encode_fixed(1.0, frac_bits_));
+  Share y = add_public(sub(a, a), filled(a.shape, encode_fixed(1.0 / max_value, frac_bits_)));
+  Share xy = co_await mul_fixed(a, y);
+  Share e = add_public(mul_public(xy, static_cast<Ring>(-1)), one);
   const int iters = reciprocal_iterations(max_value);
+  const std::int64_t n = a.size();
   for (int i = 0; i < iters; ++i) {
-    // y <- y (2 - x y)
-    Share xy = co_await mul_fixed(a, y);
-    const Share t = add_public(mul_public(xy, static_cast<Ring>(-1)), two);
-    Share ny = co_await mul_fixed(y, t);
+    const Share one_plus_e = add_public(e, one);
+    // [y, e] * [1 + e, e] in one multiplication.
+    Share lhs{Shape{2 * n}, y.s0, y.s1, y.cost_only}, rhs{Shape{2 * n}, one_plus_e.s0, one_plus_e.s1, y.cost_only};
+    if (has_data(y)) {
+      lhs.s0.insert(lhs.s0.end(), e.s0.begin(), e.s0.end());
+      lhs.s1.insert(lhs.s1.end(), e.s1.begin(), e.s1.end());
+      rhs.s0.insert(rhs.s0.end(), e.s0.begin(), e.s0.end());
+      rhs.s1.insert(rhs.s1.end(), e.s1.begin(), e.s1.end());
+    }
+    const Share both = co_await mul_fixed(lhs, rhs);
+    Share ny{a.shape, {}, {}, a.cost_only}, ne{a.shape, {}, {}, a.cost_only};
+    if (has_data(both)) {
+      const auto half = static_cast<std::ptrdiff_t>(n);
+      ny.s0.assign(both.s0.begin(), both.s0.begin() + half);
+      ne.s0.assign(both.s0.begin() + half, both.s0.end());
+      if (!both.s1.empty()) {
+        ny.s1.assign(both.s1.begin(), both.s1.begin() + half);
+        ne.s1.assign(both.s1.begin() + half, both.s1.end());
+      }
+    }
     y = std::move(ny);
+    e = std::move(ne);
   }
   co_return y;
 }
@@ -191,7 +213,7 @@ OpCost Protocol::declared_composite(std::string_view op, std::int64_t n, MatDims
   if (op == "exp") return declared("trunc", n) + times(declared("mul", n) + declared("trunc", n), kExpIterations);
   if (op == "reciprocal") {
     const int it = reciprocal_iterations(static_cast<double>(d.k));
-    return times(declared("mul", n) + declared("trunc", n), 2 * it);
+    return declared("mul", n) + declared("trunc", n) + times(declared("mul", 2 * n) + declared("trunc", 2 * n), it);
   }
   if (op == "max_rows") {
     OpCost c;

@@ -26,6 +26,8 @@ class Aby3 final : public Protocol {
   sim::Task<Share> eqz(const Share& a) override;
   sim::Task<Share> shuffle_rows(const Share& a, std::int64_t rows, std::int64_t cols, std::int64_t fields) override;
   sim::Task<Share> trunc_exact(const Share& a, int bits) override;
+  sim::Task<Share> to_boolean(const Share& a) override { return a2b(a); }
+  sim::Task<Share> to_arithmetic(const Share& b) override;
 
  private:
   struct Carries {
@@ -68,6 +70,10 @@ class Semi2kDealer final : public Protocol {
   sim::Task<Share> msb(const Share& a) override;
   sim::Task<Share> eqz(const Share& a) override;
   sim::Task<Share> trunc_exact(const Share& a, int bits) override;
+  sim::Task<Share> to_boolean(const Share& a) override { return a2b(a); }
+  sim::Task<Share> to_arithmetic(const Share& b) override;
+  sim::Task<Share> shuffle_rows(const Share& a, std::int64_t rows, std::int64_t cols, std::int64_t fields) override;
+  sim::Task<void> share_public(RingTensor& value) override;
 
  private:
   bool is_dealer() const { return id() == kDealer; }
@@ -109,6 +115,8 @@ class Plaintext final : public Protocol {
   sim::Task<Share> eqz(const Share& a) override;
   sim::Task<Share> shuffle_rows(const Share& a, std::int64_t rows, std::int64_t cols, std::int64_t fields) override;
   sim::Task<Share> trunc_exact(const Share& a, int bits) override { return trunc(a, bits); }
+  sim::Task<Share> to_boolean(const Share& a) override;
+  sim::Task<Share> to_arithmetic(const Share& b) override;
 };
 
 void check_matmul_shapes(const Share& a, const Share& b, const MatDims& d);

@@ -84,6 +84,10 @@ class Protocol {
   virtual sim::Task<RingTensor> reveal(const Share& x) = 0;
   // The same, logged under `why` (an op that declares a reveal, e.g. quickselect's bits).
   sim::Task<RingTensor> reveal_as(const Share& x, std::string why);
+  // Gives a value already public to the computing parties to the helpers that follow the same
+  // control flow without computing (semi2k's dealer); a no-op elsewhere. Data-dependent ops
+  // (QuickSelect) call it so every party takes the same branches.
+  virtual sim::Task<void> share_public(RingTensor& value) { (void)value; co_return; }
   const std::vector<RevealRecord>& reveal_log() const { return reveals_; }
 
   // Local linear operations (no communication).
@@ -109,6 +113,10 @@ class Protocol {
   // Results are arithmetic shares of 0/1 (integers, not fixed point). Families that do not
   // implement them yet throw std::logic_error naming the family and the op.
   virtual sim::Task<Share> msb(const Share& a);  // 1 where a < 0 (two's complement)
+  // Arithmetic <-> boolean (XOR-shared 64-bit words in the same share layout). a2b is the
+  // Kogge-Stone adder; b2a injects all 64 bits (one batched bit-to-arithmetic) and recombines.
+  virtual sim::Task<Share> to_boolean(const Share& a);
+  virtual sim::Task<Share> to_arithmetic(const Share& b);
   virtual sim::Task<Share> eqz(const Share& a);  // 1 where a == 0
   // Composite ops, written once on top of mul / trunc / msb / eqz.
   sim::Task<Share> less_than(const Share& a, const Share& b);            // 1 where a < b
@@ -120,8 +128,8 @@ class Protocol {
   // x <= 0 of softmax: ln(approx / exp) ~ -x^2 / 2^(t+1), plus a relative 2^(t - f) from
   // rounding 1 + x / 2^t to f fractional bits.
   sim::Task<Share> exp(const Share& a);
-  // 1 / x by Newton-Raphson from y0 = 1 / max_value, for 1 <= x <= max_value (a public bound,
-  // as softmax denominators have: between 1 and the row length).
+  // 1 / x by Goldschmidt iterations from y0 = 1 / max_value, for 1 <= x <= max_value (a public
+  // bound, as softmax denominators have: between 1 and the row length).
   sim::Task<Share> reciprocal(const Share& a, double max_value);
   // MPCache's softmax: x - max, exp masked below -14, one reciprocal per row.
   sim::Task<Share> softmax_rows(const Share& a, std::int64_t rows, std::int64_t cols);

@@ -189,7 +189,8 @@ sim::Task<Protocol::QuickSelect> Protocol::topk_quickselect(const Share& a, std:
     lhs.shape = rhs.shape = Shape{m};
     out.compared.push_back(m);
     const Share bigger = co_await less_than(lhs, rhs);  // pivot < item
-    const RingTensor bits = co_await reveal_as(bigger, "quickselect comparison bits");
+    RingTensor bits = co_await reveal_as(bigger, "quickselect comparison bits");
+    co_await share_public(bits);
     // Partition each active row around its pivot.
     std::size_t at = 0;
     for (std::int64_t r = 0; r < rows; ++r) {
@@ -198,7 +199,7 @@ sim::Task<Protocol::QuickSelect> Protocol::topk_quickselect(const Share& a, std:
       std::vector<std::int64_t> above, below;
       for (std::size_t t = 1; t < rg.items.size(); ++t, ++at) {
         // In cost mode nothing is revealed: partition as if the pivot were the median.
-        const bool up = data ? bits.data[at] == 1 : (t % 2 == 0);
+        const bool up = !bits.data.empty() ? bits.data[at] == 1 : (t % 2 == 0);
         (up ? above : below).push_back(rg.items[t]);
       }
       const auto na = static_cast<std::int64_t>(above.size());
@@ -236,12 +237,13 @@ sim::Task<Protocol::QuickSelect> Protocol::topk_quickselect(const Share& a, std:
 OpCost Protocol::declared_quickselect(std::int64_t rows, std::int64_t cols, const std::vector<std::int64_t>& compared) const {
   OpCost c = declared("shuffle", rows * 2 * cols);
   for (std::int64_t m : compared) {
-    const OpCost lt = declared("msb", m), rv = declared("reveal", m);
-    for (std::size_t p = 0; p < c.rounds.size(); ++p) {
-      c.rounds[p] += lt.rounds[p] + rv.rounds[p];
-      c.bytes[p] += lt.bytes[p] + rv.bytes[p];
+    for (const OpCost& part : {declared("msb", m), declared("reveal", m), declared("share_public", m)}) {
+      for (std::size_t p = 0; p < c.rounds.size(); ++p) {
+        c.rounds[p] += part.rounds[p];
+        c.bytes[p] += part.bytes[p];
+      }
+      c.offline_bytes += part.offline_bytes;
     }
-    c.offline_bytes += lt.offline_bytes + rv.offline_bytes;
   }
   return c;
 }

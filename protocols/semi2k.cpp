@@ -180,6 +180,7 @@ sim::Task<Share> Semi2kDealer::trunc(const Share& a, int bits) {
 
 OpCost Semi2kDealer::declared(std::string_view op, std::int64_t n, MatDims d) const {
   const double e = 8.0 * static_cast<double>(n);
+  if (op == "share_public") return {{1, 0, 1}, {e, 0, 0}};
   if (op == "input") return {{0, 0, 0}, {0, 0, 0}};
   if (op == "reveal") return {{1, 1, 0}, {e, e, 0}};
   if (op == "mul") return {{1, 1, 0}, {2 * e, 2 * e, 0}, e};
@@ -192,6 +193,10 @@ OpCost Semi2kDealer::declared(std::string_view op, std::int64_t n, MatDims d) co
   if (op == "msb") return {{8, 8, 0}, {26 * e, 26 * e, 0}, 13 * e};
   // Exact truncation: the adder (7 rounds, 24 n K) and B2A of two bits (1 round, 4 n K).
   if (op == "trunc_exact") return {{8, 8, 0}, {28 * e, 28 * e, 0}, 14 * e};
+  // Two steps; in each, one party sends n K and the other receives (1 round each).
+  if (op == "shuffle") return {{2, 2, 0}, {e, e, 0}, 2 * e};
+  if (op == "to_boolean") return {{7, 7, 0}, {24 * e, 24 * e, 0}, 12 * e};
+  if (op == "to_arithmetic") return {{1, 1, 0}, {128 * e, 128 * e, 0}, 64 * e};
   if (op == "eqz") return {{14, 14, 0}, {38 * e, 38 * e, 0}, 19 * e};
   if (op == "trunc" || op == "add" || op == "sub" || op == "add_public" || op == "mul_public") return {{0, 0, 0}, {0, 0, 0}};
   throw std::invalid_argument("semi2k: no declared cost for '" + std::string(op) + "'");
@@ -207,6 +212,9 @@ std::vector<CostFormula> Semi2kDealer::formulas() {
       {"trunc (probabilistic, the default)", "0", "0", "SecureML local truncation"},
       {"trunc_exact", "8", "28 n K; offline 14 n K", "carry and wrap bits from the dealer-AND adder"},
       {"msb", "1 + 6 + 1 = 8", "26 n K; offline 13 n K", "Kogge-Stone A2B with dealer AND triples, bit B2A"},
+      {"shuffle", "2", "n K; offline 2 n K", "two permutations, each known to one party and the dealer"},
+      {"to_boolean (A2B)", "7", "24 n K; offline 12 n K", "Kogge-Stone adder with dealer AND triples"},
+      {"to_arithmetic (B2A)", "1", "128 n K; offline 64 n K", "64 bit injections b0 + b1 - 2 b0 b1"},
       {"eqz", "1 + 6 + 6 + 1 = 14", "38 n K; offline 19 n K", "A2B, NOT, AND-reduce, bit B2A"},
   };
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <set>
 
 #include "hardware/profile.h"
 #include "protocols/protocol.h"
@@ -265,7 +266,56 @@ TEST_P(ExactTrunc, IsFloorForEveryValueBelow2To62) {
 
 INSTANTIATE_TEST_SUITE_P(Families, ExactTrunc, ::testing::Values("aby3", "semi2k"));
 
-TEST(Aby3QuickSelect, FindsTheTopKSetAndDeclaresItsReveals) {
+class Conversions : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Conversions, A2BThenB2ARoundTripsAndShuffleIsAPermutation) {
+  const std::string family = GetParam();
+  sim::Rng rng = sim::RandomStreams(31).stream("c");
+  RingTensor in(Shape{50});
+  for (auto& v : in.data) v = rng();
+  std::vector<CommStats> a2b(3), b2a(3);
+  double a2b_off = 0, b2a_off = 0;
+  std::vector<Ring> back, shuffled;
+  const std::int64_t cols = 50;
+  run3(family, false, [&](Protocol& P) -> sim::Task<void> {
+    Share x = co_await P.input(0, P.id() == 0 ? &in : nullptr, in.shape);
+    CommStats s0 = P.channel().stats(), o0 = offline_of(P.channel());
+    Share b = co_await P.to_boolean(x);
+    CommStats s1 = P.channel().stats(), o1 = offline_of(P.channel());
+    Share y = co_await P.to_arithmetic(b);
+    CommStats s2 = P.channel().stats(), o2 = offline_of(P.channel());
+    a2b[static_cast<std::size_t>(P.id())] = s1 - s0 - (o1 - o0);
+    b2a[static_cast<std::size_t>(P.id())] = s2 - s1 - (o2 - o1);
+    if (P.id() == 2) a2b_off = static_cast<double>((o1 - o0).bytes_sent), b2a_off = static_cast<double>((o2 - o1).bytes_sent);
+    RingTensor r = co_await P.reveal(y);
+    Share sh = co_await P.shuffle_rows(x, 1, cols, 1);
+    RingTensor rs = co_await P.reveal(sh);
+    if (P.id() == 0) back = r.data, shuffled = rs.data;
+  });
+  EXPECT_EQ(back, in.data);
+  std::vector<Ring> a = shuffled, b = in.data;
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  EXPECT_EQ(a, b);
+  EXPECT_NE(shuffled, in.data);
+  const OpCost ca = declared_of(family, [](const Protocol& P) { return P.declared("to_boolean", 50); });
+  const OpCost cb = declared_of(family, [](const Protocol& P) { return P.declared("to_arithmetic", 50); });
+  for (std::size_t p = 0; p < 3; ++p) {
+    EXPECT_EQ(a2b[p].rounds, static_cast<std::uint64_t>(ca.rounds[p])) << p;
+    EXPECT_EQ(static_cast<double>(a2b[p].bytes_sent), ca.bytes[p]) << p;
+    EXPECT_EQ(b2a[p].rounds, static_cast<std::uint64_t>(cb.rounds[p])) << p;
+    EXPECT_EQ(static_cast<double>(b2a[p].bytes_sent), cb.bytes[p]) << p;
+  }
+  EXPECT_EQ(a2b_off, ca.offline_bytes);
+  EXPECT_EQ(b2a_off, cb.offline_bytes);
+}
+
+INSTANTIATE_TEST_SUITE_P(Families, Conversions, ::testing::Values("aby3", "semi2k"));
+
+class QuickSelectTopK : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(QuickSelectTopK, FindsTheTopKSetAndDeclaresItsReveals) {
+  const std::string family = GetParam();
   const std::int64_t rows = 4, cols = 50, k = 6;
   const std::vector<double> v = values(static_cast<std::size_t>(rows * cols), -30, 30, 13);
   const RingTensor in = encode({rows, cols}, v);
@@ -273,16 +323,16 @@ TEST(Aby3QuickSelect, FindsTheTopKSetAndDeclaresItsReveals) {
   std::vector<CommStats> costs(3);
   std::vector<std::int64_t> compared;
   std::vector<RevealRecord> log;
-  run3("aby3", false, [&](Protocol& P) -> sim::Task<void> {
+  run3(family, false, [&](Protocol& P) -> sim::Task<void> {
     Share x = co_await P.input(0, P.id() == 0 ? &in : nullptr, in.shape);
-    const CommStats before = P.channel().stats();
+    const CommStats before = P.channel().stats(), off_before = offline_of(P.channel());
     Protocol::QuickSelect q = co_await P.topk_quickselect(x, rows, cols, k);
-    costs[static_cast<std::size_t>(P.id())] = P.channel().stats() - before;
+    costs[static_cast<std::size_t>(P.id())] = P.channel().stats() - before - (offline_of(P.channel()) - off_before);
     RingTensor rv = co_await P.reveal(q.values);
     RingTensor ri = co_await P.reveal(q.indices);
     if (P.id() == 0) vals = rv.data, idxs = ri.data, compared = q.compared, log = P.reveal_log();
   });
-  const OpCost c = declared_of("aby3", [&](const Protocol& P) { return P.declared_quickselect(rows, cols, compared); });
+  const OpCost c = declared_of(family, [&](const Protocol& P) { return P.declared_quickselect(rows, cols, compared); });
   for (std::size_t p = 0; p < 3; ++p) {
     EXPECT_EQ(costs[p].rounds, static_cast<std::uint64_t>(c.rounds[p])) << p;
     EXPECT_EQ(static_cast<double>(costs[p].bytes_sent), c.bytes[p]) << p;
@@ -303,6 +353,8 @@ TEST(Aby3QuickSelect, FindsTheTopKSetAndDeclaresItsReveals) {
     }
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Families, QuickSelectTopK, ::testing::Values("aby3", "semi2k"));
 
 TEST(Aby3Shuffle, IsAPermutationNoPartyChoseAlone) {
   const std::int64_t cols = 64;
@@ -378,6 +430,34 @@ TEST_P(Semi2kNonlinear, MsbEqzAndASoftmaxOnTop) {
 
 INSTANTIATE_TEST_SUITE_P(Modes, Semi2kNonlinear, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? std::string("cost") : std::string("execute"); });
+
+}  // namespace
+}  // namespace kvsim::protocols
+
+namespace kvsim::protocols {
+namespace {
+
+TEST(Secrets, TheTimelineRecordsTagsAndSizesNeverValues) {
+  // What a run can write to results: the timeline's labels are op tags, its numbers byte counts.
+  sim::Engine e(3);
+  SimNetwork net(e, 3, catalog().link("lan-bumblebee"), catalog().host("xeon-server"));
+  std::vector<std::unique_ptr<Protocol>> ps;
+  for (int p = 0; p < 3; ++p) ps.push_back(make_protocol("aby3", net.channel(p), 3));
+  const RingTensor secret = encode({8}, std::vector<double>(8, 1234.5));
+  auto program = [&](Protocol& P) -> sim::Task<void> {
+    Share x = co_await P.input(0, P.id() == 0 ? &secret : nullptr, secret.shape);
+    Share y = co_await P.mul_fixed(x, x);
+    (void)co_await P.msb(y);
+  };
+  for (int p = 0; p < 3; ++p) e.spawn(program(*ps[static_cast<std::size_t>(p)]), "P" + std::to_string(p));
+  e.run();
+  const std::set<std::string> tags = {"input", "mul", "trunc", "a2b", "reveal"};
+  ASSERT_FALSE(e.timeline().spans().empty());
+  for (const sim::Span& s : e.timeline().spans()) {
+    EXPECT_TRUE(tags.count(e.timeline().name(s.label))) << e.timeline().name(s.label);
+    EXPECT_EQ(s.bytes % 8, 0u);
+  }
+}
 
 }  // namespace
 }  // namespace kvsim::protocols
