@@ -23,6 +23,9 @@ struct Deployment {
   hardware::HostProfile host;
   KvPlacement kv = KvPlacement::kGpu;
   int on_chip_layers = 0;            // kOffload: layers whose KV stays on the GPU
+  // Layers whose weights stay on the GPU; the others live in pinned host memory and are streamed
+  // per layer into two GPU buffers like offloaded KV (-1: all layers on the GPU).
+  int weight_layers_on_chip = -1;
   bool cuda_graphs = false;
   int host_threads = 0;              // kHostAttention: cores used (0 = all)
 };

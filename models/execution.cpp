@@ -2,6 +2,7 @@
 #include "models/execution.h"
 
 #include <algorithm>
+#include <map>
 
 namespace kvsim::models {
 
@@ -47,30 +48,46 @@ sim::Task<void> run_step(sim::Engine& engine, Machine& m, Deployment dep, std::v
   std::vector<sim::StreamOp> pending_input(ranks, sim::StreamOp{start, start});  // data the next kernel needs
   sim::Time end = start;
 
-  // Double buffering: loads of offloaded layers, in order; load j+2 waits for attention j.
-  std::vector<std::size_t> loads;
+  // Double buffering: the layers with streamed data (offloaded KV and/or weights) in order; the
+  // loads of the k-th such layer go into the buffers of the (k-2)-th, so they may start once
+  // that layer has finished all its kernels. The first two are issued at once.
+  std::vector<int> streamed;                      // layers with loads, in plan order
+  std::map<int, std::vector<std::size_t>> loads;  // layer -> plan indices of its loads
   for (std::size_t i = 0; i < plan.size(); ++i)
-    if (plan[i].kind == OpKind::kCopyH2D && plan[i].prefetch) loads.push_back(i);
-  std::vector<std::vector<sim::StreamOp>> load_op(ranks, std::vector<sim::StreamOp>(loads.size()));
-  auto issue_load = [&](std::size_t j, sim::StreamOp after) {
-    const Op& op = plan[loads[j]];
-    const hardware::Cost c = op_cost(op, dep);
-    for (int r = 0; r < ranks; ++r) {
-      load_op[r][j] = m.gpus[r]->stream("h2d").enqueue(c.time, op.work.name, {after}, static_cast<std::uint64_t>(op.bytes));
-      end = std::max(end, load_op[r][j].end);
+    if (plan[i].kind == OpKind::kCopyH2D && plan[i].prefetch) {
+      if (!loads.count(plan[i].layer)) streamed.push_back(plan[i].layer);
+      loads[plan[i].layer].push_back(i);
     }
-    stats.h2d_bytes += op.bytes;
+  std::map<std::size_t, std::vector<sim::StreamOp>> load_op;  // plan index -> per rank
+  auto issue_layer = [&](std::size_t k, sim::StreamOp after) {
+    if (k >= streamed.size()) return;
+    for (std::size_t i : loads[streamed[k]]) {
+      const Op& op = plan[i];
+      const hardware::Cost c = op_cost(op, dep);
+      auto& ops = load_op[i];
+      ops.resize(static_cast<std::size_t>(ranks));
+      for (int r = 0; r < ranks; ++r) {
+        ops[static_cast<std::size_t>(r)] = m.gpus[r]->stream("h2d").enqueue(c.time, op.work.name, {after},
+                                                                            static_cast<std::uint64_t>(op.bytes));
+        end = std::max(end, ops[static_cast<std::size_t>(r)].end);
+      }
+      stats.h2d_bytes += op.bytes;
+    }
   };
-  for (std::size_t j = 0; j < std::min<std::size_t>(2, loads.size()); ++j) issue_load(j, {start, start});
-  std::size_t next_load_index = 0;  // which load the next prefetch op in the plan is
+  issue_layer(0, {start, start});
+  issue_layer(1, {start, start});
+  std::map<int, std::size_t> position;  // layer -> its index in `streamed`
+  for (std::size_t k = 0; k < streamed.size(); ++k) position[streamed[k]] = k;
 
   for (std::size_t i = 0; i < plan.size(); ++i) {
     const Op& op = plan[i];
     const hardware::Cost c = op_cost(op, dep);
     if (op.kind == OpKind::kCopyH2D && op.prefetch) {
-      // Already issued; the layer's attention must wait for it.
-      for (int r = 0; r < ranks; ++r) pending_input[r] = load_op[r][next_load_index];
-      ++next_load_index;
+      // Already issued; what follows in the layer waits for it (every load of the layer).
+      for (int r = 0; r < ranks; ++r) {
+        const sim::StreamOp& l = load_op.at(i)[static_cast<std::size_t>(r)];
+        if (l.end > pending_input[r].end) pending_input[r] = l;
+      }
       continue;
     }
     const std::string cls = class_of(op);
@@ -86,11 +103,6 @@ sim::Task<void> run_step(sim::Engine& engine, Machine& m, Deployment dep, std::v
           end = std::max(end, last[r].end);
         }
         stats.flops += op.work.flops;
-        // The attention of an offloaded layer frees a buffer: the load two layers ahead may start.
-        if (op.kind == OpKind::kKernel && op.work.cls == hardware::KernelClass::kAttention && next_load_index > 0) {
-          const std::size_t j = next_load_index - 1 + 2;
-          if (j < loads.size()) issue_load(j, last[0]);
-        }
         break;
       }
       case OpKind::kAllReduce: {
@@ -129,6 +141,12 @@ sim::Task<void> run_step(sim::Engine& engine, Machine& m, Deployment dep, std::v
         stats.flops += op.work.flops;
         break;
       }
+    }
+    // A streamed layer's last operation frees its buffers for the layer two streamed layers on.
+    const bool layer_ends = i + 1 == plan.size() || plan[i + 1].layer != op.layer;
+    if (layer_ends) {
+      auto it = position.find(op.layer);
+      if (it != position.end()) issue_layer(it->second + 2, last[0]);
     }
   }
   co_await engine.sleep_until(end);

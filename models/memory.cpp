@@ -17,7 +17,13 @@ MemoryPlan plan_memory(const Architecture& a, const Deployment& d, const StepSha
   const double t = d.tp;
   const double kv_layer = static_cast<double>(a.kv_bytes_per_token_per_layer()) / t;  // per rank
   const double tokens = static_cast<double>(s.batch) * (s.cached + s.q);
-  m.gpu_items.push_back({"weights", weight_bytes_per_rank(a, d.tp)});
+  const double layer_w = static_cast<double>(a.layer_params()) / t * a.dtype_bytes;
+  const int w_on = d.weight_layers_on_chip < 0 ? static_cast<int>(a.layers)
+                                                : std::min<int>(d.weight_layers_on_chip, static_cast<int>(a.layers));
+  const double offloaded_w = (a.layers - w_on) * layer_w;
+  m.gpu_items.push_back({"weights", weight_bytes_per_rank(a, d.tp) - offloaded_w});
+  if (w_on < a.layers) m.gpu_items.push_back({"weight_offload_buffers", 2 * layer_w});
+  m.host_weights = offloaded_w * t;
   switch (d.kv) {
     case KvPlacement::kGpu:
       m.gpu_items.push_back({"kv_cache", a.layers * tokens * kv_layer});
@@ -54,6 +60,10 @@ std::string MemoryPlan::describe() const {
   std::snprintf(buf, sizeof buf, "  %-22s %10.3f GiB of %.3f GiB usable per GPU: %s\n", "total", gpu_total / (1024.0 * 1024 * 1024),
                 gpu_capacity / (1024.0 * 1024 * 1024), gpu_fits() ? "fits" : "DOES NOT FIT");
   out += buf;
+  if (host_weights > 0) {
+    std::snprintf(buf, sizeof buf, "  %-22s %10.3f GiB on the host\n", "host_weights", host_weights / (1024.0 * 1024 * 1024));
+    out += buf;
+  }
   if (host_kv > 0) {
     std::snprintf(buf, sizeof buf, "  %-22s %10.3f GiB of %.3f GiB host memory: %s\n", "host_kv",
                   host_kv / (1024.0 * 1024 * 1024), host_capacity / (1024.0 * 1024 * 1024),

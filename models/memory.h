@@ -26,9 +26,10 @@ struct MemoryPlan {
   double gpu_total = 0;
   double gpu_capacity = 0;
   double host_kv = 0;                 // all ranks together
+  double host_weights = 0;            // offloaded weights, all ranks together
   double host_capacity = 0;
   bool gpu_fits() const { return gpu_total <= gpu_capacity; }
-  bool host_fits() const { return host_kv <= host_capacity; }
+  bool host_fits() const { return host_kv + host_weights <= host_capacity; }
   bool fits() const { return gpu_fits() && host_fits(); }
   std::string describe() const;       // one line per item, with GiB and the verdict
 };

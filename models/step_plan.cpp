@@ -94,6 +94,10 @@ std::vector<Op> plan_step(const Architecture& a, const Deployment& d, const Step
   std::vector<int> offloaded;
   for (int l = 0; l < a.layers; ++l) {
     const bool off = d.kv == KvPlacement::kOffload && l >= d.on_chip_layers;
+    if (d.weight_layers_on_chip >= 0 && l >= d.weight_layers_on_chip) {
+      // Offloaded weights: the layer's matrices stream in before any of its kernels runs.
+      b.special(l, OpKind::kCopyH2D, "weights_load", static_cast<double>(a.layer_params()) / t * dt, true);
+    }
     if (off) {
       b.special(l, OpKind::kFramework, "sync", 0);  // the offloading engine synchronizes per layer
       b.ops.back().fixed = d.cuda_graphs ? d.gpu.graph_kernel_launch : d.gpu.kernel_launch;

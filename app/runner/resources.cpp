@@ -21,6 +21,8 @@ TableSchema deployment_schema() {
   dep.string("peer_link", "link profile GPU<->GPU (default: the GPU profile's peer_link)").defaults("");
   dep.string("kv", "where the KV cache lives").defaults("gpu").choices({"gpu", "offload", "host-attention"});
   dep.integer("on_chip_layers", "offload: layers whose KV stays on the GPU").defaults(0).min(0);
+  dep.integer("weight_layers_on_chip", "layers whose weights stay on the GPU; the rest stream from host memory (-1: all)")
+      .defaults(-1).min(-1);
   dep.boolean("cuda_graphs", "kernels replayed from CUDA graphs (cheaper launches)").defaults(false);
   dep.integer("host_threads", "host-attention: cores used (0 = all)").defaults(0).min(0);
   dep.table("gpu_overrides", "override fields of the GPU profile", hardware::optional_copy(hardware::gpu_schema()));
@@ -54,6 +56,7 @@ models::Deployment make_deployment(const Resources& res, const scenarios::Scenar
                          where(point, sub("peer_link")));
   d.kv = models::parse_kv_placement(scenarios::get_string(t, "kv"));
   d.on_chip_layers = static_cast<int>(scenarios::get_integer(t, "on_chip_layers"));
+  d.weight_layers_on_chip = static_cast<int>(scenarios::get_integer(t, "weight_layers_on_chip"));
   d.cuda_graphs = scenarios::get_bool(t, "cuda_graphs");
   d.host_threads = static_cast<int>(scenarios::get_integer(t, "host_threads"));
   return d;

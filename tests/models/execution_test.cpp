@@ -123,6 +123,26 @@ TEST(HostAttention, TheCpuReadsTheWholeCacheEveryStep) {
   EXPECT_GT(sim::to_seconds(st.latency), bound);
 }
 
+TEST(Offload, WeightsStreamedPerLayerFitAndCostTheirBytes) {
+  Fixture f;
+  const Architecture& a = f.zoo.get("qwen2.5-14b");
+  Deployment d = f.dep("rtx4090", 1, KvPlacement::kGpu);
+  StepShape s;
+  s.cached = 2000;
+  EXPECT_FALSE(plan_memory(a, d, s).fits());  // 29.5 GB of weights on a 24 GB card
+  d.weight_layers_on_chip = 8;
+  const MemoryPlan m = plan_memory(a, d, s);
+  EXPECT_TRUE(m.fits()) << m.describe();
+  const double layer = static_cast<double>(a.layer_params()) * 2;
+  EXPECT_DOUBLE_EQ(m.host_weights, 40 * layer);
+  StepStats st;
+  simulate(d, a, s, &st);
+  EXPECT_DOUBLE_EQ(st.h2d_bytes, 40 * layer);
+  // Copy-bound: at least the 40 layers' weights over PCIe.
+  EXPECT_GT(sim::to_seconds(st.latency), 40 * layer / d.host_link.effective_bandwidth);
+  EXPECT_LT(sim::to_seconds(st.latency), 1.2 * 40 * layer / d.host_link.effective_bandwidth + 0.01);
+}
+
 TEST(Memory, SevenBWithTheFullCacheFitsAnA100ButNotA4090) {
   Fixture f;
   const Architecture& a = f.zoo.get("yarn-llama2-7b-128k");
