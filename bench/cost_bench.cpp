@@ -17,15 +17,7 @@ struct Setup {
   hardware::Catalog cat = hardware::Catalog::load(hardware::Catalog::default_dir());
   models::Zoo zoo = models::Zoo::load(models::Zoo::default_dir());
   models::Deployment dep(const std::string& gpu, int tp, models::KvPlacement kv, int on_chip) {
-    models::Deployment d;
-    d.gpu = cat.gpu(gpu);
-    d.tp = tp;
-    d.host = cat.host("epyc-9754");
-    d.host_link = cat.link(d.gpu.host_link);
-    d.peer_link = cat.link(d.gpu.peer_link);
-    d.kv = kv;
-    d.on_chip_layers = on_chip;
-    return d;
+    return models::standard_deployment(cat, gpu, tp, kv, on_chip);
   }
 };
 

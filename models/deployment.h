@@ -30,4 +30,9 @@ struct Deployment {
   int host_threads = 0;              // kHostAttention: cores used (0 = all)
 };
 
+// A deployment of `gpus` x `gpu` with the GPU profile's own host and peer links, the EPYC host of
+// TriForce's experiments, and the given KV placement (for tools, tests and benchmarks).
+Deployment standard_deployment(const hardware::Catalog& catalog, const std::string& gpu, int gpus = 1,
+                               KvPlacement kv = KvPlacement::kGpu, int on_chip_layers = 0);
+
 }  // namespace kvsim::models

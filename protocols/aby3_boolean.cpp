@@ -7,6 +7,7 @@
 // round for the generate word, then 6 rounds for spans 1 .. 32 (2 ANDs per round, 1 in the last).
 #include <stdexcept>
 
+#include "protocols/boolean_words.h"
 #include "protocols/families.h"
 
 namespace kvsim::protocols {
@@ -63,33 +64,6 @@ sim::Task<Share> Aby3::input_xor(int owner, const std::vector<Ring>* value, Shap
   co_return out;
 }
 
-namespace {
-Share map_words(const Share& a, auto f) {
-  Share out = a;
-  for (auto& v : out.s0) v = f(v);
-  for (auto& v : out.s1) v = f(v);
-  return out;
-}
-Share xor_words(const Share& a, const Share& b) {
-  Share out = a;
-  for (std::size_t i = 0; i < out.s0.size(); ++i) out.s0[i] ^= b.s0[i];
-  for (std::size_t i = 0; i < out.s1.size(); ++i) out.s1[i] ^= b.s1[i];
-  return out;
-}
-Share concat(const Share& a, const Share& b) {
-  Share out{Shape{a.size() + b.size()}, a.s0, a.s1, a.cost_only || b.cost_only};
-  out.s0.insert(out.s0.end(), b.s0.begin(), b.s0.end());
-  out.s1.insert(out.s1.end(), b.s1.begin(), b.s1.end());
-  return out;
-}
-Share slice(const Share& a, std::size_t from, std::size_t n, Shape shape) {
-  Share out{std::move(shape), {}, {}, a.cost_only};
-  if (a.cost_only) return out;
-  out.s0.assign(a.s0.begin() + static_cast<std::ptrdiff_t>(from), a.s0.begin() + static_cast<std::ptrdiff_t>(from + n));
-  out.s1.assign(a.s1.begin() + static_cast<std::ptrdiff_t>(from), a.s1.begin() + static_cast<std::ptrdiff_t>(from + n));
-  return out;
-}
-}  // namespace
 
 sim::Task<Aby3::Carries> Aby3::add_carries(const Share& x) {
   const std::size_t n = static_cast<std::size_t>(x.size());
@@ -108,25 +82,10 @@ sim::Task<Aby3::Carries> Aby3::add_carries(const Share& x) {
     if (id() == 0) bx.s0 = x.s0;
     if (id() == 2) bx.s1 = x.s1;
   }
-  const Share p0 = xor_words(bx, bs);           // propagate
-  Share g = co_await and_words(bx, bs, "a2b");  // generate
-  Share p = p0;
-  for (int d = 1; d < 64; d *= 2) {
-    const Share g_shift = map_words(g, [d](Ring v) { return v << d; });
-    if (d < 32) {
-      const Share p_shift = map_words(p, [d](Ring v) { return v << d; });
-      // Both ANDs of a level in one round: (p & g<<d) and (p & p<<d). (Named operands: GCC 12
-      // destroys non-trivial temporaries inside a co_await expression twice.)
-      const Share lhs = concat(p, p), rhs = concat(g_shift, p_shift);
-      Share both = co_await and_words(lhs, rhs, "a2b");
-      g = xor_words(g, slice(both, 0, n, x.shape));
-      p = slice(both, n, n, x.shape);
-    } else {
-      const Share pg = co_await and_words(p, g_shift, "a2b");
-      g = xor_words(g, pg);
-    }
-  }
-  co_return Carries{p0, g};
+  const Share p0 = xor_words(bx, bs);                 // propagate
+  const Share g0 = co_await and_words(bx, bs, "a2b");  // generate
+  Share g = co_await carry_prefix(p0, g0, [this](const Share& l, const Share& r) { return and_words(l, r, "a2b"); });
+  co_return Carries{p0, std::move(g)};
 }
 
 sim::Task<Share> Aby3::a2b(const Share& x) {

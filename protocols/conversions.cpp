@@ -90,27 +90,8 @@ sim::Task<Share> Semi2kDealer::shuffle_rows(const Share& a, std::int64_t rows, s
   Share cur = a;
   auto permutation_of = [&](Prg& prg) {
     std::vector<std::vector<std::int64_t>> perms;
-    for (std::int64_t r = 0; r < rows; ++r) {
-      std::vector<std::int64_t> perm(static_cast<std::size_t>(cols));
-      std::iota(perm.begin(), perm.end(), 0);
-      for (std::int64_t i = cols - 1; i > 0; --i) {
-        const std::uint64_t bound = static_cast<std::uint64_t>(i + 1), limit = UINT64_MAX - UINT64_MAX % bound;
-        std::uint64_t v;
-        do v = prg.next(1)[0]; while (v >= limit);
-        std::swap(perm[static_cast<std::size_t>(i)], perm[v % bound]);
-      }
-      perms.push_back(std::move(perm));
-    }
+    for (std::int64_t r = 0; r < rows; ++r) perms.push_back(random_permutation(prg, cols));
     return perms;
-  };
-  auto apply = [&](const std::vector<Ring>& v, const std::vector<std::vector<std::int64_t>>& perms) {
-    std::vector<Ring> out(v.size());
-    for (std::int64_t r = 0; r < rows; ++r)
-      for (std::int64_t f = 0; f < fields; ++f)
-        for (std::int64_t c = 0; c < cols; ++c)
-          out[static_cast<std::size_t>((r * fields + f) * cols + c)] =
-              v[static_cast<std::size_t>((r * fields + f) * cols + perms[static_cast<std::size_t>(r)][static_cast<std::size_t>(c)])];
-    return out;
   };
   for (int P = 0; P < 2; ++P) {
     const int Q = 1 - P;
@@ -123,7 +104,7 @@ sim::Task<Share> Semi2kDealer::shuffle_rows(const Share& a, std::int64_t rows, s
         Prg& with_q = Q == 0 ? prg_dealer_ : prg_dealer1_;
         const auto perms = permutation_of(with_p);
         const std::vector<Ring> r = with_q.next(n), t = with_q.next(n);
-        delta = apply(r, perms);
+        delta = permute_rows(r, perms, rows, cols, fields);
         for (std::size_t i = 0; i < n; ++i) delta[i] -= t[i];
       }
       auto msgs = send_to(P, std::move(delta), n * 8);
@@ -157,7 +138,7 @@ sim::Task<Share> Semi2kDealer::shuffle_rows(const Share& a, std::int64_t rows, s
     if (data) {
       std::vector<Ring> sum(n);
       for (std::size_t i = 0; i < n; ++i) sum[i] = cur.s0[i] + got[0][i];
-      cur.s0 = apply(sum, perms);
+      cur.s0 = permute_rows(sum, perms, rows, cols, fields);
       for (std::size_t i = 0; i < n; ++i) cur.s0[i] += delta[0][i];
     }
   }

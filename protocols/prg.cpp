@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 
 #include <cstring>
+#include <utility>
 #include <stdexcept>
 
 namespace kvsim::protocols {
@@ -56,6 +57,19 @@ std::vector<Ring> Prg::next(std::size_t n) {
   std::vector<Ring> v(n);
   fill(v.data(), n);
   return v;
+}
+
+std::vector<std::int64_t> random_permutation(Prg& prg, std::int64_t n) {
+  std::vector<std::int64_t> perm(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) perm[static_cast<std::size_t>(i)] = i;
+  for (std::int64_t i = n - 1; i > 0; --i) {
+    const std::uint64_t bound = static_cast<std::uint64_t>(i + 1);
+    const std::uint64_t limit = UINT64_MAX - UINT64_MAX % bound;  // rejection keeps it unbiased
+    Ring v;
+    do prg.fill(&v, 1); while (v >= limit);
+    std::swap(perm[static_cast<std::size_t>(i)], perm[v % bound]);
+  }
+  return perm;
 }
 
 }  // namespace kvsim::protocols

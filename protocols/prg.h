@@ -39,4 +39,8 @@ class Prg {
   std::uint64_t bytes_ = 0;
 };
 
+// A uniformly random permutation of [0, n) (Fisher-Yates with rejection sampling): two parties
+// drawing from the same key get the same permutation.
+std::vector<std::int64_t> random_permutation(Prg& prg, std::int64_t n);
+
 }  // namespace kvsim::protocols

@@ -36,45 +36,13 @@ sim::Task<Share> Plaintext::shuffle_rows(const Share& a, std::int64_t rows, std:
   if (!has_data(a)) co_return out;
   Prg prg(derive_key(seed_, 7, 7, 99));
   for (std::int64_t r = 0; r < rows; ++r) {
-    std::vector<std::int64_t> perm(static_cast<std::size_t>(cols));
-    std::iota(perm.begin(), perm.end(), 0);
-    for (std::int64_t i = cols - 1; i > 0; --i) std::swap(perm[static_cast<std::size_t>(i)], perm[prg.next(1)[0] % static_cast<std::uint64_t>(i + 1)]);
+    const std::vector<std::int64_t> perm = random_permutation(prg, cols);
     for (std::int64_t f = 0; f < fields; ++f)
       for (std::int64_t c = 0; c < cols; ++c)
         out.s0[static_cast<std::size_t>((r * fields + f) * cols + c)] = a.s0[static_cast<std::size_t>((r * fields + f) * cols + perm[static_cast<std::size_t>(c)])];
   }
   co_return out;
 }
-
-namespace {
-
-// A uniformly random permutation of [0, n) from a PRG both holders of the key draw alike.
-std::vector<std::int64_t> random_permutation(Prg& prg, std::int64_t n) {
-  std::vector<std::int64_t> perm(static_cast<std::size_t>(n));
-  std::iota(perm.begin(), perm.end(), 0);
-  for (std::int64_t i = n - 1; i > 0; --i) {
-    // Rejection sampling keeps the draw unbiased.
-    const std::uint64_t bound = static_cast<std::uint64_t>(i + 1);
-    const std::uint64_t limit = UINT64_MAX - UINT64_MAX % bound;
-    std::uint64_t v;
-    do v = prg.next(1)[0]; while (v >= limit);
-    std::swap(perm[static_cast<std::size_t>(i)], perm[v % bound]);
-  }
-  return perm;
-}
-
-std::vector<Ring> permute(const std::vector<Ring>& v, const std::vector<std::vector<std::int64_t>>& perms, std::int64_t rows,
-                          std::int64_t cols, std::int64_t fields) {
-  std::vector<Ring> out(v.size());
-  for (std::int64_t r = 0; r < rows; ++r)
-    for (std::int64_t f = 0; f < fields; ++f)
-      for (std::int64_t c = 0; c < cols; ++c)
-        out[static_cast<std::size_t>((r * fields + f) * cols + c)] =
-            v[static_cast<std::size_t>((r * fields + f) * cols + perms[static_cast<std::size_t>(r)][static_cast<std::size_t>(c)])];
-  return out;
-}
-
-}  // namespace
 
 sim::Task<Share> Aby3::shuffle_rows(const Share& a, std::int64_t rows, std::int64_t cols, std::int64_t fields) {
   Share cur = a;
@@ -100,7 +68,7 @@ sim::Task<Share> Aby3::shuffle_rows(const Share& a, std::int64_t rows, std::int6
       for (std::int64_t r = 0; r < rows; ++r) perms.push_back(random_permutation(pair, cols));
       std::vector<Ring> y(n);
       for (std::size_t i = 0; i < n; ++i) y[i] = id() == A ? cur.s0[i] + cur.s1[i] : cur.s1[i];
-      mine = permute(y, perms, rows, cols, fields);
+      mine = permute_rows(y, perms, rows, cols, fields);
       mask = (id() == A ? prg_prev_ : prg_next_).next(n);  // r_AC at A, r_BC at B
       for (std::size_t i = 0; i < n; ++i) mine[i] -= mask[i];
     }

@@ -68,6 +68,17 @@ std::vector<Ring> ring_matmul(const Ring* a, const Ring* b, std::int64_t batch, 
   return c;
 }
 
+std::vector<Ring> permute_rows(const std::vector<Ring>& v, const std::vector<std::vector<std::int64_t>>& perms,
+                               std::int64_t rows, std::int64_t cols, std::int64_t fields) {
+  std::vector<Ring> out(v.size());
+  for (std::int64_t r = 0; r < rows; ++r)
+    for (std::int64_t f = 0; f < fields; ++f)
+      for (std::int64_t c = 0; c < cols; ++c)
+        out[static_cast<std::size_t>((r * fields + f) * cols + c)] =
+            v[static_cast<std::size_t>((r * fields + f) * cols + perms[static_cast<std::size_t>(r)][static_cast<std::size_t>(c)])];
+  return out;
+}
+
 std::vector<std::byte> to_bytes(const std::vector<Ring>& v) {
   std::vector<std::byte> out(v.size() * 8);
   if constexpr (std::endian::native == std::endian::little) {

@@ -42,6 +42,10 @@ inline Ring arshift(Ring x, int bits) { return static_cast<Ring>(static_cast<std
 std::vector<Ring> ring_matmul(const Ring* a, const Ring* b, std::int64_t batch, std::int64_t m, std::int64_t k,
                               std::int64_t n);
 
+// Applies one permutation per row to a (rows, fields, cols) layout: out[r][f][c] = v[r][f][perm_r[c]].
+std::vector<Ring> permute_rows(const std::vector<Ring>& v, const std::vector<std::vector<std::int64_t>>& perms,
+                               std::int64_t rows, std::int64_t cols, std::int64_t fields);
+
 // Little-endian serialization (the wire format is fixed-width LE whatever the host).
 std::vector<std::byte> to_bytes(const std::vector<Ring>& v);
 std::vector<Ring> from_bytes(const std::vector<std::byte>& b);

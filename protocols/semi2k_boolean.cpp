@@ -1,31 +1,9 @@
 // protocols/semi2k_boolean.cpp — semi2k's boolean circuits with dealer AND triples.
+#include "protocols/boolean_words.h"
 #include "protocols/families.h"
 
 namespace kvsim::protocols {
 
-namespace {
-Share map_words(const Share& a, auto f) {
-  Share out = a;
-  for (auto& v : out.s0) v = f(v);
-  return out;
-}
-Share xor_words(const Share& a, const Share& b) {
-  Share out = a;
-  for (std::size_t i = 0; i < out.s0.size(); ++i) out.s0[i] ^= b.s0[i];
-  return out;
-}
-Share concat(const Share& a, const Share& b) {
-  Share out{Shape{a.size() + b.size()}, a.s0, {}, a.cost_only || b.cost_only};
-  out.s0.insert(out.s0.end(), b.s0.begin(), b.s0.end());
-  return out;
-}
-Share slice(const Share& a, std::size_t from, std::size_t n, Shape shape) {
-  Share out{std::move(shape), {}, {}, a.cost_only};
-  if (!a.cost_only && !a.s0.empty())
-    out.s0.assign(a.s0.begin() + static_cast<std::ptrdiff_t>(from), a.s0.begin() + static_cast<std::ptrdiff_t>(from + n));
-  return out;
-}
-}  // namespace
 
 sim::Task<Share> Semi2kDealer::and_words(const Share& x, const Share& y) {
   const std::size_t n = static_cast<std::size_t>(x.size());
@@ -90,22 +68,9 @@ sim::Task<Semi2kDealer::Carries> Semi2kDealer::add_carries(const Share& x) {
   }
   const Share xa = id() == 0 ? own : zero, xb = id() == 0 ? zero : own;
   const Share p0 = xor_words(xa, xb);
-  Share g = co_await and_words(xa, xb);
-  Share p = p0;
-  for (int d = 1; d < 64; d *= 2) {
-    const Share g_shift = map_words(g, [d](Ring v) { return v << d; });
-    if (d < 32) {
-      const Share p_shift = map_words(p, [d](Ring v) { return v << d; });
-      const Share lhs = concat(p, p), rhs = concat(g_shift, p_shift);
-      const Share both = co_await and_words(lhs, rhs);
-      g = xor_words(g, slice(both, 0, n, x.shape));
-      p = slice(both, n, n, x.shape);
-    } else {
-      const Share pg = co_await and_words(p, g_shift);
-      g = xor_words(g, pg);
-    }
-  }
-  co_return Carries{p0, g};
+  const Share g0 = co_await and_words(xa, xb);
+  Share g = co_await carry_prefix(p0, g0, [this](const Share& l, const Share& r) { return and_words(l, r); });
+  co_return Carries{p0, std::move(g)};
 }
 
 sim::Task<Share> Semi2kDealer::a2b(const Share& x) {

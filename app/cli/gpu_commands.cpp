@@ -83,11 +83,8 @@ int cmd_compare_gpu(const Args& args) {
   std::ifstream in(path);
   if (!in) throw UsageError("cannot read '" + path + "'");
   const hardware::Catalog cat = hardware::Catalog::load(hardware::Catalog::default_dir());
-  models::Deployment dep;
-  dep.gpu = cat.gpu(vm["gpu"].as<std::string>(), nullptr, "--gpu");
-  dep.host = cat.host("epyc-9754");
-  dep.host_link = cat.link(dep.gpu.host_link);
-  dep.peer_link = cat.link(dep.gpu.peer_link);
+  cat.gpu(vm["gpu"].as<std::string>(), nullptr, "--gpu");  // an unknown name fails here, naming --gpu
+  models::Deployment dep = models::standard_deployment(cat, vm["gpu"].as<std::string>());
   dep.cuda_graphs = vm["cuda-graphs"].as<bool>();
 
   std::string line;

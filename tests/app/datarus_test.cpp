@@ -67,13 +67,9 @@ TEST(AnswerLengths, NormalQuantileInvertsTheCdf) {
 TEST(DecodeCurve, SumOfStepsIsExactForALinearCurve) {
   const hardware::Catalog cat = hardware::Catalog::load(hardware::Catalog::default_dir());
   const models::Zoo zoo = models::Zoo::load(models::Zoo::default_dir());
-  models::Deployment d;
-  d.gpu = cat.gpu("h100-80gb-sxm");
+  models::Deployment d = models::standard_deployment(cat, "h100-80gb-sxm");
   d.gpu.efficiency = {1, 1, 1, 1, 1};
   d.gpu.kernel_launch = d.gpu.graph_kernel_launch = d.gpu.forward_overhead = 0;
-  d.host = cat.host("epyc-9754");
-  d.host_link = cat.link("pcie5-x16");
-  d.peer_link = cat.link("nvlink4");
   const auto& a = zoo.get("qwen2.5-14b");
   models::DecodeCurve coarse(a, d, 1, 512), fine(a, d, 1, 1);
   // With an ideal GPU the step time is affine in the context: the grid sum equals the step-by-step sum.

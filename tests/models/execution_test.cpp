@@ -14,15 +14,7 @@ struct Fixture {
   hardware::Catalog cat = hardware::Catalog::load(hardware::Catalog::default_dir());
   Zoo zoo = Zoo::load(Zoo::default_dir());
   Deployment dep(const std::string& gpu, int tp, KvPlacement kv, int on_chip = 0) {
-    Deployment d;
-    d.gpu = cat.gpu(gpu);
-    d.tp = tp;
-    d.host = cat.host("epyc-9754");
-    d.host_link = cat.link(d.gpu.host_link);
-    d.peer_link = cat.link(d.gpu.peer_link);
-    d.kv = kv;
-    d.on_chip_layers = on_chip;
-    return d;
+    return standard_deployment(cat, gpu, tp, kv, on_chip);
   }
 };
 

@@ -1,0 +1,50 @@
+// protocols/boolean_words.cpp — XOR-word helpers and the Kogge-Stone carry prefix.
+#include "protocols/boolean_words.h"
+
+namespace kvsim::protocols {
+
+Share xor_words(const Share& a, const Share& b) {
+  Share out = a;
+  for (std::size_t i = 0; i < out.s0.size() && i < b.s0.size(); ++i) out.s0[i] ^= b.s0[i];
+  for (std::size_t i = 0; i < out.s1.size() && i < b.s1.size(); ++i) out.s1[i] ^= b.s1[i];
+  return out;
+}
+
+Share concat(const Share& a, const Share& b) {
+  Share out{Shape{a.size() + b.size()}, a.s0, a.s1, a.cost_only || b.cost_only};
+  out.s0.insert(out.s0.end(), b.s0.begin(), b.s0.end());
+  out.s1.insert(out.s1.end(), b.s1.begin(), b.s1.end());
+  return out;
+}
+
+Share slice(const Share& a, std::size_t from, std::size_t n, Shape shape) {
+  Share out{std::move(shape), {}, {}, a.cost_only};
+  if (!has_data(a) || a.s0.empty()) return out;
+  const auto f = static_cast<std::ptrdiff_t>(from), t = static_cast<std::ptrdiff_t>(from + n);
+  out.s0.assign(a.s0.begin() + f, a.s0.begin() + t);
+  if (!a.s1.empty()) out.s1.assign(a.s1.begin() + f, a.s1.begin() + t);
+  return out;
+}
+
+sim::Task<Share> carry_prefix(Share p, Share g, AndWords and_words) {
+  const std::size_t n = static_cast<std::size_t>(p.size());
+  const Shape shape = p.shape;
+  for (int d = 1; d < 64; d *= 2) {
+    const Share g_shift = map_words(g, [d](Ring v) { return v << d; });
+    if (d < 32) {
+      const Share p_shift = map_words(p, [d](Ring v) { return v << d; });
+      // (p & g<<d) and (p & p<<d) in one round. Named operands: GCC 12 destroys non-trivial
+      // temporaries inside a co_await expression twice (docs/architecture.md).
+      const Share lhs = concat(p, p), rhs = concat(g_shift, p_shift);
+      const Share both = co_await and_words(lhs, rhs);
+      g = xor_words(g, slice(both, 0, n, shape));
+      p = slice(both, n, n, shape);
+    } else {
+      const Share pg = co_await and_words(p, g_shift);
+      g = xor_words(g, pg);
+    }
+  }
+  co_return g;
+}
+
+}  // namespace kvsim::protocols

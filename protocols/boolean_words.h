@@ -1,0 +1,31 @@
+// protocols/boolean_words.h — XOR-shared 64-bit words: the local helpers and the carry circuit
+// that ABY3 and semi2k share (internal to protocols/).
+//
+// A boolean Share uses the family's layout with XOR in place of addition (ABY3: s0 and s1;
+// semi2k: s0). Local operations act on every component present. carry_prefix() is the
+// Kogge-Stone parallel-prefix circuit: from the propagate word p0 = a ^ b and the generate word
+// g0 = a & b of two addends it returns the block-generate word G, whose bit i is the carry out of
+// bits i..0 of a + b; one round of ANDs per level (spans 1 .. 32), both ANDs of a level batched.
+#pragma once
+
+#include <functional>
+
+#include "protocols/protocol.h"
+
+namespace kvsim::protocols {
+
+template <class F>
+Share map_words(const Share& a, F f) {
+  Share out = a;
+  for (auto& v : out.s0) v = f(v);
+  for (auto& v : out.s1) v = f(v);
+  return out;
+}
+Share xor_words(const Share& a, const Share& b);
+Share concat(const Share& a, const Share& b);
+Share slice(const Share& a, std::size_t from, std::size_t n, Shape shape);
+
+using AndWords = std::function<sim::Task<Share>(const Share&, const Share&)>;
+sim::Task<Share> carry_prefix(Share p0, Share g0, AndWords and_words);
+
+}  // namespace kvsim::protocols
