@@ -26,6 +26,8 @@ DecodeKind::DecodeKind(std::shared_ptr<const Resources> resources) : res_(std::m
   work.boolean("sample", "sample next tokens on the GPU after each forward").defaults(true);
   work.string("on_not_fit", "what to do when the configuration does not fit in memory")
       .defaults("error").choices({"error", "report"});
+  work.string("context_limit", "stop at the model's max context (model) or go beyond it (ignore)")
+      .defaults("model").choices({"model", "ignore"});
 
   TableSchema resident;
   resident.string("name", "what it is").required();
@@ -64,6 +66,13 @@ DecodeKind::Setup DecodeKind::setup(const scenarios::ScenarioPoint& point) const
   s.shape.sample = scenarios::get_bool(t, "workload.sample");
   s.steps = scenarios::get_integer(t, "workload.steps");
   s.report_not_fit = scenarios::get_string(t, "workload.on_not_fit") == "report";
+  const std::int64_t last_context = s.shape.cached + s.steps * s.shape.q;
+  if (last_context > s.arch.max_context && scenarios::get_string(t, "workload.context_limit") == "model") {
+    throw scenarios::ScenarioError({{where(point, "workload.context"), "workload.context",
+                                     "the run reaches " + std::to_string(last_context) + " tokens, beyond " + s.arch.name +
+                                         "'s max context of " + std::to_string(s.arch.max_context) +
+                                         "; choose a longer-context model or set workload.context_limit = \"ignore\""}});
+  }
   if (const toml::array* rs = t["resident"].as_array()) {
     for (std::size_t i = 0; i < rs->size(); ++i) {
       const toml::table& r = *rs->get(i)->as_table();

@@ -60,6 +60,20 @@ TEST(DecodeKind, NotFittingIsAnErrorNamingTheNumbers) {
   EXPECT_TRUE(std::isnan(metric(r, "step_latency")));
 }
 
+TEST(DecodeKind, ContextBeyondTheModelIsRefusedUnlessAskedFor) {
+  const KindRegistry kinds = builtin_kinds();
+  const std::string path = std::string(KVSIM_SOURCE_DIR) + "/scenarios/calibration/fig1-target-full.toml";
+  const auto points = scenarios::resolve(path, {"model.name=llama2-7b"}, kinds.lookup());  // 4K context
+  try {
+    run_point(points.at(0), kinds);
+    FAIL();
+  } catch (const scenarios::ScenarioError& e) {
+    EXPECT_NE(std::string(e.what()).find("beyond llama2-7b's max context of 4096"), std::string::npos) << e.what();
+  }
+  const auto ignored = scenarios::resolve(path, {"model.name=llama2-7b", "workload.context_limit=ignore"}, kinds.lookup());
+  EXPECT_NO_THROW(run_point(ignored.at(0), kinds));
+}
+
 TEST(DecodeKind, ContextGrowsAcrossSteps) {
   const KindRegistry kinds = builtin_kinds();
   const std::string path = std::string(KVSIM_SOURCE_DIR) + "/scenarios/calibration/fig1-target-full.toml";
