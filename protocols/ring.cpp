@@ -80,11 +80,12 @@ std::vector<Ring> permute_rows(const std::vector<Ring>& v, const std::vector<std
 }
 
 std::vector<std::byte> to_bytes(const std::vector<Ring>& v) {
-  std::vector<std::byte> out(v.size() * 8);
   if constexpr (std::endian::native == std::endian::little) {
-    if (!v.empty()) std::memcpy(out.data(), v.data(), out.size());  // already the wire order
-    return out;
+    // Already the wire order: copy-construct (no zero fill before the copy).
+    const auto* b = reinterpret_cast<const std::byte*>(v.data());
+    return std::vector<std::byte>(b, b + v.size() * 8);
   }
+  std::vector<std::byte> out(v.size() * 8);
   for (std::size_t i = 0; i < v.size(); ++i)
     for (int b = 0; b < 8; ++b) out[i * 8 + b] = static_cast<std::byte>((v[i] >> (8 * b)) & 0xff);
   return out;
@@ -94,6 +95,7 @@ std::vector<Ring> from_bytes(const std::vector<std::byte>& bytes) {
   if (bytes.size() % 8 != 0) throw std::runtime_error("ring payload of " + std::to_string(bytes.size()) + " bytes is not a multiple of 8");
   std::vector<Ring> out(bytes.size() / 8);
   if constexpr (std::endian::native == std::endian::little) {
+    // memcpy, not a pointer cast: reading bytes as integers through a cast would break aliasing.
     if (!out.empty()) std::memcpy(out.data(), bytes.data(), bytes.size());
     return out;
   }
