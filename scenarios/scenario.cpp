@@ -213,6 +213,7 @@ TableSchema common_schema(const std::vector<std::string>& kinds) {
   TableSchema s;
   s.string("kind", "what this scenario simulates").required().choices(kinds);
   s.string("name", "a short name for the run (default: the file's stem)");
+  s.string("table", "the reproduction table this scenario's rows belong to (default: the file's stem)").defaults("");
   s.string("description", "free text").defaults("");
   s.integer("seed", "seed of every random stream of the run").defaults(1).min(0);
   return s;

@@ -4,6 +4,7 @@
 #include "app/runner/datarus_kinds.h"
 #include "app/runner/decode_kind.h"
 #include "app/runner/exchange_kind.h"
+#include "app/runner/speculative_kind.h"
 
 namespace kvsim::runner {
 
@@ -36,6 +37,7 @@ KindRegistry builtin_kinds() {
   r.add(std::make_unique<GrpoRolloutKind>(resources));
   r.add(std::make_unique<ReferenceShardingKind>(resources));
   r.add(std::make_unique<AgenticTurnsKind>(resources));
+  r.add(std::make_unique<SpeculativeKind>(resources));
   return r;
 }
 

@@ -105,7 +105,11 @@ ReproductionResult run_reproduction(const std::string& name, const std::string& 
   };
   std::vector<Job> work;
   for (const auto& f : scenario_files(dir)) {
-    for (auto& pt : scenarios::resolve(f.string(), {}, kinds.lookup())) work.push_back({f.stem().string(), std::move(pt)});
+    for (auto& pt : scenarios::resolve(f.string(), {}, kinds.lookup())) {
+      std::string table = pt.tree["table"].value_or(std::string());
+      if (table.empty()) table = f.stem().string();
+      work.push_back({std::move(table), std::move(pt)});
+    }
   }
   std::vector<results::RunRecord> records(work.size());
   std::vector<std::vector<results::ReproRow>> rows(work.size());
@@ -115,7 +119,7 @@ ReproductionResult run_reproduction(const std::string& name, const std::string& 
     for (std::size_t i; (i = next++) < work.size();) {
       try {
         records[i] = run_point(work[i].point, kinds, RunOptions{false, ""}, &rows[i]);
-        records[i].group = work[i].table + "-" + records[i].group.substr(4);
+        records[i].group = work[i].table + "-" + std::to_string(i) + "-" + records[i].group.substr(4);
       } catch (...) {
         errors[i] = std::current_exception();
       }

@@ -2,7 +2,8 @@
 // values, and produce its tables.
 //
 // Contract: a reproduction NAME is the folder scenarios/NAME/: every *.toml there except
-// reference.toml is a scenario whose kind emits table rows; the table is named after the file.
+// reference.toml is a scenario whose kind emits table rows; the table is the scenario's `table`
+// key, or the file's stem (several files may add rows to one table).
 // scenarios/NAME/reference.toml holds the published (or brief) values as
 //   [[value]] table = "...", row = "...", metric = "...", value = <number or quantity>, source = "..."
 // and is checked strictly: a value naming a row or metric no scenario produces is an error with

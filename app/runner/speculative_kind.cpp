@@ -1,0 +1,196 @@
+// app/runner/speculative_kind.cpp — TriForce in cost mode.
+#include "app/runner/speculative_kind.h"
+
+#include <cmath>
+#include <map>
+
+#include "hardware/kernel_cost.h"
+#include "models/decode_curve.h"
+#include "models/memory.h"
+#include "models/speculative.h"
+
+namespace kvsim::runner {
+
+using scenarios::TableSchema;
+
+SpeculativeKind::SpeculativeKind(std::shared_ptr<const Resources> res) : res_(std::move(res)) {
+  TableSchema models;
+  models.string("target", "target architecture").required();
+  models.string("draft", "draft architecture").defaults("llama-68m");
+  TableSchema method;
+  method.string("name", "what decodes").required().choices(
+      {"triforce", "triforce-code", "naive", "retrieval-wo-hierarchy", "streamingllm-w-hierarchy"});
+  method.integer("gamma1", "draft tokens per middle iteration").defaults(2).min(1).max(16);
+  method.integer("gamma2", "tokens collected before the full verification").defaults(6).min(1).max(64);
+  method.integer("retrieval_budget", "tokens in the retrieval (or middle StreamingLLM) cache").defaults(4096).min(16);
+  method.integer("draft_cache", "the 68M draft's StreamingLLM budget").defaults(256).min(16);
+  method.integer("naive_draft_cache", "the naive policy's StreamingLLM budget").defaults(1024).min(16);
+  method.boolean("draft_graphs", "the draft runs from CUDA graphs").defaults(true);
+  method.boolean("retrieval_graphs", "the retrieval-cache forward runs from a CUDA graph").defaults(true);
+  method.boolean("target_graphs", "the full-cache forward runs from a CUDA graph").defaults(false);
+  TableSchema acc;
+  acc.number("full", "per-round acceptance, retrieval level -> full target (TriForce's definition)")
+      .required().min(0).max(0.999);
+  acc.integer("full_gamma", "the gamma at which `full` was measured (0: the method's gamma2)").defaults(0).min(0);
+  acc.number("draft", "per-round acceptance, 68M draft -> target, at draft_gamma").required().min(0).max(0.999);
+  acc.integer("draft_gamma", "the gamma at which `draft` was measured").defaults(4).min(1);
+  acc.number("middle", "per-round acceptance, StreamingLLM middle cache -> full (streamingllm-w-hierarchy)")
+      .defaults(0.0).min(0).max(0.999);
+  TableSchema work;
+  work.integer("context", "prompt tokens").required().min(1);
+  work.integer("generate", "tokens generated").defaults(256).min(1);
+  work.number("temperature", "sampling temperature (a label here: acceptance carries its effect)").defaults(0.6).min(0);
+  schema_.table("models", "the target and draft", std::move(models)).required();
+  schema_.table("deployment", "where the target (and the draft) run", deployment_schema()).required();
+  schema_.table("baseline", "where autoregressive decoding runs (TriForce's baselines)", deployment_schema()).required();
+  schema_.table("method", "the speculative method", std::move(method)).required();
+  schema_.table("acceptance", "acceptance rates (TriForce's per-round definition)", std::move(acc)).required();
+  schema_.table("workload", "what is decoded", std::move(work)).required();
+  schema_.string("row", "the table row this point fills").defaults("");
+  schema_.string("metric_prefix", "prefix of the table's metric names, e.g. triforce_").defaults("");
+}
+
+namespace {
+
+struct Forwards {
+  const models::Architecture& target;
+  const models::Architecture& draft;
+  models::Deployment dep;       // target deployment (offloading etc.)
+  models::Deployment on_chip;   // the same GPUs with the KV on chip (retrieval cache, draft)
+  std::map<std::tuple<int, std::int64_t, std::int64_t, bool>, double> memo;
+  double forward(int which, std::int64_t q, std::int64_t cached, bool graphs) {
+    const auto key = std::make_tuple(which, q, cached, graphs);
+    auto it = memo.find(key);
+    if (it != memo.end()) return it->second;
+    models::Deployment d = which == 2 ? dep : on_chip;
+    d.cuda_graphs = graphs;
+    const models::Architecture& a = which == 0 ? draft : target;
+    const double t = models::simulate_forward(a, d, 1, q, cached, true);
+    memo.emplace(key, t);
+    return t;
+  }
+};
+
+}  // namespace
+
+KindOutput SpeculativeKind::run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const {
+  const toml::table& t = point.tree;
+  const models::Architecture& target = res_->zoo().get(scenarios::get_string(t, "models.target"), where(point, "models.target"));
+  const models::Architecture& draft = res_->zoo().get(scenarios::get_string(t, "models.draft"), where(point, "models.draft"));
+  Forwards fw{target, draft, make_deployment(*res_, point, scenarios::get_table(t, "deployment"), "deployment"), {}, {}};
+  fw.on_chip = fw.dep;
+  fw.on_chip.kv = models::KvPlacement::kGpu;
+  const models::Deployment base = make_deployment(*res_, point, scenarios::get_table(t, "baseline"), "baseline");
+  const std::string method = scenarios::get_string(t, "method.name");
+  const int g1 = static_cast<int>(scenarios::get_integer(t, "method.gamma1"));
+  const int g2 = static_cast<int>(scenarios::get_integer(t, "method.gamma2"));
+  const std::int64_t budget = scenarios::get_integer(t, "method.retrieval_budget");
+  const std::int64_t dcache = scenarios::get_integer(t, "method.draft_cache");
+  const std::int64_t ncache = scenarios::get_integer(t, "method.naive_draft_cache");
+  const bool dg = scenarios::get_bool(t, "method.draft_graphs"), rg = scenarios::get_bool(t, "method.retrieval_graphs"),
+             tg = scenarios::get_bool(t, "method.target_graphs");
+  const std::int64_t prompt = scenarios::get_integer(t, "workload.context");
+  const std::int64_t gen = scenarios::get_integer(t, "workload.generate");
+  // Per-token acceptance probabilities from TriForce's per-round rates.
+  const int full_gamma = static_cast<int>(scenarios::get_integer(t, "acceptance.full_gamma"));
+  const double a_full = models::spec::alpha_from_per_round(scenarios::get_number(t, "acceptance.full"), full_gamma > 0 ? full_gamma : g2);
+  const double a_draft = models::spec::alpha_from_per_round(scenarios::get_number(t, "acceptance.draft"),
+                                                            static_cast<int>(scenarios::get_integer(t, "acceptance.draft_gamma")));
+  const double a_middle_rate = scenarios::get_number(t, "acceptance.middle");
+
+  // Memory: the target with its full cache (or offloaded), the retrieval cache and the draft.
+  models::StepShape last;
+  last.cached = prompt + gen;
+  const std::vector<models::MemoryItem> residents = {
+      {"retrieval_cache", static_cast<double>(budget) * static_cast<double>(target.kv_bytes_per_token()) / fw.dep.tp},
+      {"draft_model_and_cache", static_cast<double>(draft.weight_bytes() + dcache * draft.kv_bytes_per_token())}};
+  const models::MemoryPlan mem = models::plan_memory(target, fw.dep, last, residents);
+  if (!mem.fits())
+    throw scenarios::ScenarioError({{point.file, "deployment", "TriForce's configuration does not fit:\n" + mem.describe()}});
+
+  // Autoregressive baseline: one full forward per token, context growing.
+  models::DecodeCurve ar(target, base, 1, 64);
+  const double ar_per_token = ar.generate_seconds(prompt, gen) / static_cast<double>(gen);
+
+  // A round's update of the retrieval cache: the new tokens' KV written into it (read + write).
+  auto cache_update = [&](std::int64_t tokens) {
+    hardware::KernelWork k{"retrieval_update", hardware::KernelClass::kElementwise, 0,
+                           2.0 * static_cast<double>(tokens) * static_cast<double>(target.kv_bytes_per_token()) / fw.dep.tp};
+    return sim::to_seconds(hardware::kernel_cost(fw.dep.gpu, k, false).time);
+  };
+
+  sim::Rng rng = engine.random("acceptance");
+  double total = 0;
+  std::int64_t produced = 0, rounds = 0, drafted = 0, accepted_full = 0;
+  int naive_gamma = 1;
+  double best_naive = 1e300;
+  if (method == "naive") {
+    // The naive policy's best gamma, by the closed form (the paper's tuning is not stated).
+    for (int g = 1; g <= 8; ++g) {
+      const double round = g * fw.forward(0, 1, ncache, dg) + fw.forward(2, g + 1, prompt, tg);
+      const double per_token = round / models::spec::expected_tokens(a_draft, g);
+      if (per_token < best_naive) { best_naive = per_token; naive_gamma = g; }
+    }
+  }
+  while (produced < gen) {
+    const std::int64_t ctx = prompt + produced;
+    double round_time = 0;
+    int collected = 0;  // tokens handed to the full verification
+    if (method == "triforce" || method == "streamingllm-w-hierarchy") {
+      const double a_mid = method == "triforce" ? a_draft
+                                                : models::spec::alpha_from_per_round(a_middle_rate > 0 ? a_middle_rate : 0.5, g1);
+      while (collected < g2) {
+        round_time += g1 * fw.forward(0, 1, dcache, dg) + fw.forward(1, g1 + 1, budget, rg);
+        collected += models::spec::simulate_round(a_mid, g1, rng) + 1;
+      }
+    } else if (method == "triforce-code") {
+      while (collected < g2) {
+        round_time += fw.forward(0, 1, dcache, dg) + fw.forward(1, g2 + 1, budget, rg);
+        collected += models::spec::simulate_round(a_draft, 1, rng) == 1 ? 2 : 1;
+      }
+    } else if (method == "retrieval-wo-hierarchy") {
+      round_time += g2 * fw.forward(1, 1, budget, rg);
+      collected = g2;
+    } else {  // naive
+      round_time += naive_gamma * fw.forward(0, 1, ncache, dg);
+      collected = naive_gamma;
+    }
+    // The full verification of everything collected, then the draft re-sync and cache update.
+    const double a_verify = method == "naive" ? a_draft : a_full;
+    round_time += fw.forward(2, collected + 1, ctx, tg);
+    const int acc = models::spec::simulate_round(a_verify, collected, rng);
+    const int out = acc + 1;
+    if (method != "naive" && method != "retrieval-wo-hierarchy") round_time += fw.forward(0, collected + 2, dcache, dg);
+    if (method != "naive") round_time += cache_update(out);
+    total += round_time;
+    produced += out;
+    drafted += collected;
+    accepted_full += acc;
+    ++rounds;
+  }
+  // Charge the whole decode on the engine's clock too, so the timeline of the run is its length.
+  engine.spawn([](sim::Engine& e, double seconds) -> sim::Task<void> { co_await e.sleep(sim::from_seconds(seconds)); }(engine, total),
+               "decode");
+  engine.run();
+
+  const double per_token = total / static_cast<double>(produced);
+  const std::string row = scenarios::get_string(t, "row").empty() ? method : scenarios::get_string(t, "row");
+  const double nan = std::nan("");
+  KindOutput out;
+  out.metrics = {{"ms_per_token", per_token * 1e3, "ms"},
+                 {"baseline_ms_per_token", ar_per_token * 1e3, "ms"},
+                 {"speedup", ar_per_token / per_token, "1"},
+                 {"rounds", static_cast<double>(rounds), "1"},
+                 {"acceptance_per_round", static_cast<double>(accepted_full) / static_cast<double>(drafted), "1"},
+                 {"alpha_full", a_full, "1"},
+                 {"naive_gamma", static_cast<double>(naive_gamma), "1"},
+                 {"gpu_memory", mem.gpu_total, "B"}};
+  const std::string pre = scenarios::get_string(t, "metric_prefix");
+  out.table = {{row, pre + "speedup", "1", ar_per_token / per_token, nan},
+               {row, pre + "ms", "ms", per_token * 1e3, nan},
+               {row, "baseline_ms", "ms", ar_per_token * 1e3, nan},
+               {row, pre + "acceptance", "1", static_cast<double>(accepted_full) / static_cast<double>(drafted), nan}};
+  return out;
+}
+
+}  // namespace kvsim::runner

@@ -1,0 +1,65 @@
+// tests/app/triforce_test.cpp — the speculative kind in cost mode: the orderings the paper claims,
+// determinism, and the reproduction's tables with their reference values attached.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+
+#include "app/runner/kind.h"
+#include "app/runner/reproduction.h"
+#include "app/runner/run_point.h"
+
+namespace kvsim::runner {
+namespace {
+
+const std::string kDir = std::string(KVSIM_SOURCE_DIR) + "/scenarios";
+
+std::map<std::string, double> run_rows(const std::string& file, const std::vector<std::string>& sets = {}) {
+  const KindRegistry kinds = builtin_kinds();
+  std::map<std::string, double> m;
+  for (const auto& pt : scenarios::resolve(kDir + "/triforce/" + file, sets, kinds.lookup())) {
+    std::vector<results::ReproRow> rows;
+    run_point(pt, kinds, RunOptions{false, ""}, &rows);
+    for (const auto& r : rows) m[r.row + "|" + r.metric] = r.simulated;
+  }
+  return m;
+}
+
+TEST(Speculative, HierarchyBeatsItsAblationsAndTheNaivePolicy) {
+  const auto tri = run_rows("table2-triforce.toml");
+  const auto naive = run_rows("table2-naive.toml");
+  const auto abl = run_rows("table2-ablations.toml");
+  const double t06 = tri.at("T=0.6|triforce_speedup");
+  EXPECT_GT(t06, 1.0);
+  EXPECT_GT(t06, naive.at("T=0.6|naive_speedup"));
+  EXPECT_GT(t06, abl.at("retrieval-wo-hierarchy|speedup"));
+  // Lower acceptance, lower speedup (T = 0.0 vs T = 1.2).
+  EXPECT_GT(tri.at("T=0.0|triforce_speedup"), tri.at("T=1.2|triforce_speedup"));
+  // The baseline is the calibrated full-cache forward (56 ms at ~122K, TriForce Fig. 1).
+  EXPECT_NEAR(tri.at("T=0.0|baseline_ms"), 56.7, 1.0);
+}
+
+TEST(Speculative, SameSeedSameResultAndASeedChangesTheRounds) {
+  const auto a = run_rows("table3-2x4090.toml"), b = run_rows("table3-2x4090.toml");
+  EXPECT_EQ(a, b);
+  const auto c = run_rows("table3-2x4090.toml", {"seed=99"});
+  EXPECT_NE(a.at("2x4090/llama2-7b-128k|triforce_acceptance"), c.at("2x4090/llama2-7b-128k|triforce_acceptance"));
+}
+
+TEST(Speculative, OffloadedBaselineIsTheCalibratedOne) {
+  const auto m = run_rows("table3-2x4090.toml");
+  EXPECT_NEAR(m.at("2x4090/llama2-7b-128k|baseline_ms"), 840, 0.05 * 840);
+  EXPECT_GT(m.at("2x4090/llama2-7b-128k|triforce_speedup"), 3.0);
+}
+
+TEST(Speculative, ReproductionAttachesEveryReference) {
+  const KindRegistry kinds = builtin_kinds();
+  const auto res = run_reproduction("triforce", kDir, kinds, 2);
+  int refs = 0;
+  for (const auto& t : res.tables)
+    for (const auto& r : t.rows) refs += !std::isnan(r.paper);
+  EXPECT_EQ(refs, 17);  // Table 2: 7 x 2; Table 3: 3
+}
+
+}  // namespace
+}  // namespace kvsim::runner
