@@ -29,9 +29,8 @@ sim::Task<Protocol::TopK> Protocol::topk_rows(const Share& a, std::int64_t rows,
   const bool co = !has_data(a);  // cost mode, or a party holding no shares (the dealer)
   const bool two = !a.s1.empty();
   const std::size_t total = static_cast<std::size_t>(rows * P);
-  // Values and indices, padded. A public constant c is added to component 0 only (the family's
-  // add_public does that), so build the padding and indices as public tensors added to zero.
-  Share zero_pad = sub(a, a);
+  // Values and indices, padded; the padding and the indices are public tensors added with the
+  // family's add_public (which puts a public constant into exactly one component).
   Share vals{Shape{rows, P}, {}, {}, a.cost_only}, idx{Shape{rows, P}, {}, {}, a.cost_only};
   if (!co) {
     vals.s0.assign(total, 0);
@@ -51,7 +50,6 @@ sim::Task<Protocol::TopK> Protocol::topk_rows(const Share& a, std::int64_t rows,
     }
   vals = add_public(vals, pad);
   idx = add_public(idx, iota);
-  (void)zero_pad;
 
   for (std::int64_t kk = 2; kk <= P; kk <<= 1) {
     for (std::int64_t j = kk >> 1; j > 0; j >>= 1) {

@@ -125,15 +125,9 @@ TEST_P(ProtocolTest, OpsReconstructAndCostWhatTheyDeclare) {
   });
 
   // Declared == measured, exactly, for every party.
-  auto proto_for_costs = [&] {
-    sim::Engine e;
-    SimNetwork net(e, parties, catalog().link("lan-bumblebee"), catalog().host("xeon-server"));
-    return make_protocol(c.family, net.channel(0), 1);
-  };
   sim::Engine e0;
   SimNetwork net0(e0, parties, catalog().link("lan-bumblebee"), catalog().host("xeon-server"));
   auto decl = make_protocol(c.family, net0.channel(0), 1);
-  (void)proto_for_costs;
   const std::map<std::string, OpCost> declared = {
       {"input", decl->declared("input", na)},   {"mul", decl->declared("mul", na)},
       {"trunc", decl->declared("trunc", na)},   {"matmul", decl->declared("matmul", 0, d)},
