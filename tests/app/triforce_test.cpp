@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "app/runner/kind.h"
 #include "app/runner/reproduction.h"
@@ -59,6 +60,21 @@ TEST(Speculative, ReproductionAttachesEveryReference) {
   for (const auto& t : res.tables)
     for (const auto& r : t.rows) refs += !std::isnan(r.paper);
   EXPECT_EQ(refs, 17);  // Table 2: 7 x 2; Table 3: 3
+  // Every row the issue names exists.
+  std::map<std::string, std::set<std::string>> rows;
+  for (const auto& t : res.tables)
+    for (const auto& r : t.rows) rows[t.name].insert(r.row + "|" + r.metric);
+  for (const char* r : {"out=256", "out=512", "out=768", "out=1024", "out=1536", "out=2048"}) EXPECT_TRUE(rows["table7"].count(std::string(r) + "|speedup")) << r;
+  for (int g = 1; g <= 8; ++g) {
+    EXPECT_TRUE(rows["table8"].count("gamma1=" + std::to_string(g) + "|speedup"));
+    EXPECT_TRUE(rows["table8"].count("gamma2=" + std::to_string(g) + "|speedup"));
+  }
+  for (const char* c : {"32K", "48K", "64K", "80K", "96K", "112K", "128K"}) {
+    EXPECT_TRUE(rows["fig5"].count(std::string("ctx=") + c + "|triforce_speedup")) << c;
+    EXPECT_TRUE(rows["fig5"].count(std::string("ctx=") + c + "|naive_speedup")) << c;
+  }
+  EXPECT_TRUE(rows["table6"].count("lwm-text-512k|speedup"));
+  EXPECT_TRUE(rows["table2"].count("streamingllm-w-hierarchy|speedup"));
 }
 
 }  // namespace
