@@ -65,6 +65,7 @@ struct Forwards {
     if (it != memo.end()) return it->second;
     models::Deployment d = which == 2 ? dep : on_chip;
     d.cuda_graphs = graphs;
+    if (which == 0) d.tp = 1;  // the draft is replicated on every GPU, not split
     const models::Architecture& a = which == 0 ? draft : target;
     const double t = models::simulate_forward(a, d, 1, q, cached, true);
     memo.emplace(key, t);
