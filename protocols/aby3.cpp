@@ -28,37 +28,41 @@ std::vector<Ring> Aby3::zero_share(std::size_t n) {
 }
 
 sim::Task<Share> Aby3::input(int owner, const RingTensor* value, Shape shape) {
+  if (!cost_mode_ && id() == owner && (!value || value->shape != shape))
+    throw std::invalid_argument("input: the owner's value is missing or of another shape");
+  const std::vector<Ring>* data = cost_mode_ || id() != owner ? nullptr : &value->data;
+  Share out = co_await share_from(owner, data, std::move(shape), false, "input");
+  co_return out;
+}
+
+sim::Task<Share> Aby3::share_from(int owner, const std::vector<Ring>* value, Shape shape, bool xor_sharing,
+                                  const char* tag) {
   // x_owner comes from the key the owner shares with prev, x_{owner+1} from the key it shares
-  // with next; the owner sends x_{owner+2} = x - x_owner - x_{owner+1} to both others (1 round).
+  // with next; the owner sends x_{owner+2} = x - x_owner - x_{owner+1} (or the XOR) to both others.
   const std::size_t n = static_cast<std::size_t>(numel(shape));
-  Share out{shape, {}, {}, cost_mode_};
-  if (cost_mode_) {
-    if (id() == owner) {
-      auto out_1 = send_to(next(), std::vector<Ring>{}, n * 8, prev(), std::vector<Ring>{}, n * 8);
-      auto from_1 = recv_nothing();
-      co_await ch_.exchange(std::move(out_1), std::move(from_1), "input");
-    }
-    else {
-      auto out_2 = send_nothing();
-      auto from_2 = recv_from(owner);
-      co_await ch_.exchange(std::move(out_2), std::move(from_2), "input");
-    }
-    co_return out;
-  }
+  Share out{shape, {}, {}, false};
   if (id() == owner) {
-    if (!value || value->shape != shape) throw std::invalid_argument("input: the owner's value is missing or of another shape");
-    std::vector<Ring> own = prg_prev_.next(n), nxt = prg_next_.next(n), third(n);
-    for (std::size_t i = 0; i < n; ++i) third[i] = value->data[i] - own[i] - nxt[i];
-    auto out_3 = send_to(next(), third, n * 8, prev(), third, n * 8);
-    auto from_3 = recv_nothing();
-    co_await ch_.exchange(std::move(out_3), std::move(from_3), "input");
+    std::vector<Ring> own, nxt, third;
+    if (value) {
+      own = prg_prev_.next(n);
+      nxt = prg_next_.next(n);
+      third.resize(n);
+      for (std::size_t i = 0; i < n; ++i)
+        third[i] = xor_sharing ? (*value)[i] ^ own[i] ^ nxt[i] : (*value)[i] - own[i] - nxt[i];
+    }
+    auto msgs = send_to(next(), third, n * 8, prev(), third, n * 8);
+    auto srcs = recv_nothing();
+    co_await ch_.exchange(std::move(msgs), std::move(srcs), tag);
+    out.cost_only = value == nullptr;
     out.s0 = std::move(own);
     out.s1 = std::move(nxt);
     co_return out;
   }
-  auto out_4 = send_nothing();
-  auto from_4 = recv_from(owner);
-  auto got = co_await ch_.exchange(std::move(out_4), std::move(from_4), "input");
+  auto msgs = send_nothing();
+  auto srcs = recv_from(owner);
+  auto got = co_await ch_.exchange(std::move(msgs), std::move(srcs), tag);
+  out.cost_only = got[0].empty() && n > 0;  // the owner sent shapes only
+  if (out.cost_only) co_return out;
   if (id() == (owner + 1) % 3) {
     // Holds (x_{owner+1}, x_{owner+2}): the first from the key shared with the owner (= prev).
     out.s0 = prg_prev_.next(n);
@@ -76,9 +80,9 @@ sim::Task<RingTensor> Aby3::reveal(const Share& x) {
   // Party i lacks x_{i+2}, which party i+2 holds as its first component: send s0 to next,
   // receive from prev (1 round, n elements each).
   const std::size_t n = static_cast<std::size_t>(x.size());
-  auto out_5 = send_to(next(), x.cost_only ? std::vector<Ring>{} : x.s0, n * 8);
-  auto from_5 = recv_from(prev());
-  auto got = co_await ch_.exchange(std::move(out_5), std::move(from_5), "reveal");
+  auto msgs = send_to(next(), x.cost_only ? std::vector<Ring>{} : x.s0, n * 8);
+  auto srcs = recv_from(prev());
+  auto got = co_await ch_.exchange(std::move(msgs), std::move(srcs), "reveal");
   RingTensor out(x.shape);
   if (x.cost_only) {
     out.data.clear();
@@ -101,9 +105,9 @@ Share Aby3::add_public(const Share& a, const RingTensor& c) const {
 sim::Task<Share> Aby3::reshare(std::vector<Ring> z, Shape shape, bool cost_only, const char* tag) {
   // z_i (a 3-out-of-3 share) goes to prev, so that prev holds (z_{i-1}, z_i): 1 round.
   const std::size_t n = static_cast<std::size_t>(numel(shape));
-  auto out_6 = send_to(prev(), cost_only ? std::vector<Ring>{} : z, n * 8);
-  auto from_6 = recv_from(next());
-  auto got = co_await ch_.exchange(std::move(out_6), std::move(from_6), tag);
+  auto msgs = send_to(prev(), cost_only ? std::vector<Ring>{} : z, n * 8);
+  auto srcs = recv_from(next());
+  auto got = co_await ch_.exchange(std::move(msgs), std::move(srcs), tag);
   Share out{std::move(shape), {}, {}, cost_only};
   if (cost_only) co_return out;
   out.s0 = std::move(z);
@@ -153,9 +157,9 @@ sim::Task<Share> Aby3::trunc(const Share& a, int bits) {
   const std::size_t n = static_cast<std::size_t>(a.size());
   Share out{a.shape, {}, {}, a.cost_only};
   if (id() == 0) {
-    auto out_7 = send_nothing();
-    auto from_7 = recv_from(1);
-    auto got = co_await ch_.exchange(std::move(out_7), std::move(from_7), "trunc");
+    auto msgs = send_nothing();
+    auto srcs = recv_from(1);
+    auto got = co_await ch_.exchange(std::move(msgs), std::move(srcs), "trunc");
     if (a.cost_only) co_return out;
     out.s0.resize(n);
     for (std::size_t i = 0; i < n; ++i) out.s0[i] = arshift(a.s0[i], bits);
@@ -169,9 +173,9 @@ sim::Task<Share> Aby3::trunc(const Share& a, int bits) {
       y1.resize(n);
       for (std::size_t i = 0; i < n; ++i) y1[i] = static_cast<Ring>(0) - arshift(static_cast<Ring>(0) - (a.s0[i] + a.s1[i]), bits) - r[i];
     }
-    auto out_8 = send_to(0, y1, n * 8);
-    auto from_8 = recv_nothing();
-    co_await ch_.exchange(std::move(out_8), std::move(from_8), "trunc");
+    auto msgs = send_to(0, y1, n * 8);
+    auto srcs = recv_nothing();
+    co_await ch_.exchange(std::move(msgs), std::move(srcs), "trunc");
     if (a.cost_only) co_return out;
     out.s0 = std::move(y1);
     out.s1 = std::move(r);

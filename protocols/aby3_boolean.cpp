@@ -31,40 +31,6 @@ sim::Task<Share> Aby3::and_words(const Share& a, const Share& b, const char* tag
   co_return out;
 }
 
-sim::Task<Share> Aby3::input_xor(int owner, const std::vector<Ring>* value, Shape shape) {
-  const std::size_t n = static_cast<std::size_t>(numel(shape));
-  Share out{shape, {}, {}, value == nullptr && id() == owner};
-  if (id() == owner) {
-    std::vector<Ring> own, nxt, third;
-    if (value) {
-      own = prg_prev_.next(n);
-      nxt = prg_next_.next(n);
-      third.resize(n);
-      for (std::size_t i = 0; i < n; ++i) third[i] = (*value)[i] ^ own[i] ^ nxt[i];
-    }
-    auto msgs = send_to(next(), third, n * 8, prev(), third, n * 8);
-    auto srcs = recv_nothing();
-    co_await ch_.exchange(std::move(msgs), std::move(srcs), "a2b");
-    out.s0 = std::move(own);
-    out.s1 = std::move(nxt);
-    co_return out;
-  }
-  auto msgs = send_nothing();
-  auto srcs = recv_from(owner);
-  auto got = co_await ch_.exchange(std::move(msgs), std::move(srcs), "a2b");
-  out.cost_only = got[0].empty() && n > 0;
-  if (out.cost_only) co_return out;
-  if (id() == (owner + 1) % 3) {
-    out.s0 = prg_prev_.next(n);
-    out.s1 = std::move(got[0]);
-  } else {
-    out.s0 = std::move(got[0]);
-    out.s1 = prg_next_.next(n);
-  }
-  co_return out;
-}
-
-
 sim::Task<Aby3::Carries> Aby3::add_carries(const Share& x) {
   const std::size_t n = static_cast<std::size_t>(x.size());
   // s = x_1 + x_2, known to party 1 (its two components), XOR-shared by it.
@@ -73,7 +39,7 @@ sim::Task<Aby3::Carries> Aby3::add_carries(const Share& x) {
     s.resize(n);
     for (std::size_t i = 0; i < n; ++i) s[i] = x.s0[i] + x.s1[i];
   }
-  Share bs = co_await input_xor(1, id() == 1 && !x.cost_only ? &s : nullptr, x.shape);
+  Share bs = co_await share_from(1, id() == 1 && !x.cost_only ? &s : nullptr, x.shape, true, "a2b");
   // x_0 as the XOR sharing (x_0, 0, 0): party 0 holds it first, party 2 second.
   Share bx{x.shape, {}, {}, x.cost_only};
   if (!x.cost_only) {
@@ -95,17 +61,11 @@ sim::Task<Share> Aby3::a2b(const Share& x) {
 }
 
 sim::Task<Share> Aby3::trunc_exact(const Share& a, int f) {
-  // x' = x + 2^62 is in [0, 2^63). With a = x'_0 and b = x'_1 + x'_2 (unsigned),
-  // floor(x' / 2^f) = (a >> f) + (b >> f) + c - w 2^(64-f), where c is the carry into bit f of
-  // a + b and w its carry out of bit 63; then subtract 2^(62-f).
+  // The 2-out-of-2 view is a = x'_0, b = x'_1 + x'_2 (Protocol::exact_trunc_finish has the math).
   const std::size_t n = static_cast<std::size_t>(a.size());
-  RingTensor offset(a.shape);
-  for (auto& v : offset.data) v = static_cast<Ring>(1) << 62;
-  const Share xp = add_public(a, offset);
+  const Share xp = exact_trunc_input(a);
   const Carries cr = co_await add_carries(xp);
-  const Share c_bits = map_words(cr.g, [f](Ring v) { return (v >> (f - 1)) & 1; });
-  const Share w_bits = map_words(cr.g, [](Ring v) { return v >> 63; });
-  const Share bits_in = concat(c_bits, w_bits);
+  const Share bits_in = carry_and_wrap_bits(cr.g, f);
   const Share bits = co_await b2a_bit(bits_in);
   // (a >> f) + (b >> f) as a replicated share, the Pi_trunc1 way (party 1 -> party 0).
   Share y{a.shape, {}, {}, a.cost_only};
@@ -135,10 +95,7 @@ sim::Task<Share> Aby3::trunc_exact(const Share& a, int f) {
     y.s1.resize(n);
     for (std::size_t i = 0; i < n; ++i) y.s1[i] = xp.s1[i] >> f;
   }
-  const Share c = slice(bits, 0, n, a.shape), w = slice(bits, n, n, a.shape);
-  RingTensor back(a.shape);
-  for (auto& v : back.data) v = static_cast<Ring>(0) - (static_cast<Ring>(1) << (62 - f));
-  co_return add_public(sub(add(y, c), mul_public(w, static_cast<Ring>(1) << (64 - f))), back);
+  co_return exact_trunc_finish(y, bits, f);
 }
 
 sim::Task<Share> Aby3::b2a_bit(const Share& b) {

@@ -26,6 +26,10 @@ Share slice(const Share& a, std::size_t from, std::size_t n, Shape shape) {
   return out;
 }
 
+Share carry_and_wrap_bits(const Share& g, int f) {
+  return concat(map_words(g, [f](Ring v) { return (v >> (f - 1)) & 1; }), map_words(g, [](Ring v) { return v >> 63; }));
+}
+
 sim::Task<Share> carry_prefix(Share p, Share g, AndWords and_words) {
   const std::size_t n = static_cast<std::size_t>(p.size());
   const Shape shape = p.shape;

@@ -25,6 +25,10 @@ Share xor_words(const Share& a, const Share& b);
 Share concat(const Share& a, const Share& b);
 Share slice(const Share& a, std::size_t from, std::size_t n, Shape shape);
 
+// From the block generates of a + b: bit 0 of each word holds the carry into bit f, then (the
+// second half) the carry out of bit 63 — the two bits exact truncation needs.
+Share carry_and_wrap_bits(const Share& g, int f);
+
 using AndWords = std::function<sim::Task<Share>(const Share&, const Share&)>;
 sim::Task<Share> carry_prefix(Share p0, Share g0, AndWords and_words);
 

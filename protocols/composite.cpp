@@ -58,6 +58,29 @@ Share sum_cols(const Share& a, std::int64_t rows, std::int64_t cols) {
 }
 }  // namespace
 
+Share Protocol::exact_trunc_input(const Share& a) const {
+  RingTensor offset(a.shape);
+  for (auto& v : offset.data) v = static_cast<Ring>(1) << 62;
+  return add_public(a, offset);
+}
+
+Share Protocol::exact_trunc_finish(const Share& shifted, const Share& bits, int f) const {
+  const std::int64_t n = shifted.size();
+  Share c{shifted.shape, {}, {}, bits.cost_only}, w{shifted.shape, {}, {}, bits.cost_only};
+  if (has_data(bits)) {
+    const auto half = static_cast<std::ptrdiff_t>(n);
+    c.s0.assign(bits.s0.begin(), bits.s0.begin() + half);
+    w.s0.assign(bits.s0.begin() + half, bits.s0.end());
+    if (!bits.s1.empty()) {
+      c.s1.assign(bits.s1.begin(), bits.s1.begin() + half);
+      w.s1.assign(bits.s1.begin() + half, bits.s1.end());
+    }
+  }
+  RingTensor back(shifted.shape);
+  for (auto& v : back.data) v = static_cast<Ring>(0) - (static_cast<Ring>(1) << (62 - f));
+  return add_public(sub(add(shifted, c), mul_public(w, static_cast<Ring>(1) << (64 - f))), back);
+}
+
 sim::Task<Share> Protocol::less_than(const Share& a, const Share& b) {
   const Share diff = sub(a, b);
   Share bit = co_await msb(diff);

@@ -41,7 +41,9 @@ class Aby3 final : public Protocol {
   sim::Task<Share> a2b(const Share& a);
   // An XOR-shared bit (bit 0 of each word) as an arithmetic 0/1 share: 2 rounds.
   sim::Task<Share> b2a_bit(const Share& b);
-  sim::Task<Share> input_xor(int owner, const std::vector<Ring>* value, Shape shape);
+  // Shares `value` (read at the owner; null there means shapes only) additively or by XOR: the
+  // owner's two components come from its pairwise keys, the third goes to both others (1 round).
+  sim::Task<Share> share_from(int owner, const std::vector<Ring>* value, Shape shape, bool xor_sharing, const char* tag);
   std::vector<Ring> zero_share_xor(std::size_t n);
   int next() const { return (id() + 1) % 3; }
   int prev() const { return (id() + 2) % 3; }

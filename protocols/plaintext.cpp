@@ -15,15 +15,15 @@ sim::Task<Share> Plaintext::input(int owner, const RingTensor* value, Shape shap
     std::vector<Outgoing> out_msgs;
     for (int p = 0; p < parties(); ++p)
       if (p != owner) out_msgs.push_back({p, cost_mode_ ? std::vector<Ring>{} : value->data, n * 8});
-    auto out_15 = std::move(out_msgs);
-    auto from_15 = recv_nothing();
-    co_await ch_.exchange(std::move(out_15), std::move(from_15), "input");
+    auto msgs = std::move(out_msgs);
+    auto srcs = recv_nothing();
+    co_await ch_.exchange(std::move(msgs), std::move(srcs), "input");
     if (!cost_mode_) out.s0 = value->data;
     co_return out;
   }
-  auto out_16 = send_nothing();
-  auto from_16 = recv_from(owner);
-  auto got = co_await ch_.exchange(std::move(out_16), std::move(from_16), "input");
+  auto msgs = send_nothing();
+  auto srcs = recv_from(owner);
+  auto got = co_await ch_.exchange(std::move(msgs), std::move(srcs), "input");
   if (!cost_mode_) out.s0 = std::move(got[0]);
   co_return out;
 }

@@ -183,6 +183,12 @@ class Protocol {
   int frac_bits_;
   bool cost_mode_;
   void note_reveal(std::string op, std::int64_t elements) { reveals_.push_back({std::move(op), elements}); }
+  // Exact truncation, the parts every family shares: x' = x + 2^62 lies in [0, 2^63); with its
+  // 2-out-of-2 addends a and b, floor(x' / 2^f) = (a >> f) + (b >> f) + c - w 2^(64-f), where c is
+  // the carry into bit f of a + b and w the carry out of bit 63. `shifted` is a share of
+  // (a >> f) + (b >> f), `bits` arithmetic shares of c then w; the result subtracts 2^(62-f).
+  Share exact_trunc_input(const Share& a) const;
+  Share exact_trunc_finish(const Share& shifted, const Share& bits, int f) const;
 
  private:
   std::vector<RevealRecord> reveals_;

@@ -45,9 +45,9 @@ sim::Task<RingTensor> Semi2kDealer::reveal(const Share& x) {
   }
   const int other = 1 - id();
   const std::size_t n = static_cast<std::size_t>(x.size());
-  auto out_9 = send_to(other, x.cost_only ? std::vector<Ring>{} : x.s0, n * 8);
-  auto from_9 = recv_from(other);
-  auto got = co_await ch_.exchange(std::move(out_9), std::move(from_9), "reveal");
+  auto msgs = send_to(other, x.cost_only ? std::vector<Ring>{} : x.s0, n * 8);
+  auto srcs = recv_from(other);
+  auto got = co_await ch_.exchange(std::move(msgs), std::move(srcs), "reveal");
   if (x.cost_only) {
     out.data.clear();
     co_return out;
@@ -79,16 +79,16 @@ sim::Task<Semi2kDealer::Triple> Semi2kDealer::triple(std::int64_t na, std::int64
       c1.resize(sc);
       for (std::size_t i = 0; i < sc; ++i) c1[i] = c[i] - c0[i];
     }
-    auto out_10 = send_to(1, std::move(c1), sc * 8);
-    auto from_10 = recv_nothing();
-    co_await ch_.exchange(std::move(out_10), std::move(from_10), "offline");
+    auto msgs = send_to(1, std::move(c1), sc * 8);
+    auto srcs = recv_nothing();
+    co_await ch_.exchange(std::move(msgs), std::move(srcs), "offline");
     co_return t;
   }
   if (cost_only) {
     if (id() == 1) {
-      auto out_11 = send_nothing();
-      auto from_11 = recv_from(kDealer);
-      co_await ch_.exchange(std::move(out_11), std::move(from_11), "offline");
+      auto msgs = send_nothing();
+      auto srcs = recv_from(kDealer);
+      co_await ch_.exchange(std::move(msgs), std::move(srcs), "offline");
     }
     co_return t;
   }
@@ -97,9 +97,9 @@ sim::Task<Semi2kDealer::Triple> Semi2kDealer::triple(std::int64_t na, std::int64
   if (id() == 0) {
     t.c = prg_dealer_.next(sc);
   } else {
-    auto out_12 = send_nothing();
-    auto from_12 = recv_from(kDealer);
-    auto got = co_await ch_.exchange(std::move(out_12), std::move(from_12), "offline");
+    auto msgs = send_nothing();
+    auto srcs = recv_from(kDealer);
+    auto got = co_await ch_.exchange(std::move(msgs), std::move(srcs), "offline");
     t.c = std::move(got[0]);
   }
   co_return t;
@@ -122,9 +122,9 @@ sim::Task<Share> Semi2kDealer::mul(const Share& a, const Share& b) {
       ef[sn + i] = b.s0[i] - t.b[i];
     }
   }
-  auto out_13 = send_to(other, ef, 2 * sn * 8);
-  auto from_13 = recv_from(other);
-  auto got = co_await ch_.exchange(std::move(out_13), std::move(from_13), "mul");
+  auto msgs = send_to(other, ef, 2 * sn * 8);
+  auto srcs = recv_from(other);
+  auto got = co_await ch_.exchange(std::move(msgs), std::move(srcs), "mul");
   if (cost_only) co_return out;
   out.s0.resize(sn);
   for (std::size_t i = 0; i < sn; ++i) {
@@ -150,9 +150,9 @@ sim::Task<Share> Semi2kDealer::matmul(const Share& a, const Share& b, MatDims d)
     for (std::size_t i = 0; i < sa; ++i) ef[i] = a.s0[i] - t.a[i];
     for (std::size_t i = 0; i < sb; ++i) ef[sa + i] = b.s0[i] - t.b[i];
   }
-  auto out_14 = send_to(other, ef, (sa + sb) * 8);
-  auto from_14 = recv_from(other);
-  auto got = co_await ch_.exchange(std::move(out_14), std::move(from_14), "matmul");
+  auto msgs = send_to(other, ef, (sa + sb) * 8);
+  auto srcs = recv_from(other);
+  auto got = co_await ch_.exchange(std::move(msgs), std::move(srcs), "matmul");
   if (cost_only) co_return out;
   std::vector<Ring> E(sa), F(sb);
   for (std::size_t i = 0; i < sa; ++i) E[i] = ef[i] + got[0][i];

@@ -79,22 +79,14 @@ sim::Task<Share> Semi2kDealer::a2b(const Share& x) {
 }
 
 sim::Task<Share> Semi2kDealer::trunc_exact(const Share& a, int f) {
-  // As ABY3's: x' = x + 2^62 = x'_0 + x'_1 - w 2^64; floor(x'/2^f) = (x'_0 >> f) + (x'_1 >> f) + c - w 2^(64-f).
-  const std::size_t n = static_cast<std::size_t>(a.size());
-  RingTensor offset(a.shape);
-  for (auto& v : offset.data) v = static_cast<Ring>(1) << 62;
-  const Share xp = add_public(a, offset);
+  // The 2-out-of-2 view is the shares themselves (Protocol::exact_trunc_finish has the math).
+  const Share xp = exact_trunc_input(a);
   const Carries cr = co_await add_carries(xp);
-  const Share c_bits = map_words(cr.g, [f](Ring v) { return (v >> (f - 1)) & 1; });
-  const Share w_bits = map_words(cr.g, [](Ring v) { return v >> 63; });
-  const Share bits_in = concat(c_bits, w_bits);
+  const Share bits_in = carry_and_wrap_bits(cr.g, f);
   const Share bits = co_await b2a_bit(bits_in);
   Share y = xp;
   for (auto& v : y.s0) v >>= f;
-  const Share c = slice(bits, 0, n, a.shape), w = slice(bits, n, n, a.shape);
-  RingTensor back(a.shape);
-  for (auto& v : back.data) v = static_cast<Ring>(0) - (static_cast<Ring>(1) << (62 - f));
-  co_return add_public(sub(add(y, c), mul_public(w, static_cast<Ring>(1) << (64 - f))), back);
+  co_return exact_trunc_finish(y, bits, f);
 }
 
 sim::Task<Share> Semi2kDealer::b2a_bit(const Share& b) {
