@@ -3,87 +3,28 @@
 
 #include <filesystem>
 
+#include "results/rows.h"
+
 namespace kvsim::results {
 
 namespace {
 
-struct MetricRowR {
-  char* name;
-  double value;
-  char* unit;
-};
-struct TimelineRowR {
-  char* resource;
-  std::uint64_t spans;
-  double busy_s;
-  std::uint64_t bytes;
-  double first_start_s;
-  double last_end_s;
-};
-
-std::vector<Metric> read_metrics(hid_t g) {
-  h5::Handle str = h5::vlen_string_type();
-  h5::Handle type(H5Tcreate(H5T_COMPOUND, sizeof(MetricRowR)), H5Tclose, "create metric type");
-  h5::check(H5Tinsert(type, "name", HOFFSET(MetricRowR, name), str), "metric type");
-  h5::check(H5Tinsert(type, "value", HOFFSET(MetricRowR, value), H5T_NATIVE_DOUBLE), "metric type");
-  h5::check(H5Tinsert(type, "unit", HOFFSET(MetricRowR, unit), str), "metric type");
-  h5::Handle ds(H5Dopen2(g, "metrics", H5P_DEFAULT), H5Dclose, "open metrics");
-  h5::Handle space(H5Dget_space(ds), H5Sclose, "metrics space");
-  std::vector<MetricRowR> rows(static_cast<std::size_t>(H5Sget_simple_extent_npoints(space)));
-  std::vector<Metric> out;
-  if (rows.empty()) return out;
-  h5::check(H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()), "read metrics");
-  for (const auto& r : rows) out.push_back({r.name ? r.name : "", r.value, r.unit ? r.unit : ""});
-  H5Dvlen_reclaim(type, space, H5P_DEFAULT, rows.data());
-  return out;
+std::vector<Metric> read_metrics(hid_t group) {
+  return rows::read_rows<rows::MetricRow>(group, "metrics", [](const rows::MetricRow& r) {
+    return Metric{rows::text(r.name), r.value, rows::text(r.unit)};
+  });
 }
 
-std::vector<ResourceRow> read_timeline(hid_t g) {
-  h5::Handle str = h5::vlen_string_type();
-  h5::Handle type(H5Tcreate(H5T_COMPOUND, sizeof(TimelineRowR)), H5Tclose, "create timeline type");
-  h5::check(H5Tinsert(type, "resource", HOFFSET(TimelineRowR, resource), str), "timeline type");
-  h5::check(H5Tinsert(type, "spans", HOFFSET(TimelineRowR, spans), H5T_NATIVE_UINT64), "timeline type");
-  h5::check(H5Tinsert(type, "busy_s", HOFFSET(TimelineRowR, busy_s), H5T_NATIVE_DOUBLE), "timeline type");
-  h5::check(H5Tinsert(type, "bytes", HOFFSET(TimelineRowR, bytes), H5T_NATIVE_UINT64), "timeline type");
-  h5::check(H5Tinsert(type, "first_start_s", HOFFSET(TimelineRowR, first_start_s), H5T_NATIVE_DOUBLE), "timeline type");
-  h5::check(H5Tinsert(type, "last_end_s", HOFFSET(TimelineRowR, last_end_s), H5T_NATIVE_DOUBLE), "timeline type");
-  h5::Handle ds(H5Dopen2(g, "timeline", H5P_DEFAULT), H5Dclose, "open timeline");
-  h5::Handle space(H5Dget_space(ds), H5Sclose, "timeline space");
-  std::vector<TimelineRowR> rows(static_cast<std::size_t>(H5Sget_simple_extent_npoints(space)));
-  std::vector<ResourceRow> out;
-  if (rows.empty()) return out;
-  h5::check(H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()), "read timeline");
-  for (const auto& r : rows)
-    out.push_back({r.resource ? r.resource : "", r.spans, r.busy_s, r.bytes, r.first_start_s, r.last_end_s});
-  H5Dvlen_reclaim(type, space, H5P_DEFAULT, rows.data());
-  return out;
+std::vector<ResourceRow> read_timeline(hid_t group) {
+  return rows::read_rows<rows::TimelineRow>(group, "timeline", [](const rows::TimelineRow& r) {
+    return ResourceRow{rows::text(r.resource), r.spans, r.busy_s, r.bytes, r.first_start_s, r.last_end_s};
+  });
 }
-
-struct ReproRowR {
-  char* row;
-  char* metric;
-  char* unit;
-  double simulated;
-  double paper;
-};
 
 std::vector<ReproRow> read_table(hid_t group, const std::string& name) {
-  h5::Handle str = h5::vlen_string_type();
-  h5::Handle type(H5Tcreate(H5T_COMPOUND, sizeof(ReproRowR)), H5Tclose, "create table type");
-  h5::check(H5Tinsert(type, "row", HOFFSET(ReproRowR, row), str), "table type");
-  h5::check(H5Tinsert(type, "metric", HOFFSET(ReproRowR, metric), str), "table type");
-  h5::check(H5Tinsert(type, "unit", HOFFSET(ReproRowR, unit), str), "table type");
-  h5::check(H5Tinsert(type, "simulated", HOFFSET(ReproRowR, simulated), H5T_NATIVE_DOUBLE), "table type");
-  h5::check(H5Tinsert(type, "paper", HOFFSET(ReproRowR, paper), H5T_NATIVE_DOUBLE), "table type");
-  h5::Handle ds(H5Dopen2(group, name.c_str(), H5P_DEFAULT), H5Dclose, "open table " + name);
-  h5::Handle space(H5Dget_space(ds), H5Sclose, "table space");
-  std::vector<ReproRowR> rows(static_cast<std::size_t>(H5Sget_simple_extent_npoints(space)));
-  std::vector<ReproRow> out;
-  if (rows.empty()) return out;
-  h5::check(H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()), "read table " + name);
-  for (const auto& r : rows) out.push_back({r.row ? r.row : "", r.metric ? r.metric : "", r.unit ? r.unit : "", r.simulated, r.paper});
-  H5Dvlen_reclaim(type, space, H5P_DEFAULT, rows.data());
-  return out;
+  return rows::read_rows<rows::ReproTableRow>(group, name, [](const rows::ReproTableRow& r) {
+    return ReproRow{rows::text(r.row), rows::text(r.metric), rows::text(r.unit), r.simulated, r.paper};
+  });
 }
 
 }  // namespace

@@ -11,6 +11,8 @@
 #include <ctime>
 #include <filesystem>
 
+#include "results/rows.h"
+
 namespace kvsim::results {
 
 namespace fs = std::filesystem;
@@ -18,21 +20,6 @@ namespace fs = std::filesystem;
 namespace {
 
 std::atomic<unsigned> temp_counter{0};
-
-struct MetricRow {
-  const char* name;
-  double value;
-  const char* unit;
-};
-
-struct TimelineRow {
-  const char* resource;
-  std::uint64_t spans;
-  double busy_s;
-  std::uint64_t bytes;
-  double first_start_s;
-  double last_end_s;
-};
 
 void fsync_path(const std::string& p, bool directory) {
   const int fd = ::open(p.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
@@ -43,46 +30,17 @@ void fsync_path(const std::string& p, bool directory) {
 }
 
 void write_metrics(hid_t group, const std::vector<Metric>& metrics) {
-  h5::Handle str = h5::vlen_string_type();
-  h5::Handle type(H5Tcreate(H5T_COMPOUND, sizeof(MetricRow)), H5Tclose, "create metric type");
-  h5::check(H5Tinsert(type, "name", HOFFSET(MetricRow, name), str), "metric type");
-  h5::check(H5Tinsert(type, "value", HOFFSET(MetricRow, value), H5T_NATIVE_DOUBLE), "metric type");
-  h5::check(H5Tinsert(type, "unit", HOFFSET(MetricRow, unit), str), "metric type");
-  std::vector<MetricRow> rows;
-  for (const Metric& m : metrics) rows.push_back({m.name.c_str(), m.value, m.unit.c_str()});
-  const hsize_t dims[1] = {rows.size()};
-  h5::Handle space(H5Screate_simple(1, dims, nullptr), H5Sclose, "create metrics space");
-  h5::Handle ds(H5Dcreate2(group, "metrics", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose,
-                "create metrics");
-  if (!rows.empty()) h5::check(H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()), "write metrics");
+  std::vector<rows::MetricRow> out;
+  for (const Metric& m : metrics) out.push_back({m.name.c_str(), m.value, m.unit.c_str()});
+  rows::write_rows(group, "metrics", out);
 }
 
 void write_timeline(hid_t group, const std::vector<ResourceRow>& timeline) {
-  h5::Handle str = h5::vlen_string_type();
-  h5::Handle type(H5Tcreate(H5T_COMPOUND, sizeof(TimelineRow)), H5Tclose, "create timeline type");
-  h5::check(H5Tinsert(type, "resource", HOFFSET(TimelineRow, resource), str), "timeline type");
-  h5::check(H5Tinsert(type, "spans", HOFFSET(TimelineRow, spans), H5T_NATIVE_UINT64), "timeline type");
-  h5::check(H5Tinsert(type, "busy_s", HOFFSET(TimelineRow, busy_s), H5T_NATIVE_DOUBLE), "timeline type");
-  h5::check(H5Tinsert(type, "bytes", HOFFSET(TimelineRow, bytes), H5T_NATIVE_UINT64), "timeline type");
-  h5::check(H5Tinsert(type, "first_start_s", HOFFSET(TimelineRow, first_start_s), H5T_NATIVE_DOUBLE), "timeline type");
-  h5::check(H5Tinsert(type, "last_end_s", HOFFSET(TimelineRow, last_end_s), H5T_NATIVE_DOUBLE), "timeline type");
-  std::vector<TimelineRow> rows;
+  std::vector<rows::TimelineRow> out;
   for (const ResourceRow& r : timeline)
-    rows.push_back({r.resource.c_str(), r.spans, r.busy_s, r.bytes, r.first_start_s, r.last_end_s});
-  const hsize_t dims[1] = {rows.size()};
-  h5::Handle space(H5Screate_simple(1, dims, nullptr), H5Sclose, "create timeline space");
-  h5::Handle ds(H5Dcreate2(group, "timeline", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose,
-                "create timeline");
-  if (!rows.empty()) h5::check(H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()), "write timeline");
+    out.push_back({r.resource.c_str(), r.spans, r.busy_s, r.bytes, r.first_start_s, r.last_end_s});
+  rows::write_rows(group, "timeline", out);
 }
-
-struct ReproRowW {
-  const char* row;
-  const char* metric;
-  const char* unit;
-  double simulated;
-  double paper;
-};
 
 }  // namespace
 
@@ -160,20 +118,9 @@ void ResultWriter::add_table(const ReproTable& table) {
   h5::Handle group = H5Lexists(reproduce_, table.reproduction.c_str(), H5P_DEFAULT) > 0
                          ? h5::open_group(reproduce_, table.reproduction)
                          : h5::create_group(reproduce_, table.reproduction);
-  h5::Handle str = h5::vlen_string_type();
-  h5::Handle type(H5Tcreate(H5T_COMPOUND, sizeof(ReproRowW)), H5Tclose, "create table type");
-  h5::check(H5Tinsert(type, "row", HOFFSET(ReproRowW, row), str), "table type");
-  h5::check(H5Tinsert(type, "metric", HOFFSET(ReproRowW, metric), str), "table type");
-  h5::check(H5Tinsert(type, "unit", HOFFSET(ReproRowW, unit), str), "table type");
-  h5::check(H5Tinsert(type, "simulated", HOFFSET(ReproRowW, simulated), H5T_NATIVE_DOUBLE), "table type");
-  h5::check(H5Tinsert(type, "paper", HOFFSET(ReproRowW, paper), H5T_NATIVE_DOUBLE), "table type");
-  std::vector<ReproRowW> rows;
-  for (const ReproRow& r : table.rows) rows.push_back({r.row.c_str(), r.metric.c_str(), r.unit.c_str(), r.simulated, r.paper});
-  const hsize_t dims[1] = {rows.size()};
-  h5::Handle space(H5Screate_simple(1, dims, nullptr), H5Sclose, "create table space");
-  h5::Handle ds(H5Dcreate2(group, table.name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose,
-                "create table " + table.name);
-  if (!rows.empty()) h5::check(H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()), "write table " + table.name);
+  std::vector<rows::ReproTableRow> out;
+  for (const ReproRow& r : table.rows) out.push_back({r.row.c_str(), r.metric.c_str(), r.unit.c_str(), r.simulated, r.paper});
+  rows::write_rows(group, table.name, out);
 }
 
 void ResultWriter::commit() {
