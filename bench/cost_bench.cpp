@@ -7,6 +7,7 @@
 #include "app/runner/kind.h"
 #include "hardware/profile.h"
 #include "models/architecture.h"
+#include "models/decode_curve.h"
 #include "models/execution.h"
 #include "models/step_plan.h"
 
@@ -27,17 +28,7 @@ void BM_Decode128KStep(benchmark::State& state) {
   const auto& arch = s.zoo.get("yarn-llama2-7b-128k");
   const models::Deployment d = state.range(0) == 0 ? s.dep("a100-80gb-sxm", 1, models::KvPlacement::kGpu, 0)
                                                    : s.dep("rtx4090", 2, models::KvPlacement::kOffload, 12);
-  models::StepShape shape;
-  shape.cached = 131072;
-  for (auto _ : state) {
-    sim::Engine e;
-    e.timeline().set_enabled(false);
-    models::Machine m = models::make_machine(e, d);
-    models::StepStats st;
-    e.spawn(models::run_step(e, m, d, models::plan_step(arch, d, shape), st), "step");
-    e.run();
-    benchmark::DoNotOptimize(st.latency);
-  }
+  for (auto _ : state) benchmark::DoNotOptimize(models::simulate_forward(arch, d, 1, 1, 131072));
   state.SetLabel(state.range(0) == 0 ? "A100, KV on GPU" : "2x4090, TP + offload");
 }
 BENCHMARK(BM_Decode128KStep)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);

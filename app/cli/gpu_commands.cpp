@@ -16,8 +16,7 @@
 #include "app/runner/run_point.h"
 #include "hardware/profile.h"
 #include "models/architecture.h"
-#include "models/execution.h"
-#include "models/step_plan.h"
+#include "models/decode_curve.h"
 
 namespace kvsim::cli {
 
@@ -134,21 +133,14 @@ int cmd_compare_gpu(const Args& args) {
     a.position = "rope";
     a.bias = "none";
     a.dtype = "fp16";
-    models::StepShape s;
-    s.cached = static_cast<std::int64_t>(num(c_ctx));
-    s.q = static_cast<std::int64_t>(num(c_q));
-    s.batch = static_cast<std::int64_t>(num(c_batch));
-    s.sample = false;  // the script times the forward up to the logits
-    sim::Engine engine;
-    engine.timeline().set_enabled(false);
-    models::Machine m = models::make_machine(engine, dep);
-    models::StepStats st;
-    engine.spawn(models::run_step(engine, m, dep, models::plan_step(a, dep, s), st), "step");
-    engine.run();
-    const double sim_ms = sim::to_seconds(st.latency) * 1e3, meas = num(c_ms);
+    const auto cached = static_cast<std::int64_t>(num(c_ctx));
+    // sample = false: the script times the forward up to the logits.
+    const double sim_ms = models::simulate_forward(a, dep, static_cast<std::int64_t>(num(c_batch)),
+                                                   static_cast<std::int64_t>(num(c_q)), cached, false) * 1e3;
+    const double meas = num(c_ms);
     char buf[256];
     std::snprintf(buf, sizeof buf, "| %s | %lld | %.3f | %.3f | %+.1f%% |\n", f[c_gpu].c_str(),
-                  static_cast<long long>(s.cached), meas, sim_ms, (sim_ms / meas - 1) * 100);
+                  static_cast<long long>(cached), meas, sim_ms, (sim_ms / meas - 1) * 100);
     std::cout << buf;
     sum_abs += std::fabs(sim_ms / meas - 1);
     ++rows;
