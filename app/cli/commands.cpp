@@ -16,6 +16,7 @@
 
 #include "app/cli/cli.h"
 #include "app/cli/report.h"
+#include "models/kv/policy.h"
 #include "app/runner/kind.h"
 #include "app/runner/reproduction.h"
 #include "app/runner/run_point.h"
@@ -346,7 +347,15 @@ int cmd_list(const Args& args) {
     }
     return kExitOk;
   }
-  if (what == "policies") { std::cout << "no KV-cache policies yet (they arrive with issue #5)\n"; return kExitOk; }
+  if (what == "policies") {
+    for (const auto& pol : models::kv::policy_catalog()) {
+      std::cout << pol.name << " — " << pol.summary << "\n    source: " << pol.source << '\n';
+      for (const auto& prm : pol.params)
+        std::printf("    %-22s default %-8g %s\n", prm.name.c_str(), prm.default_value, prm.meaning.c_str());
+    }
+    std::cout << "(run one on the small model with kind kv-quality; docs/kv-policies.md)\n";
+    return kExitOk;
+  }
   if (what == "protocols") {
     for (const auto& f : protocols::protocol_families()) {
       std::cout << f << " — " << protocols::computing_parties_of(f) << " computing parties"

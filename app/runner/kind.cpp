@@ -5,6 +5,7 @@
 #include "app/runner/decode_kind.h"
 #include "app/runner/exchange_kind.h"
 #include "app/runner/speculative_kind.h"
+#include "app/runner/kv_quality_kind.h"
 
 namespace kvsim::runner {
 
@@ -38,6 +39,7 @@ KindRegistry builtin_kinds() {
   r.add(std::make_unique<ReferenceShardingKind>(resources));
   r.add(std::make_unique<AgenticTurnsKind>(resources));
   r.add(std::make_unique<SpeculativeKind>(resources));
+  r.add(std::make_unique<KvQualityKind>());
   return r;
 }
 

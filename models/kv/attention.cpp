@@ -1,0 +1,70 @@
+// models/kv/attention.cpp — see attention.h.
+#include "models/kv/attention.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+namespace kvsim::models::kv {
+
+void attend(const Eigen::VectorXf& q, const MatrixRM& keys, const MatrixRM& values,
+            std::span<const std::int32_t> positions, std::vector<float>& probs, Eigen::VectorXf& out) {
+  const float scale = 1.0f / std::sqrt(static_cast<float>(q.size()));
+  probs.resize(positions.size());
+  float peak = -std::numeric_limits<float>::infinity();
+  for (std::size_t i = 0; i < positions.size(); ++i) {
+    probs[i] = keys.row(positions[i]).dot(q) * scale;
+    peak = std::max(peak, probs[i]);
+  }
+  float total = 0.0f;
+  for (float& p : probs) {
+    p = std::exp(p - peak);
+    total += p;
+  }
+  out.setZero(values.cols());
+  for (std::size_t i = 0; i < positions.size(); ++i) {
+    probs[i] /= total;
+    out.noalias() += probs[i] * values.row(positions[i]).transpose();
+  }
+}
+
+void causal_attention_rows(const MatrixRM& queries, const MatrixRM& keys, int row_begin, int row_end,
+                           int length, MatrixRM& probs) {
+  const float scale = 1.0f / std::sqrt(static_cast<float>(queries.cols()));
+  probs.noalias() = (queries.middleRows(row_begin, row_end - row_begin) * keys.topRows(length).transpose()) * scale;
+  for (int r = 0; r < probs.rows(); ++r) {
+    const int visible = std::min(length, row_begin + r + 1);
+    auto row = probs.row(r);
+    const float peak = row.head(visible).maxCoeff();
+    row.head(visible) = (row.head(visible).array() - peak).exp();
+    row.head(visible) /= row.head(visible).sum();
+    if (visible < length) row.tail(length - visible).setZero();
+  }
+}
+
+std::vector<std::int32_t> top_k(std::span<const float> scores, int k) {
+  const int n = static_cast<int>(scores.size());
+  k = std::clamp(k, 0, n);
+  std::vector<std::int32_t> idx(n);
+  std::iota(idx.begin(), idx.end(), 0);
+  auto better = [&](std::int32_t a, std::int32_t b) { return scores[a] > scores[b] || (scores[a] == scores[b] && a < b); };
+  std::nth_element(idx.begin(), idx.begin() + k, idx.end(), better);
+  idx.resize(k);
+  std::sort(idx.begin(), idx.end());
+  return idx;
+}
+
+float channel_bound(const Eigen::VectorXf& q, const Eigen::RowVectorXf& hi, const Eigen::RowVectorXf& lo) {
+  float u = 0.0f;
+  for (Eigen::Index c = 0; c < q.size(); ++c) u += std::max(q[c] * hi[c], q[c] * lo[c]);
+  return u;
+}
+
+std::vector<std::int32_t> iota_positions(int begin, int end) {
+  std::vector<std::int32_t> v(std::max(0, end - begin));
+  std::iota(v.begin(), v.end(), begin);
+  return v;
+}
+
+}  // namespace kvsim::models::kv

@@ -1,0 +1,37 @@
+// models/kv/attention.h — the attention arithmetic shared by the small-model runtime, the policies
+// and the quality measurements, so that all three compute the same softmax the same way.
+//
+// Contract: fp32, scale 1/sqrt(head_dim), max-subtracted softmax. Causal prefill rows: row i sees
+// keys 0..i. top_k() breaks ties by the lower position (torch.topk leaves tie order unspecified;
+// kvsim fixes it so that runs are reproducible).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "models/kv/policy.h"
+
+namespace kvsim::models::kv {
+
+// Attention of one query over the given positions of K/V: probabilities aligned with positions,
+// and the output sum_i p_i V[pos_i].
+void attend(const Eigen::VectorXf& q, const MatrixRM& keys, const MatrixRM& values,
+            std::span<const std::int32_t> positions, std::vector<float>& probs, Eigen::VectorXf& out);
+
+// Causal softmax rows [row_begin, row_end) of Q K^T / sqrt(d) over keys [0, length); P is resized to
+// (row_end - row_begin) x length, entries right of the diagonal are 0.
+void causal_attention_rows(const MatrixRM& queries, const MatrixRM& keys, int row_begin, int row_end,
+                           int length, MatrixRM& probs);
+
+// Indices of the k largest scores (k clamped to size), ties to the lower index; returned ascending.
+std::vector<std::int32_t> top_k(std::span<const float> scores, int k);
+
+// Upper bound of q.k over keys whose channels lie in [lo, hi]: sum_c max(q_c hi_c, q_c lo_c)
+// (Quest's page estimate; MPCache without the alpha approximation).
+float channel_bound(const Eigen::VectorXf& q, const Eigen::RowVectorXf& hi, const Eigen::RowVectorXf& lo);
+
+// Positions [begin, end) as a vector.
+std::vector<std::int32_t> iota_positions(int begin, int end);
+
+}  // namespace kvsim::models::kv

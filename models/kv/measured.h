@@ -1,0 +1,78 @@
+// models/kv/measured.h — a decorator that forwards to a policy and measures each of its selections
+// against full attention with the same query: attention recall (full-attention mass on the selected
+// positions), relative error of the attention output, attended share, and the overlap of a head's
+// selection with the previous layer's. Used on the small model and on imported traces alike.
+//
+// Contract: also checks the interface contract on every step (selections ascending, ending with the
+// newest token) and throws std::logic_error naming the policy when it is broken.
+#pragma once
+
+#include <algorithm>
+#include <iterator>
+#include <stdexcept>
+#include <string>
+
+#include "models/kv/attention.h"
+#include "models/kv/policy.h"
+
+namespace kvsim::models::kv {
+
+// Forwards to the policy under test and measures each selection against full attention.
+class MeasuredPolicy final : public KvPolicy {
+ public:
+  explicit MeasuredPolicy(KvPolicy& inner) : inner_(inner) {}
+  std::string_view name() const override { return inner_.name(); }
+  void begin(const PolicyShape& shape) override {
+    KvPolicy::begin(shape);
+    inner_.begin(shape);
+    previous_.assign(shape.n_heads, {});
+  }
+  void prefill(const LayerPrefill& l) override { inner_.prefill(l); }
+  void select(const LayerDecode& l, Selection& out) override {
+    inner_.select(l, out);
+    const auto all = iota_positions(0, l.length);
+    const int group = shape_.group();
+    for (int qh = 0; qh < shape_.n_heads; ++qh) {
+      const auto& sel = out[qh];
+      if (sel.empty() || sel.back() != l.length - 1 || !std::is_sorted(sel.begin(), sel.end()))
+        throw std::logic_error(std::string(inner_.name()) + ": selection must be ascending and end with the newest token");
+      attend((*l.queries)[qh], (*l.keys)[qh / group], (*l.values)[qh / group], all, full_probs_, full_out_);
+      attend((*l.queries)[qh], (*l.keys)[qh / group], (*l.values)[qh / group], sel, sparse_probs_, sparse_out_);
+      double mass = 0;
+      for (int p : sel) mass += full_probs_[p];
+      recall_sum += mass;
+      error_sum += (sparse_out_ - full_out_).norm() / std::max(1e-20f, full_out_.norm());
+      attended_sum += static_cast<double>(sel.size()) / l.length;
+      ++samples;
+      if (l.layer > 0 && !previous_[qh].empty()) {
+        std::vector<std::int32_t> common;
+        std::set_intersection(previous_[qh].begin(), previous_[qh].end(), sel.begin(), sel.end(), std::back_inserter(common));
+        overlap_sum += static_cast<double>(common.size()) / previous_[qh].size();
+        ++overlap_samples;
+      }
+      previous_[qh] = sel;
+    }
+    if (l.layer == shape_.n_layers - 1) {
+      for (auto& p : previous_) p.clear();
+      last_length = l.length;
+    }
+  }
+  void observe(const LayerDecode& l, const Selection& sel, const std::vector<std::vector<float>>& probs) override {
+    inner_.observe(l, sel, probs);
+  }
+  std::int64_t resident(int layer, int kv_head) const override { return inner_.resident(layer, kv_head); }
+  PolicyWork declared_decode_work(const PolicyShape& s, int n) const override { return inner_.declared_decode_work(s, n); }
+  PolicyWork declared_prefill_work(const PolicyShape& s) const override { return inner_.declared_prefill_work(s); }
+
+  double recall_sum = 0, error_sum = 0, attended_sum = 0, overlap_sum = 0;
+  long samples = 0, overlap_samples = 0;
+  int last_length = 0;
+
+ private:
+  KvPolicy& inner_;
+  std::vector<std::vector<std::int32_t>> previous_;
+  std::vector<float> full_probs_, sparse_probs_;
+  Eigen::VectorXf full_out_, sparse_out_;
+};
+
+}  // namespace kvsim::models::kv

@@ -1,0 +1,53 @@
+// models/lm/checkpoint.h — weights of kvsim's small byte-level Llama-style model, and the loader
+// of its little-endian checkpoint format (models/small/FORMAT.md; written by tools/train/model.py).
+//
+// Contract: load_small_lm() reads the whole file, checks magic, version, every tensor's name and
+// shape against the configuration in the header, and that nothing is left over; any mismatch
+// throws std::runtime_error naming the file, the byte offset and the tensor.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <Eigen/Dense>
+
+namespace kvsim::models::lm {
+
+using MatrixRM = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using Vector = Eigen::VectorXf;
+
+struct LmConfig {
+  int vocab = 256;
+  int d_model = 128;
+  int n_layers = 4;
+  int n_heads = 4;
+  int n_kv_heads = 2;
+  int head_dim = 32;
+  int ffn_hidden = 352;
+  int max_context = 2048;
+  float rope_base = 10000.0f;
+  float norm_eps = 1e-5f;
+  int group() const { return n_heads / n_kv_heads; }
+};
+
+struct LmLayerWeights {
+  Vector attn_norm;
+  MatrixRM wq, wk, wv, wo;  // PyTorch Linear layout: (out, in)
+  Vector mlp_norm;
+  MatrixRM w_gate, w_up, w_down;
+};
+
+struct LmWeights {
+  LmConfig config;
+  MatrixRM embed;  // (vocab, d_model)
+  std::vector<LmLayerWeights> layers;
+  Vector final_norm;
+  MatrixRM lm_head;  // (vocab, d_model)
+  std::size_t parameter_count() const;
+};
+
+LmWeights load_small_lm(const std::string& path);
+// The checkpoint committed with the project (models/small/kvsim-byte-lm.bin).
+std::string default_small_lm_path();
+
+}  // namespace kvsim::models::lm

@@ -1,0 +1,64 @@
+// models/lm/policy_eval.h — measures what a KV policy loses on the small model: attention recall,
+// attention-output error, next-token agreement with the full cache, retrieval accuracy, perplexity
+// change, draft acceptance against the full cache, adjacent-layer overlap of selections, resident
+// KV share, and the policy's work per decode step.
+//
+// Contract: an episode is prefilled once (dense, as every method's prefill is) up to
+// `prefill_end` and the policy is attached by replaying the captured prefill to it; the rest of the
+// episode is decoded teacher-forced one token at a time through the policy, next to a full-cache
+// run of the same tokens. Answer metrics count only answer positions (question_in_prefill = false:
+// the question too is decoded through the policy, as kvpress' default; true: the question is part
+// of the prefill, the query-aware setting of needle tests). Recall and output error are measured at
+// every decode step, layer and query head against full attention with the same query.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "models/kv/policy.h"
+#include "models/lm/small_lm.h"
+#include "models/lm/tasks.h"
+
+namespace kvsim::models::lm {
+
+struct EvalOptions {
+  bool question_in_prefill = false;
+  double temperature = 0.6;  // for draft acceptance: sum_x min(p_full, p_policy) at this temperature
+  double top_p = 0.9;
+};
+
+struct PolicyQuality {
+  std::string policy;
+  int episodes = 0;
+  double attention_recall = 0;      // mean share of full attention mass on selected positions
+  double output_rel_error = 0;      // mean ||o_sparse - o_full|| / ||o_full||
+  double next_token_agreement = 0;  // argmax agreement with the full cache over answer positions
+  double answer_accuracy = 0;       // exact match of the greedy (teacher-forced argmax) answer
+  double nll_full = 0, nll_policy = 0;  // mean nats per answer byte
+  double draft_acceptance = 0;      // mean per-token acceptance of the policy model as a draft
+  double adjacent_layer_overlap = 0;  // |S_l n S_l+1| / |S_l|, mean over steps, layers, heads
+  double resident_fraction = 0;     // resident KV entries / cache length at the last step
+  double attended_fraction = 0;     // selected positions / cache length, mean over steps
+  kv::PolicyWork prefill_work;      // summed over episodes
+  kv::PolicyWork decode_work;
+  int decode_steps = 0;
+  double ppl_increase() const;      // exp(nll_policy - nll_full) - 1
+};
+
+// A prefilled episode that several policies can share.
+struct PreparedEpisode {
+  Episode episode;
+  int prefill_end = 0;
+  SmallLm model;
+  PrefillCapture capture;
+  std::vector<Eigen::VectorXf> full_logits;  // logits predicting tokens[prefill_end + 1 + i] ... per decode step
+  Eigen::VectorXf prefill_last_logits;       // predicts tokens[prefill_end]
+};
+
+PreparedEpisode prepare_episode(const LmWeights& weights, Episode episode, const EvalOptions& options);
+
+// Runs one policy over prepared episodes (each reused, not modified) and averages.
+PolicyQuality evaluate_policy(kv::KvPolicy& policy, const std::vector<PreparedEpisode>& episodes,
+                              const EvalOptions& options);
+
+}  // namespace kvsim::models::lm
