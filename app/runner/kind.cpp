@@ -39,6 +39,7 @@ KindRegistry builtin_kinds() {
   r.add(std::make_unique<ReferenceShardingKind>(resources));
   r.add(std::make_unique<AgenticTurnsKind>(resources));
   r.add(std::make_unique<SpeculativeKind>(resources));
+  r.add(std::make_unique<SpeculativeLevelsKind>(resources));
   r.add(std::make_unique<KvQualityKind>());
   return r;
 }

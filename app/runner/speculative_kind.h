@@ -38,4 +38,22 @@ class SpeculativeKind final : public Kind {
   scenarios::TableSchema schema_;
 };
 
+// Kind "speculative-levels": TriForce Fig. 1's per-level cost at one context: the draft with its
+// StreamingLLM cache, the target with the retrieval cache, the target with the full cache; each
+// level's one-token forward latency (cost model) and its GPU memory (weights + the KV it holds).
+class SpeculativeLevelsKind final : public Kind {
+ public:
+  explicit SpeculativeLevelsKind(std::shared_ptr<const Resources> res);
+  std::string_view name() const override { return "speculative-levels"; }
+  std::string_view description() const override {
+    return "per-level forward latency and memory of TriForce's hierarchy (Fig. 1)";
+  }
+  const scenarios::TableSchema& schema() const override { return schema_; }
+  KindOutput run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const override;
+
+ private:
+  std::shared_ptr<const Resources> res_;
+  scenarios::TableSchema schema_;
+};
+
 }  // namespace kvsim::runner

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -59,7 +60,7 @@ TEST(Speculative, ReproductionAttachesEveryReference) {
   int refs = 0;
   for (const auto& t : res.tables)
     for (const auto& r : t.rows) refs += !std::isnan(r.paper);
-  EXPECT_EQ(refs, 17);  // Table 2: 7 x 2; Table 3: 3
+  EXPECT_EQ(refs, 23);  // Table 2: 7 x 2; Table 3: 3; Fig. 1: 3 x 2
   // Every row the issue names exists.
   std::map<std::string, std::set<std::string>> rows;
   for (const auto& t : res.tables)
@@ -74,7 +75,53 @@ TEST(Speculative, ReproductionAttachesEveryReference) {
     EXPECT_TRUE(rows["fig5"].count(std::string("ctx=") + c + "|naive_speedup")) << c;
   }
   EXPECT_TRUE(rows["table6"].count("lwm-text-512k|speedup"));
+  for (const char* b : {"b=2/ctx=56K", "b=6/ctx=19K", "b=10/ctx=12K"})
+    for (const char* temp : {"/T=0.0", "/T=0.6"})
+      for (const char* m : {"|triforce_speedup", "|naive_speedup"})
+        EXPECT_TRUE(rows["table4"].count(std::string(b) + temp + m)) << b << temp << m;
+  for (const char* level : {"draft-68m", "target-retrieval-4k", "target-full"})
+    for (const char* m : {"|ms", "|gb"}) EXPECT_TRUE(rows["fig1"].count(std::string(level) + m)) << level << m;
   EXPECT_TRUE(rows["table2"].count("streamingllm-w-hierarchy|speedup"));
+}
+
+// Fig. 1's per-level costs come from the same profiles as every table: within 25% of the paper.
+TEST(Speculative, LevelCostsAreFig1s) {
+  const auto m = run_rows("fig1.toml");
+  EXPECT_NEAR(m.at("target-full|ms"), 56, 0.1 * 56);
+  EXPECT_NEAR(m.at("target-retrieval-4k|ms"), 14, 0.1 * 14);
+  EXPECT_NEAR(m.at("draft-68m|ms"), 0.45, 0.25 * 0.45);
+  EXPECT_LT(m.at("target-retrieval-4k|gb"), m.at("target-full|gb") / 4);
+}
+
+// A batch of sequences shares each forward: per-sequence latency is higher than alone, but the
+// batch is faster per token than one sequence at a time.
+TEST(Speculative, BatchingSharesForwards) {
+  const auto one = run_rows("table2-triforce.toml", {"workload.context=19456", "method.retrieval_budget=768"});
+  const auto six = run_rows("table2-triforce.toml",
+                            {"workload.context=19456", "method.retrieval_budget=768", "workload.batch=6"});
+  const double t1 = one.at("T=0.6|triforce_ms"), t6 = six.at("T=0.6|triforce_ms");
+  EXPECT_GT(t6, t1);
+  EXPECT_LT(t6, 6 * t1);
+}
+
+// Source (c): a recorded accept/reject trace replaces the acceptance parameter.
+TEST(Speculative, RecordedTraceDrivesAcceptance) {
+  const std::string all = ::testing::TempDir() + "/accept_all.txt";
+  { std::ofstream(all) << "# every drafted token accepted\n1 1 1 1\n"; }
+  const auto m = run_rows("table2-triforce.toml", {"acceptance.source=\"trace\"", "acceptance.full_trace=\"" + all + "\""});
+  EXPECT_DOUBLE_EQ(m.at("T=0.6|triforce_acceptance"), 1.0);
+  const std::string third = ::testing::TempDir() + "/accept_third.txt";
+  { std::ofstream(third) << "1 1 0\n"; }  // rounds of gamma >= 2 accept exactly 2
+  const auto t = run_rows("table2-triforce.toml", {"acceptance.source=\"trace\"", "acceptance.full_trace=\"" + third + "\""});
+  EXPECT_LT(t.at("T=0.6|triforce_acceptance"), 0.5);
+  const std::string bad = ::testing::TempDir() + "/accept_bad.txt";
+  { std::ofstream(bad) << "1 1\n1 x\n"; }
+  try {
+    run_rows("table2-triforce.toml", {"acceptance.source=\"trace\"", "acceptance.full_trace=\"" + bad + "\""});
+    FAIL();
+  } catch (const scenarios::ScenarioError& e) {
+    EXPECT_NE(std::string(e.what()).find(bad + ":2"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

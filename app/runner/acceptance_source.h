@@ -1,0 +1,50 @@
+// app/runner/acceptance_source.h — where a speculative scenario's acceptance comes from (issue #6):
+// (a) "small-model": execute mode on kvsim's small trained model, with the real KV policies: the
+//     per-token acceptance sum_x min(p_full, p_policy) of the model with a policy's cache drafting
+//     for the same model with the full cache, at the scenario's temperature and top-p;
+// (b) "parameters": TriForce's per-round rates, converted by models/speculative.h;
+// (c) "trace": a recorded accept/reject trace, replayed token by token.
+//
+// Contract: an AcceptanceTrace file holds 0/1 outcomes of successive drafted tokens (whitespace
+// or newline separated; '#' starts a comment); a round of gamma drafts consumes outcomes up to and
+// including the first 0, and the file is read cyclically. Anything else is an error naming the file
+// and line.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/lm/checkpoint.h"
+#include "sim/random.h"
+
+namespace kvsim::runner {
+
+class AcceptanceTrace {
+ public:
+  static AcceptanceTrace load(const std::string& path);
+  // Accepted drafts in a round of `gamma`.
+  int round(int gamma);
+  // Accepted / (accepted + rejected) over the file: the per-token acceptance it implies.
+  double alpha() const;
+
+ private:
+  std::vector<std::uint8_t> outcomes_;
+  std::size_t next_ = 0;
+};
+
+struct SmallModelAcceptance {
+  std::string policy = "triforce";  // the cache policy of the drafting model
+  int budget = 64;
+  int chunk = 8;                    // triforce's chunk size
+  int context = 2048;
+  int episodes = 6;
+  std::string task = "text";        // "text" (held-out fortunes) or "passkey"
+  double temperature = 0.6, top_p = 0.9;
+  std::uint64_t seed = 1;
+};
+
+// Per-token acceptance measured on the small model (weights from `weights`).
+double small_model_alpha(const models::lm::LmWeights& weights, const SmallModelAcceptance& spec);
+
+}  // namespace kvsim::runner

@@ -1,0 +1,58 @@
+// app/runner/speculative_levels_kind.cpp — kind "speculative-levels" (TriForce Fig. 1).
+#include <cmath>
+
+#include "app/runner/speculative_kind.h"
+#include "models/decode_curve.h"
+
+namespace kvsim::runner {
+
+using scenarios::TableSchema;
+
+SpeculativeLevelsKind::SpeculativeLevelsKind(std::shared_ptr<const Resources> res) : res_(std::move(res)) {
+  TableSchema models;
+  models.string("target", "target architecture").required();
+  models.string("draft", "draft architecture").defaults("llama-68m");
+  TableSchema levels;
+  levels.integer("retrieval_budget", "tokens in the retrieval cache").defaults(4096).min(1);
+  levels.integer("draft_cache", "the draft's StreamingLLM budget").defaults(256).min(1);
+  levels.integer("context", "tokens in the full cache").defaults(131072).min(1);
+  schema_.table("models", "the target and draft", std::move(models)).required();
+  schema_.table("deployment", "the GPU the levels run on", deployment_schema()).required();
+  schema_.table("levels", "the three levels' caches", std::move(levels));
+}
+
+KindOutput SpeculativeLevelsKind::run(const scenarios::ScenarioPoint& point, sim::Engine& /*engine*/) const {
+  const toml::table& t = point.tree;
+  const auto& target = res_->zoo().get(scenarios::get_string(t, "models.target"), where(point, "models.target"));
+  const auto& draft = res_->zoo().get(scenarios::get_string(t, "models.draft"), where(point, "models.draft"));
+  models::Deployment dep = make_deployment(*res_, point, scenarios::get_table(t, "deployment"), "deployment");
+  dep.kv = models::KvPlacement::kGpu;
+  models::Deployment draft_dep = dep;
+  draft_dep.tp = 1;
+  const std::int64_t budget = scenarios::get_integer(t, "levels.retrieval_budget");
+  const std::int64_t dcache = scenarios::get_integer(t, "levels.draft_cache");
+  const std::int64_t context = scenarios::get_integer(t, "levels.context");
+  struct Level {
+    const char* row;
+    const models::Architecture& arch;
+    const models::Deployment& d;
+    std::int64_t cached;
+  };
+  const Level levels[] = {{"draft-68m", draft, draft_dep, dcache},
+                          {"target-retrieval-4k", target, dep, budget},
+                          {"target-full", target, dep, context}};
+  KindOutput out;
+  const double nan = std::nan("");
+  for (const auto& l : levels) {
+    const double ms = models::simulate_forward(l.arch, l.d, 1, 1, l.cached, true) * 1e3;
+    const double gib = (static_cast<double>(l.arch.weight_bytes()) +
+                        static_cast<double>(l.cached) * static_cast<double>(l.arch.kv_bytes_per_token())) / (1ull << 30);
+    out.table.push_back({l.row, "ms", "ms", ms, nan});
+    out.table.push_back({l.row, "gb", "GiB", gib, nan});
+    out.metrics.push_back({std::string(l.row) + "_ms", ms, "ms"});
+    out.metrics.push_back({std::string(l.row) + "_gib", gib, "GiB"});
+  }
+  return out;
+}
+
+}  // namespace kvsim::runner
