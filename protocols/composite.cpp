@@ -202,6 +202,10 @@ sim::Task<Share> Protocol::one_hot(const Share& idx, std::int64_t classes) {
   // eqz(idx - j) for every public j, all at once: (n, classes).
   const std::int64_t n = idx.size();
   Share rep = broadcast_cols(idx, n, classes);
+  if (!has_data(rep)) {  // cost mode (or a dealer): no public table of n x classes to build
+    Share hot = co_await eqz(rep);
+    co_return hot;
+  }
   RingTensor js(Shape{n, classes});
   for (std::int64_t i = 0; i < n; ++i)
     for (std::int64_t j = 0; j < classes; ++j) js.data[static_cast<std::size_t>(i * classes + j)] = static_cast<Ring>(-j);

@@ -13,6 +13,7 @@ packages=(
   libbenchmark-dev
   libssl-dev
   python3 python3-h5py python3-numpy
+  fortunes
 )
 
 missing=()

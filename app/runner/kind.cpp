@@ -6,6 +6,8 @@
 #include "app/runner/exchange_kind.h"
 #include "app/runner/speculative_kind.h"
 #include "app/runner/kv_quality_kind.h"
+#include "app/runner/private_decode_kind.h"
+#include "app/runner/gather_kind.h"
 
 namespace kvsim::runner {
 
@@ -41,6 +43,8 @@ KindRegistry builtin_kinds() {
   r.add(std::make_unique<SpeculativeKind>(resources));
   r.add(std::make_unique<SpeculativeLevelsKind>(resources));
   r.add(std::make_unique<KvQualityKind>());
+  r.add(std::make_unique<PrivateDecodeKind>(resources));
+  r.add(std::make_unique<GatherKind>(resources));
   return r;
 }
 

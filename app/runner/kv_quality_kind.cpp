@@ -1,6 +1,7 @@
 // app/runner/kv_quality_kind.cpp — see kv_quality_kind.h.
 #include "app/runner/kv_quality_kind.h"
 
+#include <cmath>
 #include <set>
 #include <sstream>
 
@@ -46,6 +47,7 @@ KvQualityKind::KvQualityKind() {
   schema_.table("workload", "what the policy is measured on", std::move(workload));
   schema_.table("sampling", "draft acceptance settings", std::move(sampling));
   schema_.table("model", "the model", std::move(model));
+  schema_.string("row", "the reproduced table's row this point fills (e.g. \"mpcache/budget=128\")").defaults("");
 }
 
 namespace {
@@ -177,6 +179,12 @@ KindOutput KvQualityKind::run(const scenarios::ScenarioPoint& point, sim::Engine
   m("decode_comparisons", q.decode_work.comparisons / steps, "1/step");
   m("decode_topk_candidates", q.decode_work.topk_candidates / steps, "1/step");
   m("decode_gathered_rows", q.decode_work.gathered_rows / steps, "1/step");
+  if (const std::string row = scenarios::get_string(t, "row"); !row.empty()) {
+    const double nan = std::nan("");
+    out.table = {{row, "attention_recall", "1", q.attention_recall, nan},
+                 {row, task == "text" ? "continuation_exact" : task + "_accuracy", "1", q.answer_accuracy, nan},
+                 {row, "next_token_agreement", "1", q.next_token_agreement, nan}};
+  }
   return out;
 }
 

@@ -39,6 +39,7 @@ class SmallLm {
   // Post-RoPE keys / values of (layer, kv_head); rows [0, length()) are valid.
   const MatrixRM& keys(int layer, int kv_head) const { return keys_[layer][kv_head]; }
   const MatrixRM& values(int layer, int kv_head) const { return values_[layer][kv_head]; }
+  const LmWeights& weights() const { return *w_; }
   const std::vector<MatrixRM>& layer_keys(int layer) const { return keys_[layer]; }
   const std::vector<MatrixRM>& layer_values(int layer) const { return values_[layer]; }
 

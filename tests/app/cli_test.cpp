@@ -231,17 +231,16 @@ TEST(Cli, ListAndReproduce) {
   const std::string out = temp("repro.h5");
   const Outcome r = kvsim("reproduce all -j 2 -o " + out);
   EXPECT_EQ(r.code, 0) << r.out;
-  EXPECT_NE(r.out.find("mpcache is not available yet"), std::string::npos);
+  EXPECT_NE(r.out.find("### mpcache / latency-comm"), std::string::npos);
   EXPECT_NE(r.out.find("### datarus / s2-grpo-rollout"), std::string::npos);
   EXPECT_NE(r.out.find("### triforce / table2"), std::string::npos);
   const auto data = kvsim::results::read_results(out);
-  EXPECT_EQ(data.tables.size(), 14u);  // triforce: fig1, fig5, table2, 3, 4, 6, 7, 8; datarus: six
+  // triforce: fig1, fig5, table2, 3, 4, 6, 7, 8; datarus: six; mpcache: 2pc, ablation,
+  // dynamic-methods, latency-comm, token-gather, wan
+  EXPECT_EQ(data.tables.size(), 20u);
   EXPECT_EQ(data.tables.at(0).reproduction, "datarus");
   const Outcome rep = kvsim("report " + out);
   EXPECT_NE(rep.out.find("| P=1024/R=4096/G=8 | kv_batched | GiB | 7.5 | 7.5 | +0.0% |"), std::string::npos) << rep.out.substr(0, 2000);
-  const Outcome t = kvsim("reproduce mpcache");
-  EXPECT_EQ(t.code, 2);
-  EXPECT_NE(t.out.find("not available yet"), std::string::npos);
   EXPECT_EQ(kvsim("reproduce nonsense").code, 2);
 }
 

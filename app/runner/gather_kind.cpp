@@ -1,0 +1,88 @@
+// app/runner/gather_kind.cpp — see gather_kind.h. Cost mode: shapes only.
+#include "app/runner/gather_kind.h"
+
+#include <cmath>
+
+#include "protocols/protocol.h"
+#include "protocols/sim_network.h"
+
+namespace kvsim::runner {
+
+using scenarios::TableSchema;
+
+GatherKind::GatherKind(std::shared_ptr<const Resources> res) : res_(std::move(res)) {
+  TableSchema g;
+  g.integer("tokens", "T: tokens in the cache").defaults(1024).min(2);
+  g.integer("clusters", "C: clusters the cache is cut into (cluster size T / C)").defaults(64).min(1);
+  g.integer("selected", "k: tokens gathered per head").defaults(128).min(1);
+  g.integer("heads", "H").defaults(32).min(1);
+  g.integer("head_dim", "d").defaults(32).min(1);
+  TableSchema mpc;
+  mpc.string("family", "aby3 or semi2k").defaults("aby3").choices({"aby3", "semi2k"});
+  mpc.string("network", "link profile").defaults("lan-bumblebee");
+  mpc.string("host", "host profile").defaults("xeon-server");
+  schema_.table("gather", "the gathering shapes (operator micro-benchmark defaults of MPCache: H 32, d 32)", std::move(g));
+  schema_.table("mpc", "protocol and network", std::move(mpc));
+  schema_.string("row", "table row").defaults("");
+}
+
+namespace {
+
+struct Measured {
+  double seconds = 0, bytes = 0;
+};
+
+// One-hot over `classes` for (heads x picks) secret indices, then (heads, picks, classes) x
+// (heads, classes, width): the gather as MPC runs it.
+Measured gather_cost(const hardware::LinkProfile& link, const hardware::HostProfile& host, const std::string& family,
+                     std::int64_t heads, std::int64_t picks, std::int64_t classes, std::int64_t width) {
+  sim::Engine e(1);
+  protocols::SimNetwork net(e, protocols::parties_of(family), link, host);
+  std::vector<std::unique_ptr<protocols::Protocol>> ps;
+  for (int p = 0; p < net.parties(); ++p) ps.push_back(protocols::make_protocol(family, net.channel(p), 1, protocols::kDefaultFracBits, true));
+  auto party = [&](protocols::Protocol& P) -> sim::Task<void> {
+    const protocols::Share idx = protocols::shape_only(protocols::Shape{heads * picks});
+    const protocols::Share table = protocols::shape_only(protocols::Shape{heads, classes, width});
+    protocols::Share hot = co_await P.one_hot(idx, classes);
+    protocols::Share out = co_await P.matmul(hot, table, protocols::MatDims{heads, picks, classes, width});
+    (void)out;
+  };
+  for (auto& p : ps) e.spawn(party(*p), "party");
+  const sim::RunResult r = e.run();
+  Measured m;
+  m.seconds = sim::to_seconds(r.end_time);
+  for (int p = 0; p < net.parties(); ++p) m.bytes += static_cast<double>(net.channel(p).stats().bytes_sent);
+  return m;
+}
+
+}  // namespace
+
+KindOutput GatherKind::run(const scenarios::ScenarioPoint& point, sim::Engine& /*engine*/) const {
+  const toml::table& t = point.tree;
+  const std::int64_t T = scenarios::get_integer(t, "gather.tokens"), C = scenarios::get_integer(t, "gather.clusters");
+  const std::int64_t k = scenarios::get_integer(t, "gather.selected"), H = scenarios::get_integer(t, "gather.heads");
+  const std::int64_t d = scenarios::get_integer(t, "gather.head_dim");
+  if (T % C != 0) throw scenarios::ScenarioError({{where(point, "gather.clusters"), "gather.clusters", "must divide gather.tokens"}});
+  const std::int64_t s = T / C;
+  if (k > T) throw scenarios::ScenarioError({{where(point, "gather.selected"), "gather.selected", "more than gather.tokens"}});
+  const auto& cat = res_->catalog();
+  const auto& link = cat.link(scenarios::get_string(t, "mpc.network"));
+  const auto& host = cat.host(scenarios::get_string(t, "mpc.host"));
+  const std::string family = scenarios::get_string(t, "mpc.family");
+  // K and V rows together: width 2d per token, 2 d s per cluster.
+  const Measured tok = gather_cost(link, host, family, H, k, T, 2 * d);
+  const std::int64_t picks = std::max<std::int64_t>(1, (k + s - 1) / s);
+  const Measured clu = gather_cost(link, host, family, H, picks, C, 2 * d * s);
+  KindOutput out;
+  const double lat = tok.seconds / clu.seconds, comm = tok.bytes / clu.bytes;
+  out.metrics = {{"token_s", tok.seconds, "s"}, {"token_mb", tok.bytes / 1e6, "MB"}, {"cluster_s", clu.seconds, "s"},
+                 {"cluster_mb", clu.bytes / 1e6, "MB"}, {"latency_reduction", lat, "1"}, {"comm_reduction", comm, "1"}};
+  const std::string row = scenarios::get_string(t, "row");
+  if (!row.empty()) {
+    const double nan = std::nan("");
+    out.table = {{row, "latency_reduction", "1", lat, nan}, {row, "comm_reduction", "1", comm, nan}};
+  }
+  return out;
+}
+
+}  // namespace kvsim::runner

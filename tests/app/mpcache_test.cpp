@@ -1,0 +1,108 @@
+// tests/app/mpcache_test.cpp — private decoding (issue #7): a private decode step of the small
+// model under 3-party ABY3 gives the plaintext model's logits; every step's declared cost equals
+// what the channels measured; each ablation switch changes only its own part of the breakdown.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+
+#include "app/runner/private_decode.h"
+#include "hardware/profile.h"
+#include "models/lm/small_lm.h"
+
+namespace kvsim::runner {
+namespace {
+
+const hardware::Catalog& catalog() {
+  static const hardware::Catalog c = hardware::Catalog::load(hardware::Catalog::default_dir());
+  return c;
+}
+
+PrivateStep cost_step(const PrivateArch& arch, MpcSelection sel, int context, const std::string& family = "aby3") {
+  PrivateRun run;
+  run.arch = arch;
+  run.selection = sel;
+  run.context = context;
+  run.family = family;
+  return run_private_decode(run, catalog().link("lan-bumblebee"), catalog().host("xeon-server"));
+}
+
+PrivateArch small_gpt2() { return {"gpt2", 2, 64, 4, 4, 16, 128, 512}; }
+
+TEST(PrivateDecode, DeclaredEqualsMeasuredForEveryMethod) {
+  for (const char* method : {"full", "static", "dynamic-naive", "infllm", "mpcache"}) {
+    MpcSelection sel;
+    sel.method = method;
+    sel.budget = 96;
+    sel.block = 16;
+    sel.n_init = 8;
+    const PrivateStep s = cost_step(small_gpt2(), sel, 512);
+    EXPECT_EQ(s.declared.bytes, s.total.bytes) << method;
+    EXPECT_EQ(s.declared.rounds, s.total.rounds) << method;
+    EXPECT_GT(s.total.seconds, 0) << method;
+  }
+}
+
+TEST(PrivateDecode, DISABLED_SmallModelMatchesPlaintext) {
+  const models::lm::LmWeights w = models::lm::load_small_lm(models::lm::default_small_lm_path());
+  models::lm::SmallLm lm(w);
+  std::vector<int> prompt;
+  for (char c : std::string("The pass key is 31415. Remember it. What is the pass key? The pass key is ")) prompt.push_back(c);
+  lm.prefill(prompt);
+  models::lm::SmallLm plain = lm;
+  const Eigen::VectorXf expect = plain.decode('3');
+  PrivateRun run;
+  run.arch = private_arch(w.config);
+  run.context = static_cast<int>(prompt.size());
+  run.model = &lm;
+  run.token = '3';
+  const PrivateStep s = run_private_decode(run, catalog().link("lan-bumblebee"), catalog().host("xeon-server"));
+  ASSERT_EQ(s.logits.size(), static_cast<std::size_t>(expect.size()));
+  double worst = 0;
+  int best_private = 0, best_plain = 0;
+  for (int i = 0; i < expect.size(); ++i) {
+    worst = std::max(worst, std::abs(s.logits[static_cast<std::size_t>(i)] - expect[i]));
+    if (s.logits[static_cast<std::size_t>(i)] > s.logits[static_cast<std::size_t>(best_private)]) best_private = i;
+    if (expect[i] > expect[best_plain]) best_plain = i;
+  }
+  EXPECT_LT(worst, 0.1) << "fixed-point private logits drift from plaintext";
+  RecordProperty("worst_logit_error", std::to_string(worst));
+  std::printf("worst logit error %.5f\n", worst);
+  EXPECT_EQ(best_private, best_plain);
+  EXPECT_EQ(s.declared.bytes, s.total.bytes);
+  EXPECT_EQ(s.declared.rounds, s.total.rounds);
+}
+
+// Each MPCache switch changes only its own part of the cost breakdown.
+TEST(PrivateDecode, AblationSwitchesChangeOnlyTheirOwnPart) {
+  const PrivateArch arch{"gpt2", 6, 64, 4, 4, 16, 128, 512};
+  MpcSelection base;
+  base.method = "mpcache";
+  base.budget = 96;
+  base.static_eviction = false;
+  const PrivateStep a = cost_step(arch, base, 1024);
+  auto same = [](const PrivateStep& x, const PrivateStep& y, const char* cat) {
+    const auto ix = x.by_category.find(cat), iy = y.by_category.find(cat);
+    const double bx = ix == x.by_category.end() ? 0 : ix->second.bytes, by = iy == y.by_category.end() ? 0 : iy->second.bytes;
+    const auto rx = ix == x.by_category.end() ? 0 : ix->second.rounds, ry = iy == y.by_category.end() ? 0 : iy->second.rounds;
+    return bx == by && rx == ry;
+  };
+  MpcSelection exact = base;
+  exact.approximate = false;
+  const PrivateStep b = cost_step(arch, exact, 1024);
+  for (const char* cat : {"linear", "attention", "softmax", "topk", "one_hot", "gather", "other"}) EXPECT_TRUE(same(a, b, cat)) << cat;
+  EXPECT_FALSE(same(a, b, "similarity"));
+  MpcSelection serial = base;
+  serial.parallel_topk = false;
+  const PrivateStep c = cost_step(arch, serial, 1024);
+  for (const char* cat : {"linear", "attention", "softmax", "similarity", "one_hot", "gather", "other"}) EXPECT_TRUE(same(a, c, cat)) << cat;
+  EXPECT_GT(c.by_category.at("topk").rounds, a.by_category.at("topk").rounds);
+  MpcSelection unshared = base;
+  unshared.share_layers = false;
+  const PrivateStep d = cost_step(arch, unshared, 1024);
+  for (const char* cat : {"linear", "attention", "softmax", "gather", "other"}) EXPECT_TRUE(same(a, d, cat)) << cat;
+  EXPECT_GT(d.by_category.at("topk").bytes, a.by_category.at("topk").bytes);
+}
+
+}  // namespace
+}  // namespace kvsim::runner
