@@ -5,6 +5,9 @@
 #include <sstream>
 
 #include "app/runner/kind.h"
+#include "app/runner/private_decode.h"
+#include "app/runner/reproduction.h"
+#include "models/lm/small_lm.h"
 #include "hardware/profile.h"
 #include "models/architecture.h"
 #include "models/decode_curve.h"
@@ -72,6 +75,38 @@ void BM_Explain128K(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_Explain128K)->Unit(benchmark::kMicrosecond);
+
+// `kvsim reproduce NAME` without the printing and the HDF5 file: every scenario of the set, on
+// `jobs` threads (the target for TriForce: seconds, not minutes).
+void BM_Reproduce(benchmark::State& state, const char* name) {
+  for (auto _ : state) {
+    const runner::KindRegistry kinds = runner::builtin_kinds();  // fresh: no episode caches kept
+    const auto res = runner::run_reproduction(name, std::string(KVSIM_SOURCE_DIR) + "/scenarios", kinds,
+                                              static_cast<unsigned>(state.range(0)));
+    benchmark::DoNotOptimize(res.tables.size());
+  }
+}
+BENCHMARK_CAPTURE(BM_Reproduce, triforce, "triforce")->Arg(1)->Arg(2)->Iterations(1)->Unit(benchmark::kSecond);
+BENCHMARK_CAPTURE(BM_Reproduce, mpcache, "mpcache")->Arg(2)->Iterations(1)->Unit(benchmark::kSecond);
+
+// One private decode step of the small trained model under 3-party ABY3 on the simulated LAN, in
+// execute mode. Timed: the whole run (secret-sharing the weights and the 512-token prompt's KV, then
+// the step), which is what a user waits for.
+void BM_PrivateDecodeSmallModel(benchmark::State& state) {
+  const hardware::Catalog cat = hardware::Catalog::load(hardware::Catalog::default_dir());
+  const models::lm::LmWeights w = models::lm::load_small_lm(models::lm::default_small_lm_path());
+  models::lm::SmallLm lm(w);
+  std::vector<int> prompt(512);
+  for (std::size_t i = 0; i < prompt.size(); ++i) prompt[i] = 'a' + static_cast<int>(i % 26);
+  lm.prefill(prompt);
+  runner::PrivateRun run;
+  run.arch = runner::private_arch(w.config);
+  run.context = 512;
+  run.model = &lm;
+  run.token = 'a';
+  for (auto _ : state) benchmark::DoNotOptimize(runner::run_private_decode(run, cat.link("lan-bumblebee"), cat.host("xeon-server")).total.bytes);
+}
+BENCHMARK(BM_PrivateDecodeSmallModel)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace kvsim

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "protocols/protocol.h"
+#include "protocols/share_layout.h"
 
 namespace kvsim::protocols {
 
@@ -22,6 +23,8 @@ RingTensor filled(const Shape& shape, Ring v) {
   for (auto& x : t.data) x = v;
   return t;
 }
+}  // namespace
+
 Share gather_cols(const Share& a, std::int64_t rows, std::int64_t cols, std::int64_t from, std::int64_t step, std::int64_t count) {
   Share out{Shape{rows, count}, {}, {}, a.cost_only};
   if (!has_data(a)) return out;
@@ -33,7 +36,6 @@ Share gather_cols(const Share& a, std::int64_t rows, std::int64_t cols, std::int
     }
   return out;
 }
-// Repeats each row's value across `cols` columns.
 Share broadcast_cols(const Share& a, std::int64_t rows, std::int64_t cols) {
   Share out{Shape{rows, cols}, {}, {}, a.cost_only};
   if (!has_data(a)) return out;
@@ -56,7 +58,6 @@ Share sum_cols(const Share& a, std::int64_t rows, std::int64_t cols) {
     }
   return out;
 }
-}  // namespace
 
 Share Protocol::exact_trunc_input(const Share& a) const {
   RingTensor offset(a.shape);

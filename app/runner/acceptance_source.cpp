@@ -45,12 +45,19 @@ double AcceptanceTrace::alpha() const {
   return static_cast<double>(ones) / static_cast<double>(outcomes_.size());
 }
 
-double small_model_alpha(const models::lm::LmWeights& weights, const SmallModelAcceptance& spec) {
-  namespace lm = models::lm;
-  lm::EvalOptions options;
+namespace {
+models::lm::EvalOptions options_of(const SmallModelAcceptance& spec) {
+  models::lm::EvalOptions options;
   options.temperature = spec.temperature;
   options.top_p = spec.top_p;
   options.question_in_prefill = true;
+  return options;
+}
+}  // namespace
+
+std::vector<models::lm::PreparedEpisode> small_model_episodes(const models::lm::LmWeights& weights,
+                                                              const SmallModelAcceptance& spec) {
+  namespace lm = models::lm;
   sim::RandomStreams streams(spec.seed);
   sim::Rng rng = streams.stream("acceptance/small-model");
   const std::string corpus = lm::load_heldout_corpus();
@@ -58,12 +65,16 @@ double small_model_alpha(const models::lm::LmWeights& weights, const SmallModelA
   for (int i = 0; i < spec.episodes; ++i) {
     lm::Episode e = spec.task == "passkey" ? lm::passkey_episode(rng, spec.context, lm::Filler::kCorpus, corpus)
                                            : lm::text_episode(rng, spec.context, 64, corpus);
-    episodes.push_back(lm::prepare_episode(weights, std::move(e), options));
+    episodes.push_back(lm::prepare_episode(weights, std::move(e), options_of(spec)));
   }
+  return episodes;
+}
+
+double small_model_alpha(const std::vector<models::lm::PreparedEpisode>& episodes, const SmallModelAcceptance& spec) {
   models::kv::PolicyParams params{{"budget", spec.budget}};
   if (spec.policy == "triforce") params["chunk"] = spec.chunk;
   auto policy = models::kv::make_policy(spec.policy, params);
-  return lm::evaluate_policy(*policy, episodes, options).draft_acceptance;
+  return models::lm::evaluate_policy(*policy, episodes, options_of(spec)).draft_acceptance;
 }
 
 }  // namespace kvsim::runner

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "models/lm/checkpoint.h"
+#include "models/lm/policy_eval.h"
 #include "sim/random.h"
 
 namespace kvsim::runner {
@@ -44,7 +44,10 @@ struct SmallModelAcceptance {
   std::uint64_t seed = 1;
 };
 
-// Per-token acceptance measured on the small model (weights from `weights`).
-double small_model_alpha(const models::lm::LmWeights& weights, const SmallModelAcceptance& spec);
+// Episodes for the measurement (prefilled once; they depend on task, context, count and seed).
+std::vector<models::lm::PreparedEpisode> small_model_episodes(const models::lm::LmWeights& weights,
+                                                              const SmallModelAcceptance& spec);
+// Per-token acceptance of the policy's model drafting for the full-cache model on those episodes.
+double small_model_alpha(const std::vector<models::lm::PreparedEpisode>& episodes, const SmallModelAcceptance& spec);
 
 }  // namespace kvsim::runner

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "protocols/protocol.h"
+#include "protocols/share_layout.h"
 #include "protocols/sim_network.h"
 #include "sim/engine.h"
 
@@ -90,26 +91,18 @@ Share rows_of(const Share& a, std::int64_t cols, std::int64_t r0, std::int64_t r
   return take(a, idx, Shape{r1 - r0, cols});
 }
 
-// Sum of each row of (rows x cols).
+// Sum of each row of (rows x cols) -> (rows).
 Share sum_rows(const Share& a, std::int64_t rows, std::int64_t cols) {
-  Share out{Shape{rows}, {}, {}, a.cost_only};
-  if (!protocols::has_data(a)) return out;
-  out.s0.assign(static_cast<std::size_t>(rows), 0);
-  if (!a.s1.empty()) out.s1.assign(static_cast<std::size_t>(rows), 0);
-  for (std::int64_t r = 0; r < rows; ++r)
-    for (std::int64_t c = 0; c < cols; ++c) {
-      out.s0[static_cast<std::size_t>(r)] += a.s0[static_cast<std::size_t>(r * cols + c)];
-      if (!a.s1.empty()) out.s1[static_cast<std::size_t>(r)] += a.s1[static_cast<std::size_t>(r * cols + c)];
-    }
+  Share out = protocols::sum_cols(a, rows, cols);
+  out.shape = Shape{rows};
   return out;
 }
 
 // Each element of a (n) repeated `times` times consecutively -> (n * times).
 Share repeat_each(const Share& a, std::int64_t times) {
-  std::vector<std::int64_t> idx;
-  for (std::int64_t i = 0; i < a.size(); ++i)
-    for (std::int64_t t = 0; t < times; ++t) idx.push_back(i);
-  return take(a, idx, Shape{a.size() * times});
+  Share out = protocols::broadcast_cols(a, a.size(), times);
+  out.shape = Shape{a.size() * times};
+  return out;
 }
 
 // The same elements as a flat vector (elementwise ops require equal shapes).
@@ -281,7 +274,9 @@ struct Program {
   int attended = 0;
   PrivateCost one_time_cost;
 
-  // Party 0 inputs a tensor (real values in execute mode at party 0 only).
+  // Party 0 inputs a tensor (real values in execute mode at party 0 only). Shapes and shares are
+  // named locals around every co_await: GCC 12 can destroy temporaries of a co_await expression
+  // twice (docs/architecture.md).
   Task<Share> weight(const std::vector<double>* values, Shape shape) {
     // Cost mode: the model is loaded before the step and its (large) loading traffic is not part
     // of what is measured, so weights and the prompt KV are shapes only, without messages.
@@ -301,59 +296,59 @@ struct Program {
     if (exec()) w = &run.model->weights();
     auto vals = [&](auto&& fn) { return exec() ? std::make_unique<std::vector<double>>(fn()) : nullptr; };
     auto e = vals([&] { return values_of(w->embed, w->embed.rows()); });
-    const Shape shape1 = Shape{a.vocab, D};
-    m.embed = co_await weight(e.get(), shape1);
+    const Shape embed_shape = Shape{a.vocab, D};
+    m.embed = co_await weight(e.get(), embed_shape);
     for (int l = 0; l < a.layers; ++l) {
       LayerShares L;
       const auto* W = exec() ? &w->layers[static_cast<std::size_t>(l)] : nullptr;
       auto n1 = vals([&] { return vec_of(W->attn_norm); });
-      const Shape shape2 = Shape{D};
-      L.norm1 = co_await weight(n1.get(), shape2);
+      const Shape norm1_shape = Shape{D};
+      L.norm1 = co_await weight(n1.get(), norm1_shape);
       auto q = vals([&] { return transposed(W->wq); });
-      const Shape shape3 = Shape{D, H * hd};
-      L.wq = co_await weight(q.get(), shape3);
+      const Shape wq_shape = Shape{D, H * hd};
+      L.wq = co_await weight(q.get(), wq_shape);
       auto k = vals([&] { return transposed(W->wk); });
-      const Shape shape4 = Shape{D, Hk * hd};
-      L.wk = co_await weight(k.get(), shape4);
+      const Shape wk_shape = Shape{D, Hk * hd};
+      L.wk = co_await weight(k.get(), wk_shape);
       auto v = vals([&] { return transposed(W->wv); });
-      const Shape shape5 = Shape{D, Hk * hd};
-      L.wv = co_await weight(v.get(), shape5);
+      const Shape wv_shape = Shape{D, Hk * hd};
+      L.wv = co_await weight(v.get(), wv_shape);
       auto o = vals([&] { return transposed(W->wo); });
-      const Shape shape6 = Shape{H * hd, D};
-      L.wo = co_await weight(o.get(), shape6);
+      const Shape wo_shape = Shape{H * hd, D};
+      L.wo = co_await weight(o.get(), wo_shape);
       auto n2 = vals([&] { return vec_of(W->mlp_norm); });
-      const Shape shape7 = Shape{D};
-      L.norm2 = co_await weight(n2.get(), shape7);
+      const Shape norm2_shape = Shape{D};
+      L.norm2 = co_await weight(n2.get(), norm2_shape);
       if (a.style == "llama") {
         auto g = vals([&] { return transposed(W->w_gate); });
-        const Shape shape8 = Shape{D, a.ffn};
-        L.w_gate = co_await weight(g.get(), shape8);
+        const Shape gate_shape = Shape{D, a.ffn};
+        L.w_gate = co_await weight(g.get(), gate_shape);
       }
       auto u = vals([&] { return transposed(W->w_up); });
-      const Shape shape9 = Shape{D, a.ffn};
-      L.w_up = co_await weight(u.get(), shape9);
+      const Shape up_shape = Shape{D, a.ffn};
+      L.w_up = co_await weight(u.get(), up_shape);
       auto dn = vals([&] { return transposed(W->w_down); });
-      const Shape shape10 = Shape{a.ffn, D};
-      L.w_down = co_await weight(dn.get(), shape10);
+      const Shape down_shape = Shape{a.ffn, D};
+      L.w_down = co_await weight(dn.get(), down_shape);
       // The prompt's KV (static eviction below shrinks it).
       for (int h = 0; h < Hk; ++h) {
         auto kv = vals([&] { return values_of(run.model->keys(l, h), run.context); });
-        const Shape shape11 = Shape{run.context, hd};
-        Share ks = co_await weight(kv.get(), shape11);
+        const Shape k_shape = Shape{run.context, hd};
+        Share ks = co_await weight(kv.get(), k_shape);
         L.k.push_back(std::move(ks));
         auto vv = vals([&] { return values_of(run.model->values(l, h), run.context); });
-        const Shape shape12 = Shape{run.context, hd};
-        Share vs = co_await weight(vv.get(), shape12);
+        const Shape v_shape = Shape{run.context, hd};
+        Share vs = co_await weight(vv.get(), v_shape);
         L.v.push_back(std::move(vs));
       }
       m.layers.push_back(std::move(L));
     }
     auto fn = vals([&] { return vec_of(w->final_norm); });
-    const Shape shape13 = Shape{D};
-    m.final_norm = co_await weight(fn.get(), shape13);
+    const Shape final_norm_shape = Shape{D};
+    m.final_norm = co_await weight(fn.get(), final_norm_shape);
     auto lm = vals([&] { return transposed(w->lm_head); });
-    const Shape shape14 = Shape{D, a.vocab};
-    m.lm_head = co_await weight(lm.get(), shape14);
+    const Shape lm_head_shape = Shape{D, a.vocab};
+    m.lm_head = co_await weight(lm.get(), lm_head_shape);
     cached = run.context;
   }
 
@@ -384,8 +379,8 @@ struct Program {
         Share onehot;
         if (selects_own(l)) {
           // Scores: the observation queries' accumulated attention, computed during the prefill.
-          const Shape shape15 = Shape{1, cached};
-          Share scores = co_await led.input("static", 0, nullptr, shape15);
+          const Shape scores_shape = Shape{1, cached};
+          Share scores = co_await led.input("static", 0, nullptr, scores_shape);
           if (exec()) scores = led.P.sub(scores, scores);  // execute mode: ties -> the kept set is arbitrary but valid
           Protocol::QuickSelect top = co_await led.topk("static", scores, 1, cached, keep);
           onehot = co_await led.composite("static", "one_hot", top.indices, keep, MatDims{1, 1, cached, 1});
@@ -466,16 +461,16 @@ struct Program {
     Share xc = x;
     if (a.style == "gpt2") {
       const Share sum = sum_rows(x, 1, D);
-      const Share scaled16 = led.P.mul_public(sum, protocols::encode_fixed(1.0 / D, f));
-      Share mean = co_await led.trunc("other", scaled16);
+      const Share sum_over_d = led.P.mul_public(sum, protocols::encode_fixed(1.0 / D, f));
+      Share mean = co_await led.trunc("other", sum_over_d);
       const Share wide = repeat_each(mean, D);
       xc = led.P.sub(x, wide);
     }
     Share sq = co_await led.mul("other", xc, xc);
     const Share ssum = sum_rows(sq, 1, D);
     // mean(x^2) * 256, inside rsqrt's [1, 2^18] (activations with rms in [1/16, 32]).
-    const Share scaled17 = led.P.mul_public(ssum, protocols::encode_fixed(256.0 / D, f));
-    Share ms = co_await led.trunc("other", scaled17);
+    const Share mean_sq_scaled = led.P.mul_public(ssum, protocols::encode_fixed(256.0 / D, f));
+    Share ms = co_await led.trunc("other", mean_sq_scaled);
     Share inv = co_await led.composite("other", "rsqrt", ms, 1, MatDims{1, 1, 1 << 18, 1});
     const Share inv16 = led.P.mul_public(inv, 16);  // rsqrt(ms) = 16 rsqrt(256 ms)
     const Share wide = repeat_each(inv16, D);
@@ -525,7 +520,6 @@ struct Program {
                         std::vector<Share>& shared) {
     const int H = a.heads, hd = a.head_dim, group = a.heads / a.kv_heads;
     if (s.method == "full" || s.method == "static" || n <= s.budget) co_return replicate(K, V, n);
-    auto& L = m.layers[static_cast<std::size_t>(l)];
     // Candidate groups (tokens, blocks or clusters), each of `width` rows; the public groups
     // (newest token, sink / last clusters, init + local window) are attended without selection.
     int width = 1, groups = 0, k = 0;
@@ -571,8 +565,8 @@ struct Program {
       } else if (s.method == "infllm") {
         // Block representatives (one d-vector per block and kv head, summarized when the block
         // formed); the block score sums q_h . r_h over heads: one (1, H d) x (H d, blocks) product.
-        const Shape shape18 = Shape{H * hd, groups};
-        Share reps = co_await led.input("similarity", 0, nullptr, shape18);
+        const Shape reps_shape = Shape{H * hd, groups};
+        Share reps = co_await led.input("similarity", 0, nullptr, reps_shape);
         if (exec()) reps = led.P.sub(reps, reps);
         scores = co_await led.matmul("similarity", q, reps, MatDims{1, 1, H * hd, groups});
       } else {
@@ -597,7 +591,6 @@ struct Program {
       onehot = co_await led.composite("one_hot", "one_hot", idx, rows * k, MatDims{1, 1, groups, 1});
       shared.assign(1, onehot);
     }
-    (void)L;
     // Gather: (rows, k, groups) x (rows, groups, width * 2d) with K and V of each group packed.
     const int packed = width * 2 * hd;
     const int tables = score_rows == 1 ? a.kv_heads : H;
@@ -631,8 +624,7 @@ struct Program {
     for (int h = 0; h < H; ++h) {
       const int kvh = h / group;
       const int tbl = score_rows == 1 ? kvh : h;
-      std::vector<std::int64_t> kidx, vidx;
-      std::vector<const Share*> src;
+      std::vector<std::int64_t> kidx;
       for (int t : public_rows)
         for (int c = 0; c < hd; ++c) kidx.push_back(static_cast<std::int64_t>(t) * hd + c);
       Share kpub = take(K[static_cast<std::size_t>(kvh)], kidx, Shape{static_cast<std::int64_t>(public_rows.size()), hd});
@@ -663,8 +655,7 @@ struct Program {
     // Fold the new key into the newest cluster's extrema at each level: one batched comparison
     // per channel (max(hi, k), min(lo, k)) instead of re-reducing the cluster; a key that opens a
     // new cluster is its extrema.
-    std::vector<const Share*> olds, news;
-    std::vector<Share> keep_hi, keep_lo, fresh;
+    std::vector<Share> fresh;
     struct Slot { int level, head; bool opens; };
     std::vector<Slot> slots;
     for (int level = 0; level < 2; ++level) {
@@ -674,7 +665,7 @@ struct Program {
       for (int h = 0; h < Hk; ++h) slots.push_back({level, h, opens});
     }
     for (const Slot& sl : slots) fresh.push_back(rows_of(K[static_cast<std::size_t>(sl.head)], hd, n - 1, n));
-    std::vector<const Share*> a_parts, b_parts, k_parts, old_parts;
+    std::vector<const Share*> a_parts, b_parts;
     std::vector<Share> last_hi, last_lo;
     last_hi.reserve(slots.size());
     last_lo.reserve(slots.size());
@@ -797,7 +788,6 @@ struct Program {
         static_cast<std::int64_t>(H) * (c1 - 2), k1);
     // Level-2 candidate j (cluster j + 1) has parent (j + 1) / r: 0 and C1-1 are always chosen.
     std::vector<std::int64_t> pidx;
-    std::vector<double> always(static_cast<std::size_t>(H * (c2 - 2)), 0.0);
     RingTensor ones(Shape{H, c2 - 2});
     for (int h = 0; h < H; ++h)
       for (int j = 0; j < c2 - 2; ++j) {
@@ -901,8 +891,8 @@ Task<void> party_main(Program& prog, std::vector<PrivateCost>& phases) {
   t.data[0] = static_cast<Ring>(prog.run.token);
   led.recording = true;
   const auto s0 = led.mark();
-  const Shape shape19 = Shape{1};
-  Share tok = co_await led.input("other", 1, led.P.id() == 1 && prog.exec() ? &t : nullptr, shape19);
+  const Shape token_shape = Shape{1};
+  Share tok = co_await led.input("other", 1, led.P.id() == 1 && prog.exec() ? &t : nullptr, token_shape);
   co_await prog.step(std::move(tok));
   const auto s1 = led.mark();
   led.recording = false;

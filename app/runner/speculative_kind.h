@@ -36,6 +36,10 @@ class SpeculativeKind final : public Kind {
  private:
   std::shared_ptr<const Resources> res_;
   scenarios::TableSchema schema_;
+  // Small-model episodes (acceptance source "small-model"), prefilled once per registry: a sweep
+  // over budgets or chunk sizes reuses them.
+  struct EpisodeCache;
+  std::shared_ptr<EpisodeCache> episodes_;
 };
 
 // Kind "speculative-levels": TriForce Fig. 1's per-level cost at one context: the draft with its

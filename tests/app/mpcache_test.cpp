@@ -43,7 +43,7 @@ TEST(PrivateDecode, DeclaredEqualsMeasuredForEveryMethod) {
   }
 }
 
-TEST(PrivateDecode, DISABLED_SmallModelMatchesPlaintext) {
+TEST(PrivateDecode, SmallModelMatchesPlaintext) {
   const models::lm::LmWeights w = models::lm::load_small_lm(models::lm::default_small_lm_path());
   models::lm::SmallLm lm(w);
   std::vector<int> prompt;
@@ -65,9 +65,12 @@ TEST(PrivateDecode, DISABLED_SmallModelMatchesPlaintext) {
     if (s.logits[static_cast<std::size_t>(i)] > s.logits[static_cast<std::size_t>(best_private)]) best_private = i;
     if (expect[i] > expect[best_plain]) best_plain = i;
   }
-  EXPECT_LT(worst, 0.1) << "fixed-point private logits drift from plaintext";
+  // Tolerance: 1% of the logits' range (18 fractional bits; the norms' rsqrt and the softmax's
+  // exp and reciprocal are approximations, see protocols/protocol.h).
+  const double range = expect.maxCoeff() - expect.minCoeff();
+  EXPECT_LT(worst, 0.01 * range) << "fixed-point private logits drift from plaintext (range " << range << ")";
   RecordProperty("worst_logit_error", std::to_string(worst));
-  std::printf("worst logit error %.5f\n", worst);
+  std::printf("worst logit error %.5f of a range of %.2f\n", worst, range);
   EXPECT_EQ(best_private, best_plain);
   EXPECT_EQ(s.declared.bytes, s.total.bytes);
   EXPECT_EQ(s.declared.rounds, s.total.rounds);

@@ -79,6 +79,9 @@ TEST(Speculative, ReproductionAttachesEveryReference) {
     for (const char* temp : {"/T=0.0", "/T=0.6"})
       for (const char* m : {"|triforce_speedup", "|naive_speedup"})
         EXPECT_TRUE(rows["table4"].count(std::string(b) + temp + m)) << b << temp << m;
+  for (const char* b : {"budget=1K", "budget=2K", "budget=3K", "budget=4K", "budget=5K", "budget=6K", "chunk=1", "chunk=4",
+                        "chunk=16", "chunk=64", "chunk=256", "chunk=1024", "chunk=4096"})
+    for (const char* m : {"|speedup", "|acceptance", "|alpha_full"}) EXPECT_TRUE(rows["fig6"].count(std::string(b) + m)) << b << m;
   for (const char* level : {"draft-68m", "target-retrieval-4k", "target-full"})
     for (const char* m : {"|ms", "|gb"}) EXPECT_TRUE(rows["fig1"].count(std::string(level) + m)) << level << m;
   EXPECT_TRUE(rows["table2"].count("streamingllm-w-hierarchy|speedup"));
