@@ -272,7 +272,6 @@ struct Program {
   int cached = 0;  // tokens in each layer's cache before the step (after static eviction)
   std::vector<double> logits;
   int attended = 0;
-  PrivateCost one_time_cost;
 
   // Party 0 inputs a tensor (real values in execute mode at party 0 only). Shapes and shares are
   // named locals around every co_await: GCC 12 can destroy temporaries of a co_await expression
@@ -914,7 +913,7 @@ PrivateStep run_private_decode(const PrivateRun& run, const hardware::LinkProfil
   const bool cost_mode = run.model == nullptr;
   for (int p = 0; p < parties; ++p) {
     ps.push_back(protocols::make_protocol(run.family, net.channel(p), run.seed, protocols::kDefaultFracBits, cost_mode));
-    progs.push_back(std::make_unique<Program>(Program{run, run.arch, run.selection, Ledger{*ps.back(), engine, {}, {}, {}, false}, {}, 0, {}, 0, {}}));
+    progs.push_back(std::make_unique<Program>(Program{run, run.arch, run.selection, Ledger{*ps.back(), engine, {}, {}, {}, false}, {}, 0, {}, 0}));
   }
   for (int p = 0; p < parties; ++p)
     engine.spawn(party_main(*progs[static_cast<std::size_t>(p)], phases[static_cast<std::size_t>(p)]), "P" + std::to_string(p));
