@@ -1,8 +1,6 @@
 // protocols/demo_program.cpp — the transport-comparison program.
 #include "protocols/demo_program.h"
 
-#include <openssl/evp.h>
-
 #include "sim/random.h"
 
 namespace kvsim::protocols {
@@ -17,14 +15,7 @@ std::vector<double> demo_values(std::uint64_t data_seed, int owner, const char* 
 std::string DemoResult::digest() const {
   std::vector<Ring> all = product;
   all.insert(all.end(), matmul.begin(), matmul.end());
-  const std::vector<std::byte> bytes = to_bytes(all);
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) { out += hex[md[i] >> 4]; out += hex[md[i] & 15]; }
-  return out;
+  return digest_hex(all);
 }
 
 sim::Task<DemoResult> demo_program(Protocol& P, DemoSpec spec) {

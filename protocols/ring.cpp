@@ -7,6 +7,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include <openssl/evp.h>
+
 namespace kvsim::protocols {
 
 std::int64_t numel(const Shape& s) {
@@ -103,6 +105,20 @@ std::vector<Ring> from_bytes(const std::vector<std::byte>& bytes) {
     Ring v = 0;
     for (int b = 0; b < 8; ++b) v |= static_cast<Ring>(std::to_integer<std::uint8_t>(bytes[i * 8 + b])) << (8 * b);
     out[i] = v;
+  }
+  return out;
+}
+
+std::string digest_hex(const std::vector<Ring>& v) {
+  const std::vector<std::byte> bytes = to_bytes(v);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < len; ++i) {
+    out += hex[md[i] >> 4];
+    out += hex[md[i] & 15];
   }
   return out;
 }

@@ -49,5 +49,7 @@ std::vector<Ring> permute_rows(const std::vector<Ring>& v, const std::vector<std
 // Little-endian serialization (the wire format is fixed-width LE whatever the host).
 std::vector<std::byte> to_bytes(const std::vector<Ring>& v);
 std::vector<Ring> from_bytes(const std::vector<std::byte>& b);
+// SHA-256 of the serialized elements, lowercase hex (compares results across processes).
+std::string digest_hex(const std::vector<Ring>& v);
 
 }  // namespace kvsim::protocols

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "app/cli/cli.h"
+#include "app/cli/options.h"
 #include "app/cli/report.h"
 #include "models/kv/policy.h"
 #include "app/runner/kind.h"
@@ -23,9 +24,7 @@
 #include "app/version.h"
 #include "hardware/profile.h"
 #include "models/architecture.h"
-#include "protocols/demo_program.h"
 #include "protocols/protocol.h"
-#include "protocols/tcp_network.h"
 #include "results/writer.h"
 
 namespace kvsim::cli {
@@ -43,13 +42,6 @@ std::string scenario_dir() {
   return std::string(kvsim::kSourceDir) + "/scenarios";
 }
 
-namespace {
-
-struct Parsed {
-  po::variables_map vm;
-  bool help = false;
-};
-
 Parsed parse(const Args& args, po::options_description& opts, const po::positional_options_description& pos,
              const char* usage) {
   opts.add_options()("help,h", "show this help");
@@ -63,6 +55,8 @@ Parsed parse(const Args& args, po::options_description& opts, const po::position
   po::notify(p.vm);
   return p;
 }
+
+namespace {
 
 results::FileInfo file_info() {
   return results::FileInfo{kvsim::kVersion, kvsim::kGitCommit, results::utc_now_iso8601(), results::host_name(),
@@ -237,50 +231,6 @@ int cmd_costs(const Args& args) {
   std::cout << "# " << f << ": declared cost per party (K = 64 ring bits; bytes = bits / 8; n elements)\n\n"
             << "| op | rounds | communication | how |\n|---|---|---|---|\n";
   for (const auto& r : rows) std::cout << "| " << r.op << " | " << r.rounds << " | " << r.bytes << " | " << r.note << " |\n";
-  return kExitOk;
-}
-
-int cmd_party(const Args& args) {
-  po::options_description opts("kvsim party options");
-  opts.add_options()
-      ("id", po::value<int>()->required(), "this party's index in --peers")
-      ("peers", po::value<std::string>()->required(), "host:port of every party, in party order")
-      ("protocol", po::value<std::string>()->default_value("aby3"), "aby3 | semi2k (party 2 is the dealer) | plaintext")
-      ("seed", po::value<std::uint64_t>()->default_value(1), "seed of the pairwise keys (pre-shared by all parties)")
-      ("n", po::value<std::int64_t>()->default_value(64), "elements of the demo's elementwise product")
-      ("timeout-ms", po::value<int>()->default_value(30000), "connect and per-message timeout");
-  Parsed p = parse(args, opts, {}, "kvsim party --id I --peers host:port,host:port,... [--protocol aby3] [--seed S]");
-  if (p.help) return kExitOk;
-  const std::string family = p.vm["protocol"].as<std::string>();
-  std::vector<protocols::PeerAddress> peers;
-  try {
-    peers = protocols::parse_peers(p.vm["peers"].as<std::string>());
-    if (static_cast<int>(peers.size()) != protocols::parties_of(family))
-      throw std::invalid_argument(family + " needs " + std::to_string(protocols::parties_of(family)) + " peers, got " +
-                                  std::to_string(peers.size()));
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
-  }
-  const int id = p.vm["id"].as<int>();
-  if (id < 0 || id >= static_cast<int>(peers.size())) throw UsageError("--id must be between 0 and " + std::to_string(peers.size() - 1));
-  protocols::TcpOptions topt;
-  topt.connect_timeout = topt.io_timeout = std::chrono::milliseconds(p.vm["timeout-ms"].as<int>());
-  boost::asio::io_context io;
-  protocols::TcpNetwork net(io, id, peers, topt);
-  net.connect();
-  auto proto = protocols::make_protocol(family, net.channel(), p.vm["seed"].as<std::uint64_t>());
-  protocols::DemoSpec spec;
-  spec.n = p.vm["n"].as<std::int64_t>();
-  const protocols::DemoResult r = protocols::run_task(io, protocols::demo_program(*proto, spec));
-  net.flush();
-  std::cout << "party " << id << " protocol " << family << "\n"
-            << "bytes_sent " << r.stats.bytes_sent << "\nmessages " << r.stats.messages << "\nrounds " << r.stats.rounds
-            << "\nresult_sha256 " << r.digest() << "\n";
-  if (!r.product.empty()) {
-    std::cout << "product[0..3]";
-    for (std::size_t i = 0; i < std::min<std::size_t>(4, r.product.size()); ++i) std::cout << ' ' << protocols::decode_fixed(r.product[i]);
-    std::cout << '\n';
-  }
   return kExitOk;
 }
 

@@ -7,6 +7,8 @@
 #include <memory>
 #include <stdexcept>
 
+#include "models/kv/attention.h"
+#include "models/lm/tasks.h"
 #include "protocols/protocol.h"
 #include "protocols/share_layout.h"
 #include "protocols/sim_network.h"
@@ -105,6 +107,31 @@ Share repeat_each(const Share& a, std::int64_t times) {
   return out;
 }
 
+// Row-major (rows x cols) -> the indices of its transpose (cols x rows).
+std::vector<std::int64_t> transpose_indices(std::int64_t rows, std::int64_t cols) {
+  std::vector<std::int64_t> idx;
+  idx.reserve(static_cast<std::size_t>(rows * cols));
+  for (std::int64_t c = 0; c < cols; ++c)
+    for (std::int64_t r = 0; r < rows; ++r) idx.push_back(r * cols + c);
+  return idx;
+}
+
+// out_i = sum_{j < i} a_j: linear, so each party scans the components it holds.
+Share exclusive_prefix_sum(const Share& a) {
+  Share out = a;
+  auto scan = [](std::vector<Ring>& v) {
+    Ring run = 0;
+    for (auto& x : v) {
+      const Ring here = x;
+      x = run;
+      run += here;
+    }
+  };
+  scan(out.s0);
+  scan(out.s1);
+  return out;
+}
+
 // The same elements as a flat vector (elementwise ops require equal shapes).
 Share flat(Share s) {
   s.shape = Shape{s.size()};
@@ -127,7 +154,7 @@ Share mul_public_tensor(const Share& a, const std::vector<double>& c, int frac_b
 
 struct Ledger {
   Protocol& P;
-  sim::Engine& engine;
+  PartyClock clock;
   std::map<std::string, CommStats> comm;
   std::map<std::string, double> seconds;
   OpCost declared;
@@ -137,7 +164,7 @@ struct Ledger {
     CommStats stats;
     sim::Time time;
   };
-  Mark mark() const { return {P.channel().stats(), engine.now()}; }
+  Mark mark() const { return {P.channel().stats(), clock()}; }
   void charge(const char* cat, const Mark& m, const OpCost& cost) {
     if (!recording) return;
     const CommStats d = P.channel().stats() - m.stats;
@@ -145,7 +172,7 @@ struct Ledger {
     c.bytes_sent += d.bytes_sent;
     c.messages += d.messages;
     c.rounds += d.rounds;
-    seconds[cat] += sim::to_seconds(engine.now() - m.time);
+    seconds[cat] += sim::to_seconds(clock() - m.time);
     if (declared.rounds.empty()) declared = cost;
     else
       for (std::size_t p = 0; p < declared.rounds.size(); ++p) {
@@ -271,6 +298,7 @@ struct Program {
   ModelShares m;
   int cached = 0;  // tokens in each layer's cache before the step (after static eviction)
   std::vector<double> logits;
+  std::vector<Ring> revealed;
   int attended = 0;
 
   // Party 0 inputs a tensor (real values in execute mode at party 0 only). Shapes and shares are
@@ -377,12 +405,16 @@ struct Program {
         auto& L = m.layers[static_cast<std::size_t>(l)];
         Share onehot;
         if (selects_own(l)) {
-          // Scores: the observation queries' accumulated attention, computed during the prefill.
+          // Scores: the observation queries' accumulated attention, computed by party 0 in its
+          // plaintext prefill (execute mode: the real ones, run.static_scores).
+          std::unique_ptr<RingTensor> mine;
+          if (exec() && led.P.id() == 0)
+            mine = std::make_unique<RingTensor>(protocols::encode(Shape{1, cached}, (*run.static_scores)[static_cast<std::size_t>(l)], led.P.frac_bits()));
           const Shape scores_shape = Shape{1, cached};
-          Share scores = co_await led.input("static", 0, nullptr, scores_shape);
-          if (exec()) scores = led.P.sub(scores, scores);  // execute mode: ties -> the kept set is arbitrary but valid
+          Share scores = co_await led.input("static", 0, mine.get(), scores_shape);
           Protocol::QuickSelect top = co_await led.topk("static", scores, 1, cached, keep);
-          onehot = co_await led.composite("static", "one_hot", top.indices, keep, MatDims{1, 1, cached, 1});
+          Share shuffled = co_await led.composite("static", "one_hot", top.indices, keep, MatDims{1, 1, cached, 1});
+          onehot = co_await in_prompt_order(shuffled, keep, cached);
           L.hi.assign(1, {onehot});  // stash for the sharing layer
         } else {
           onehot = m.layers[static_cast<std::size_t>(l - 1)].hi.front().front();
@@ -432,6 +464,21 @@ struct Program {
         }
       }
     }
+  }
+
+  // QuickSelect returns the kept tokens in shuffled order, but MPCache's clusters are runs of
+  // consecutive kept tokens: re-order the (keep x T) one-hot rows by prompt position. The
+  // membership mask is the one-hot's column sums and each kept token's rank the mask's exclusive
+  // prefix sum (both local); rank one-hot (T x keep) times the mask, transposed, is the ordered
+  // selection. One-time work, about twice the one-hot above.
+  Task<Share> in_prompt_order(const Share& onehot, int keep, int T) {
+    const Share by_token = take_lazy(onehot, [&] { return transpose_indices(keep, T); }, Shape{T, keep});
+    const Share mask = sum_rows(by_token, T, keep);
+    const Share rank = exclusive_prefix_sum(mask);
+    Share rank_onehot = co_await led.composite("static", "one_hot", rank, T, MatDims{1, 1, keep, 1});
+    const Share wide_mask = repeat_each(mask, keep);
+    Share ordered = co_await led.mul_int("static", rank_onehot, wide_mask);
+    co_return take_lazy(ordered, [&] { return transpose_indices(T, keep); }, Shape{keep, T});
   }
 
   // Channel-wise max and min of each cluster of `sz` rows of K (n x d); the last cluster is the
@@ -874,68 +921,125 @@ struct Program {
     Share lg = co_await led.matmul("linear", hf, m.lm_head, MatDims{1, 1, D, a.vocab});
     RingTensor out = co_await led.reveal("other", lg);
     if (!out.data.empty()) logits = protocols::decode(out, led.P.frac_bits());
+    revealed = std::move(out.data);
   }
 };
 
-Task<void> party_main(Program& prog, std::vector<PrivateCost>& phases) {
-  auto& led = prog.led;
-  co_await prog.load();
-  const auto m0 = led.mark();
-  co_await prog.after_prefill();
-  const auto m1 = led.mark();
-  phases[0] = {sim::to_seconds(m1.time - m0.time), static_cast<double>((m1.stats - m0.stats).bytes_sent),
-               static_cast<std::int64_t>((m1.stats - m0.stats).rounds)};
-  // The client's token.
-  RingTensor t(Shape{1});
-  t.data[0] = static_cast<Ring>(prog.run.token);
-  led.recording = true;
-  const auto s0 = led.mark();
-  const Shape token_shape = Shape{1};
-  Share tok = co_await led.input("other", 1, led.P.id() == 1 && prog.exec() ? &t : nullptr, token_shape);
-  co_await prog.step(std::move(tok));
-  const auto s1 = led.mark();
-  led.recording = false;
-  phases[1] = {sim::to_seconds(s1.time - s0.time), static_cast<double>((s1.stats - s0.stats).bytes_sent),
-               static_cast<std::int64_t>((s1.stats - s0.stats).rounds)};
+PrivateCost between(const Ledger::Mark& a, const Ledger::Mark& b) {
+  const CommStats d = b.stats - a.stats;
+  return {sim::to_seconds(b.time - a.time), static_cast<double>(d.bytes_sent), static_cast<std::int64_t>(d.rounds)};
+}
+
+Task<void> party_into(const PrivateRun& run, Protocol& P, PartyClock clock, PartyResult& out) {
+  out = co_await private_decode_party(run, P, std::move(clock));
 }
 
 }  // namespace
 
+Task<PartyResult> private_decode_party(const PrivateRun& run, Protocol& P, PartyClock clock) {
+  Program prog{run, run.arch, run.selection, Ledger{P, std::move(clock), {}, {}, {}, false}, {}, 0, {}, {}, 0};
+  auto& led = prog.led;
+  PartyResult out;
+  co_await prog.load();
+  const auto m0 = led.mark();
+  co_await prog.after_prefill();
+  const auto m1 = led.mark();
+  out.one_time = between(m0, m1);
+  // The client's token.
+  RingTensor t(Shape{1});
+  t.data[0] = static_cast<Ring>(run.token);
+  led.recording = true;
+  const auto s0 = led.mark();
+  const Shape token_shape = Shape{1};
+  Share tok = co_await led.input("other", 1, P.id() == 1 && prog.exec() ? &t : nullptr, token_shape);
+  co_await prog.step(std::move(tok));
+  const auto s1 = led.mark();
+  led.recording = false;
+  out.step = between(s0, s1);
+  out.logits = std::move(prog.logits);
+  out.revealed = std::move(prog.revealed);
+  out.attended = prog.attended;
+  for (const auto& [cat, c] : led.comm)
+    out.by_category[cat] = {led.seconds[cat], static_cast<double>(c.bytes_sent), static_cast<std::int64_t>(c.rounds)};
+  out.declared = led.declared;
+  co_return out;
+}
+
 PrivateStep run_private_decode(const PrivateRun& run, const hardware::LinkProfile& link, const hardware::HostProfile& host) {
-  if (run.arch.heads % run.arch.kv_heads != 0) throw std::invalid_argument("private decode: heads must be a multiple of kv heads");
-  if (run.model && run.model->length() < run.context) throw std::invalid_argument("private decode: the model holds fewer prompt tokens than context");
+  check_private_run(run);
   sim::Engine engine(run.seed);
   const int parties = protocols::parties_of(run.family);
   protocols::SimNetwork net(engine, parties, link, host);
   std::vector<std::unique_ptr<Protocol>> ps;
-  std::vector<std::unique_ptr<Program>> progs;
-  std::vector<std::vector<PrivateCost>> phases(static_cast<std::size_t>(parties), std::vector<PrivateCost>(2));
+  std::vector<PartyResult> results(static_cast<std::size_t>(parties));
   const bool cost_mode = run.model == nullptr;
-  for (int p = 0; p < parties; ++p) {
-    ps.push_back(protocols::make_protocol(run.family, net.channel(p), run.seed, protocols::kDefaultFracBits, cost_mode));
-    progs.push_back(std::make_unique<Program>(Program{run, run.arch, run.selection, Ledger{*ps.back(), engine, {}, {}, {}, false}, {}, 0, {}, 0}));
-  }
+  const PartyClock clock = [&engine] { return engine.now(); };
   for (int p = 0; p < parties; ++p)
-    engine.spawn(party_main(*progs[static_cast<std::size_t>(p)], phases[static_cast<std::size_t>(p)]), "P" + std::to_string(p));
+    ps.push_back(protocols::make_protocol(run.family, net.channel(p), run.seed, protocols::kDefaultFracBits, cost_mode));
+  for (int p = 0; p < parties; ++p)
+    engine.spawn(party_into(run, *ps[static_cast<std::size_t>(p)], clock, results[static_cast<std::size_t>(p)]), "P" + std::to_string(p));
   const sim::RunResult r = engine.run();
   if (!r.parked.empty()) throw std::logic_error("private decode: a party is stuck");
 
   PrivateStep out;
-  out.logits = progs[0]->logits;
-  out.attended = progs[0]->attended;
-  out.total = phases[0][1];
-  out.one_time = phases[0][0];
+  const PartyResult& p0 = results[0];
+  out.logits = p0.logits;
+  out.revealed = p0.revealed;
+  out.attended = p0.attended;
+  out.total = p0.step;
+  out.one_time = p0.one_time;
   out.total.bytes = out.one_time.bytes = 0;
-  for (int p = 0; p < parties; ++p) {
-    out.total.bytes += phases[static_cast<std::size_t>(p)][1].bytes;
-    out.one_time.bytes += phases[static_cast<std::size_t>(p)][0].bytes;
-    for (const auto& [cat, c] : progs[static_cast<std::size_t>(p)]->led.comm) out.by_category[cat].bytes += static_cast<double>(c.bytes_sent);
+  for (const PartyResult& pr : results) {
+    out.party_bytes.push_back(pr.step.bytes);
+    out.total.bytes += pr.step.bytes;
+    out.one_time.bytes += pr.one_time.bytes;
+    for (const auto& [cat, c] : pr.by_category) out.by_category[cat].bytes += c.bytes;
   }
-  for (const auto& [cat, c] : progs[0]->led.comm) out.by_category[cat].rounds = static_cast<std::int64_t>(c.rounds);
-  for (const auto& [cat, sec] : progs[0]->led.seconds) out.by_category[cat].seconds = sec;
-  const OpCost& d = progs[0]->led.declared;
+  for (const auto& [cat, c] : p0.by_category) {
+    out.by_category[cat].rounds = c.rounds;
+    out.by_category[cat].seconds = c.seconds;
+  }
+  const OpCost& d = p0.declared;
   for (std::size_t p = 0; p < d.bytes.size(); ++p) out.declared.bytes += d.bytes[p];
   out.declared.rounds = d.rounds.empty() ? 0 : d.rounds[0];
+  return out;
+}
+
+void check_private_run(const PrivateRun& run) {
+  if (run.arch.heads % run.arch.kv_heads != 0) throw std::invalid_argument("private decode: heads must be a multiple of kv heads");
+  if (!run.model) return;
+  if (run.model->length() < run.context) throw std::invalid_argument("private decode: the model holds fewer prompt tokens than context");
+  const MpcSelection& s = run.selection;
+  if (s.method == "mpcache" && s.static_eviction) {
+    if (!run.static_scores || static_cast<int>(run.static_scores->size()) != run.arch.layers)
+      throw std::invalid_argument("private decode: execute-mode static eviction needs the prompt's scores for every layer");
+    for (const auto& row : *run.static_scores)
+      if (static_cast<int>(row.size()) != run.context)
+        throw std::invalid_argument("private decode: static-eviction scores must cover the context");
+  }
+}
+
+std::vector<std::vector<double>> static_eviction_scores(const models::lm::PrefillCapture& capture, const models::lm::SmallLm& lm,
+                                                        int n, double obs_fraction) {
+  std::vector<std::vector<double>> out;
+  const int obs = models::kv::observation_rows(n, obs_fraction);
+  for (std::size_t l = 0; l < capture.queries.size(); ++l) {
+    const models::lm::MatrixRM mean = models::kv::observation_attention(capture.queries[l], lm.layer_keys(static_cast<int>(l)), n, obs);
+    const Eigen::RowVectorXf sums = mean.colwise().sum();
+    out.emplace_back(sums.data(), sums.data() + sums.size());
+  }
+  return out;
+}
+
+SmallPrompt prefill_small_prompt(models::lm::SmallLm& lm, std::uint64_t seed, int context) {
+  sim::Rng rng = sim::RandomStreams(seed).stream("private-decode/prompt");
+  const models::lm::Episode e = models::lm::passkey_episode(rng, context + 1, models::lm::Filler::kClassic, "");
+  SmallPrompt out;
+  out.tokens.assign(e.tokens.begin(), e.tokens.begin() + context);
+  out.token = e.tokens[static_cast<std::size_t>(context)];
+  models::lm::PrefillCapture capture;
+  lm.prefill(out.tokens, nullptr, &capture);
+  out.static_scores = static_eviction_scores(capture, lm, context);
   return out;
 }
 

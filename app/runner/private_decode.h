@@ -14,7 +14,12 @@
 //   channels measured (tests/app/mpcache_test.cpp).
 // - Categories (the paper's breakdown): linear, attention, softmax, similarity, topk, one_hot,
 //   gather, other (norms, activations, RoPE, the embedding lookup's one-hot). Time per category is
-//   party 0's engine time inside it; bytes are summed over all parties.
+//   party 0's clock inside it (the engine's simulated time, or wall time over TCP); bytes are
+//   summed over all parties.
+// - Two worlds: private_decode_party() is one party's program against its Protocol (any
+//   Channel); run_private_decode() runs every party on the simulated network, `kvsim party
+//   --program private-decode` runs one party per process over TCP. With the same run and seed
+//   both reveal the same logits and every party sends the same bytes (tests/app/private_tcp_test.cpp).
 // - Selection methods and their public sizes: "full"; "static" (H2O / StreamingLLM / SnapKV after
 //   prefill: the cache holds `budget` tokens, nothing to select per step); "dynamic-naive"
 //   (token-level: q.K over every token, top-k, one-hot over tokens, gather); "infllm" (block
@@ -24,6 +29,7 @@
 //   head-parallel or per-head top-k; adjacent layers sharing the selection).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -31,6 +37,9 @@
 #include "hardware/profile.h"
 #include "models/architecture.h"
 #include "models/lm/small_lm.h"
+#include "protocols/protocol.h"
+#include "sim/task.h"
+#include "sim/time.h"
 
 namespace kvsim::runner {
 
@@ -65,6 +74,8 @@ struct PrivateStep {
   PrivateCost one_time;      // measured: static eviction / cluster summaries after prefill (not per step)
   std::vector<double> logits;  // execute mode: the revealed logits
   int attended = 0;          // KV rows each head attends
+  std::vector<double> party_bytes;  // measured: bytes each party sent in the step
+  std::vector<protocols::Ring> revealed;  // execute mode: the logits as revealed ring elements
 };
 
 struct PrivateRun {
@@ -76,8 +87,45 @@ struct PrivateRun {
   // Execute mode: the small model, its prompt prefilled (KV read from it) and the step's token.
   const models::lm::SmallLm* model = nullptr;
   int token = 0;
+  // Execute mode with MPCache's static eviction: [layer] each prompt token's observation score
+  // (static_eviction_scores), which party 0 computes in its plaintext prefill and inputs secretly.
+  const std::vector<std::vector<double>>* static_scores = nullptr;
 };
 
+// MPCache's static-eviction score of each of the first `n` prompt tokens per layer: the head-mean
+// attention of the last `obs_fraction` of the prompt's queries, summed over those queries
+// (models/kv/attention.h observation_attention; the plaintext policy ranks by the same sums).
+std::vector<std::vector<double>> static_eviction_scores(const models::lm::PrefillCapture& capture, const models::lm::SmallLm& lm,
+                                                        int n, double obs_fraction = 0.2);
+
+// The small model's prompt for a private decode: a passkey episode drawn from `seed` whose first
+// `context` bytes are prefilled into `lm` (which must be empty). Returns the step's token (the
+// episode's next byte), the prompt and the static-eviction scores.
+struct SmallPrompt {
+  std::vector<int> tokens;  // the prompt (context bytes)
+  int token = 0;
+  std::vector<std::vector<double>> static_scores;
+};
+SmallPrompt prefill_small_prompt(models::lm::SmallLm& lm, std::uint64_t seed, int context);
+
+// One party's view of a run: its own step and one-time costs (seconds by its clock, the bytes
+// it sent, its rounds), its categories and the declared cost of the ops it ran.
+struct PartyResult {
+  std::vector<double> logits;
+  std::vector<protocols::Ring> revealed;  // the logits as ring elements (empty at a dealer)
+  int attended = 0;
+  PrivateCost step, one_time;
+  std::map<std::string, PrivateCost> by_category;
+  protocols::OpCost declared;
+};
+using PartyClock = std::function<sim::Time()>;
+
+// Throws std::invalid_argument for a run that cannot be executed.
+void check_private_run(const PrivateRun& run);
+// One party's program. `run`, `P` must outlive the task. Execute mode needs `run.model` at every
+// party (the shapes; only party 0's values enter, and only party 1's token).
+sim::Task<PartyResult> private_decode_party(const PrivateRun& run, protocols::Protocol& P, PartyClock clock);
+// Every party on the simulated network.
 PrivateStep run_private_decode(const PrivateRun& run, const hardware::LinkProfile& link, const hardware::HostProfile& host);
 
 }  // namespace kvsim::runner

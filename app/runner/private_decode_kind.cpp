@@ -4,7 +4,6 @@
 #include <cmath>
 
 #include "app/runner/private_decode.h"
-#include "models/lm/tasks.h"
 
 namespace kvsim::runner {
 
@@ -60,7 +59,7 @@ KindOutput PrivateDecodeKind::run(const scenarios::ScenarioPoint& point, sim::En
   std::unique_ptr<models::lm::LmWeights> weights;
   std::unique_ptr<models::lm::SmallLm> lm;
   PrivateArch arch;
-  int token = 0;
+  SmallPrompt prompt;
   if (model_name == "small") {
     try {
       weights = std::make_unique<models::lm::LmWeights>(models::lm::load_small_lm(models::lm::default_small_lm_path()));
@@ -68,10 +67,7 @@ KindOutput PrivateDecodeKind::run(const scenarios::ScenarioPoint& point, sim::En
       throw scenarios::ScenarioError({{where(point, "model.name"), "model.name", e.what()}});
     }
     lm = std::make_unique<models::lm::SmallLm>(*weights);
-    sim::Rng rng = sim::RandomStreams(point.seed()).stream("private-decode/prompt");
-    const models::lm::Episode e = models::lm::passkey_episode(rng, context + 1, models::lm::Filler::kClassic, "");
-    lm->prefill(std::span<const int>(e.tokens).first(static_cast<std::size_t>(context)));
-    token = e.tokens[static_cast<std::size_t>(context)];
+    prompt = prefill_small_prompt(*lm, point.seed(), context);
     arch = private_arch(weights->config);
   } else {
     arch = private_arch(res_->zoo().get(model_name, where(point, "model.name")));
@@ -110,7 +106,8 @@ KindOutput PrivateDecodeKind::run(const scenarios::ScenarioPoint& point, sim::En
     run.family = family;
     run.seed = point.seed();
     run.model = lm.get();
-    run.token = token;
+    run.token = prompt.token;
+    run.static_scores = &prompt.static_scores;
     const std::string name = m["name"].value_or(std::string("method"));
     const PrivateStep s = run_private_decode(run, link, host);
     steps[name] = s;

@@ -67,4 +67,25 @@ std::vector<std::int32_t> iota_positions(int begin, int end) {
   return v;
 }
 
+MatrixRM observation_attention(const std::vector<MatrixRM>& queries, const std::vector<MatrixRM>& keys, int n, int obs) {
+  const int heads = static_cast<int>(queries.size()), group = heads / static_cast<int>(keys.size());
+  MatrixRM mean = MatrixRM::Zero(obs, n);
+  for (int qh = 0; qh < heads; ++qh) {
+    MatrixRM s = queries[static_cast<std::size_t>(qh)].middleRows(n - obs, obs) *
+                 keys[static_cast<std::size_t>(qh / group)].topRows(n).transpose();
+    for (int r = 0; r < obs; ++r) {
+      auto row = s.row(r);
+      row = (row.array() - row.maxCoeff()).exp();
+      row /= row.sum();
+    }
+    mean += s / static_cast<float>(heads);
+  }
+  return mean;
+}
+
+int observation_rows(int n, double fraction) {
+  const double frac = n > 24000 ? fraction / 2 : fraction;
+  return std::max(1, static_cast<int>(frac * n));
+}
+
 }  // namespace kvsim::models::kv

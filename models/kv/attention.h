@@ -31,6 +31,14 @@ std::vector<std::int32_t> top_k(std::span<const float> scores, int k);
 // (Quest's page estimate; MPCache without the alpha approximation).
 float channel_bound(const Eigen::VectorXf& q, const Eigen::RowVectorXf& hi, const Eigen::RowVectorXf& lo);
 
+// MPCache's look-once observation (static eviction): the last `obs` of the first `n` prompt
+// queries attend, unscaled and unmasked as the released code does, to keys [0, n); returns the
+// mean over the query heads (obs x n). Query head h reads kv head h / (heads / kv_heads).
+MatrixRM observation_attention(const std::vector<MatrixRM>& queries, const std::vector<MatrixRM>& keys, int n, int obs);
+// Observation rows for a prompt of n tokens: `fraction` of it (half of that beyond 24K tokens,
+// the released code's window), at least one.
+int observation_rows(int n, double fraction);
+
 // Positions [begin, end) as a vector.
 std::vector<std::int32_t> iota_positions(int begin, int end);
 

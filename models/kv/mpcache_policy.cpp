@@ -149,23 +149,11 @@ class MpCachePolicy final : public KvPolicy {
     const double ratio = o_.static_keep_ratio > 0 ? o_.static_keep_ratio : o_.cost_keep_ratio;
     return std::max<std::int64_t>(1, static_cast<std::int64_t>(ratio * sh.prompt_length));
   }
-  int observation_rows(int n) const {
-    const double frac = n > 24000 ? o_.obs_fraction / 2 : o_.obs_fraction;
-    return std::max(1, static_cast<int>(frac * n));
-  }
+  int observation_rows(int n) const { return kv::observation_rows(n, o_.obs_fraction); }
 
   std::vector<std::int32_t> static_keep(const LayerPrefill& l) const {
     const int n = l.length, obs = observation_rows(n);
-    MatrixRM mean = MatrixRM::Zero(obs, n);
-    for (int qh = 0; qh < shape_.n_heads; ++qh) {
-      MatrixRM s = (*l.queries)[qh].middleRows(n - obs, obs) * (*l.keys)[qh / shape_.group()].topRows(n).transpose();
-      for (int r = 0; r < obs; ++r) {
-        auto row = s.row(r);
-        row = (row.array() - row.maxCoeff()).exp();
-        row /= row.sum();
-      }
-      mean += s / static_cast<float>(shape_.n_heads);
-    }
+    const MatrixRM mean = observation_attention(*l.queries, *l.keys, n, obs);
     if (o_.static_keep_ratio > 0) {
       std::vector<float> total(n);
       for (int j = 0; j < n; ++j) total[j] = mean.col(j).sum();

@@ -8,6 +8,7 @@
 
 #include "app/runner/private_decode.h"
 #include "hardware/profile.h"
+#include "models/kv/policy.h"
 #include "models/lm/small_lm.h"
 
 namespace kvsim::runner {
@@ -74,6 +75,47 @@ TEST(PrivateDecode, SmallModelMatchesPlaintext) {
   EXPECT_EQ(best_private, best_plain);
   EXPECT_EQ(s.declared.bytes, s.total.bytes);
   EXPECT_EQ(s.declared.rounds, s.total.rounds);
+}
+
+// Execute-mode static eviction: party 0's real observation scores enter secretly, the MPC top-k
+// and the order-restoring one-hot keep the same tokens as the plaintext MPCache policy with the
+// same keep ratio, so the private step (budget above the kept size: no dynamic selection) gives
+// the plaintext policy's logits.
+TEST(PrivateDecode, StaticEvictionKeepsThePlaintextPolicysTokens) {
+  const models::lm::LmWeights w = models::lm::load_small_lm(models::lm::default_small_lm_path());
+  models::lm::SmallLm lm(w);
+  const int context = 160;
+  const SmallPrompt prompt = prefill_small_prompt(lm, 11, context);
+  PrivateRun run;
+  run.arch = private_arch(w.config);
+  run.selection.method = "mpcache";
+  run.selection.static_keep = 0.3;
+  run.selection.budget = context;
+  run.context = context;
+  run.model = &lm;
+  run.token = prompt.token;
+  run.static_scores = &prompt.static_scores;
+  const PrivateStep s = run_private_decode(run, catalog().link("lan-bumblebee"), catalog().host("xeon-server"));
+  EXPECT_EQ(s.attended, static_cast<int>(0.3 * context) + 1);
+  EXPECT_GT(s.one_time.bytes, 0);
+
+  // Plaintext: the same prompt through the MPCache policy (keep ratio 0.3, nothing to select).
+  models::lm::SmallLm plain(w);
+  auto policy = models::kv::make_policy("mpcache", {{"budget", context}, {"static_keep_ratio", 0.3}});
+  plain.prefill(prompt.tokens, policy.get());
+  const Eigen::VectorXf expect = plain.decode(prompt.token, policy.get());
+  // And the full cache differs (the test would not see a wrong kept set otherwise).
+  models::lm::SmallLm dense = lm;
+  const Eigen::VectorXf full = dense.decode(prompt.token);
+  double worst = 0, full_gap = 0;
+  for (int i = 0; i < expect.size(); ++i) {
+    worst = std::max(worst, std::abs(s.logits[static_cast<std::size_t>(i)] - expect[i]));
+    full_gap = std::max(full_gap, static_cast<double>(std::abs(full[i] - expect[i])));
+  }
+  const double range = expect.maxCoeff() - expect.minCoeff();
+  std::printf("static eviction: worst logit error %.5f (range %.2f); full-cache logits differ by %.3f\n", worst, range, full_gap);
+  EXPECT_LT(worst, 0.01 * range);
+  EXPECT_GT(full_gap, 2 * worst);
 }
 
 // Each MPCache switch changes only its own part of the cost breakdown.

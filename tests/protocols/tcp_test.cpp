@@ -17,6 +17,7 @@
 #include "protocols/demo_program.h"
 #include "protocols/sim_network.h"
 #include "protocols/tcp_network.h"
+#include "tests/support/party_processes.h"
 
 namespace kvsim::protocols {
 namespace {
@@ -24,61 +25,12 @@ namespace {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-std::vector<unsigned short> free_ports(int n) {
-  asio::io_context io;
-  std::vector<tcp::acceptor> hold;
-  std::vector<unsigned short> ports;
-  for (int i = 0; i < n; ++i) {
-    hold.emplace_back(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    ports.push_back(hold.back().local_endpoint().port());
-  }
-  return ports;  // released here; the parties bind them right after
-}
-
-std::string peers_arg(const std::vector<unsigned short>& ports) {
-  std::string s;
-  for (auto p : ports) s += (s.empty() ? "" : ",") + std::string("127.0.0.1:") + std::to_string(p);
-  return s;
-}
-
-std::map<std::string, std::string> parse_output(const std::string& text) {
-  std::map<std::string, std::string> kv;
-  std::istringstream in(text);
-  std::string key, value;
-  while (in >> key && std::getline(in, value)) kv[key] = value.substr(value.find_first_not_of(' '));
-  return kv;
-}
-
-struct PartyRun {
-  int code;
-  std::string out;
-};
+using kvsim::testing::free_ports;
+using kvsim::testing::parse_output;
+using kvsim::testing::PartyRun;
 
 std::vector<PartyRun> run_processes(const std::string& family, int parties) {
-  const std::string peers = peers_arg(free_ports(parties));
-  std::vector<std::pair<pid_t, std::string>> procs;
-  for (int i = 0; i < parties; ++i) {
-    const std::string out = ::testing::TempDir() + "/party" + std::to_string(i) + "_" + family + ".out";
-    const pid_t pid = fork();
-    if (pid == 0) {
-      FILE* f = std::freopen(out.c_str(), "w", stdout);
-      (void)f;
-      dup2(fileno(stdout), 2);
-      execl(KVSIM_BINARY, KVSIM_BINARY, "party", "--id", std::to_string(i).c_str(), "--peers", peers.c_str(), "--protocol",
-            family.c_str(), "--timeout-ms", "20000", static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    procs.emplace_back(pid, out);
-  }
-  std::vector<PartyRun> runs;
-  for (auto& [pid, out] : procs) {
-    int status = 0;
-    waitpid(pid, &status, 0);
-    std::stringstream text;
-    text << std::ifstream(out).rdbuf();
-    runs.push_back({WIFEXITED(status) ? WEXITSTATUS(status) : -1, text.str()});
-  }
-  return runs;
+  return kvsim::testing::run_parties(KVSIM_BINARY, parties, {"--protocol", family, "--timeout-ms", "20000"}, family);
 }
 
 std::vector<DemoResult> run_simulated(const std::string& family) {
