@@ -213,6 +213,8 @@ OpCost Aby3::declared(std::string_view op, std::int64_t n, MatDims d) const {
   // B2A: 64 bit injections at once (2 rounds: 3 x 64 n K, then 64 n K).
   if (op == "to_arithmetic") return {{2, 2, 2}, {256 * e, 256 * e, 256 * e}};
   if (op == "eqz") return {{16, 16, 16}, {22 * e, 24 * e, 22 * e}};
+  // Bit injection of n XOR-shared bits (2 rounds: the three pairwise products, then the triple).
+  if (op == "bit_to_arithmetic") return {{2, 2, 2}, {4 * e, 4 * e, 4 * e}};
   if (op == "add" || op == "sub" || op == "add_public" || op == "mul_public") return {{0, 0, 0}, {0, 0, 0}};
   throw std::invalid_argument("aby3: no declared cost for '" + std::string(op) + "'");
 }
@@ -231,6 +233,7 @@ std::vector<CostFormula> Aby3::formulas() {
       {"to_boolean (A2B)", "8", "12 n K (party 1: 14 n K)", "Kogge-Stone adder on x_0 + (x_1 + x_2)"},
       {"to_arithmetic (B2A)", "2", "256 n K", "64 bit injections b0 + b1 + b2 - 2(...) + 4 b0 b1 b2"},
       {"eqz", "1 + 7 + 6 + 2 = 16", "22 n K (party 1: 24 n K)", "A2B, NOT, AND-reduce 64 bits, bit-to-arithmetic"},
+      {"bit_to_arithmetic", "2", "4 n K", "b0 + b1 + b2 - 2 (b0 b1 + b0 b2 + b1 b2) + 4 b0 b1 b2"},
   };
 }
 

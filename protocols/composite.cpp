@@ -1,4 +1,5 @@
 // protocols/composite.cpp — non-linear ops written once on top of each family's primitives.
+#include <bit>
 #include <cmath>
 #include <stdexcept>
 
@@ -23,7 +24,34 @@ RingTensor filled(const Shape& shape, Ring v) {
   for (auto& x : t.data) x = v;
   return t;
 }
+// Plane i (n elements) of a (planes, n) share, as (n, 1).
+Share slice_plane(const Share& planes, int i, std::int64_t n) {
+  Share out{Shape{n, 1}, {}, {}, planes.cost_only};
+  if (!has_data(planes)) return out;
+  const auto from = static_cast<std::ptrdiff_t>(i) * n, to = from + n;
+  out.s0.assign(planes.s0.begin() + from, planes.s0.begin() + to);
+  if (!planes.s1.empty()) out.s1.assign(planes.s1.begin() + from, planes.s1.begin() + to);
+  return out;
+}
+// (rows, cols) a and b -> (rows, 2 cols) with a's column c at 2c and b's at 2c + 1.
+Share interleave_cols(const Share& a, const Share& b, std::int64_t rows, std::int64_t cols) {
+  Share out{Shape{rows, 2 * cols}, {}, {}, a.cost_only};
+  if (!has_data(a)) return out;
+  auto weave = [&](const std::vector<Ring>& x, const std::vector<Ring>& y, std::vector<Ring>& o) {
+    if (x.empty()) return;
+    o.resize(static_cast<std::size_t>(2 * rows * cols));
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      o[2 * i] = x[i];
+      o[2 * i + 1] = y[i];
+    }
+  };
+  weave(a.s0, b.s0, out.s0);
+  weave(a.s1, b.s1, out.s1);
+  return out;
+}
 }  // namespace
+
+int index_bits(std::int64_t classes) { return static_cast<int>(std::bit_width(static_cast<std::uint64_t>(classes - 1))); }
 
 Share gather_cols(const Share& a, std::int64_t rows, std::int64_t cols, std::int64_t from, std::int64_t step, std::int64_t count) {
   Share out{Shape{rows, count}, {}, {}, a.cost_only};
@@ -200,19 +228,28 @@ sim::Task<Share> Protocol::softmax_rows(const Share& a, std::int64_t rows, std::
 }
 
 sim::Task<Share> Protocol::one_hot(const Share& idx, std::int64_t classes) {
-  // eqz(idx - j) for every public j, all at once: (n, classes).
+  if (classes < 1) throw std::invalid_argument("one_hot: classes must be positive");
   const std::int64_t n = idx.size();
-  Share rep = broadcast_cols(idx, n, classes);
-  if (!has_data(rep)) {  // cost mode (or a dealer): no public table of n x classes to build
-    Share hot = co_await eqz(rep);
-    co_return hot;
+  const int b = index_bits(classes);
+  const Share flat_idx = gather_cols(idx, n, 1, 0, 1, 1);  // (n, 1), whatever idx's shape
+  const Share zero = mul_public(flat_idx, 0);
+  if (b == 0) co_return add_public(zero, filled(zero.shape, 1));  // one class: every index is 0
+  const Share bits = co_await low_bits(idx, b);  // (b, n), bit 0 first
+  // Level 0 (local): classes by the top bit, (n, 2) = [1 - bit, bit].
+  const Share top = slice_plane(bits, b - 1, n);
+  const Share not_top = add_public(mul_public(top, static_cast<Ring>(-1)), filled(top.shape, 1));
+  Share cur = interleave_cols(not_top, top, n, 1);
+  std::int64_t m = 2;
+  for (int i = b - 2; i >= 0; --i) {
+    // Each class prefix splits by bit i: prefix * bit (the 1 child) and prefix - that (the 0 child).
+    const Share bit = slice_plane(bits, i, n);
+    const Share wide = broadcast_cols(bit, n, m);  // named: see docs/architecture.md (GCC 12)
+    const Share prod = co_await mul(cur, wide);
+    const Share rest = sub(cur, prod);
+    cur = interleave_cols(rest, prod, n, m);
+    m *= 2;
   }
-  RingTensor js(Shape{n, classes});
-  for (std::int64_t i = 0; i < n; ++i)
-    for (std::int64_t j = 0; j < classes; ++j) js.data[static_cast<std::size_t>(i * classes + j)] = static_cast<Ring>(-j);
-  const Share diff = add_public(rep, js);
-  Share hot = co_await eqz(diff);
-  co_return hot;
+  co_return gather_cols(cur, n, m, 0, 1, classes);
 }
 
 namespace {
@@ -258,7 +295,14 @@ OpCost Protocol::declared_composite(std::string_view op, std::int64_t n, MatDims
            declared("mul", all) + declared_composite("reciprocal", n, MatDims{1, 1, cols, 1}) + declared("mul", all) +
            declared("trunc", all);
   }
-  if (op == "one_hot") return declared("eqz", n * d.k);
+  if (op == "one_hot") {
+    const int b = index_bits(d.k);
+    OpCost c = declared("add", n);  // zero: one class is local
+    if (b == 0) return c;
+    c = c + declared("to_boolean", n) + declared("bit_to_arithmetic", b * n);
+    for (int level = 1; level < b; ++level) c = c + declared("mul", n << level);
+    return c;
+  }
   if (op == "rsqrt") {
     const int it = reciprocal_iterations(static_cast<double>(d.k));
     return times(times(declared("mul", n) + declared("trunc", n), 3) + declared("trunc", n), it);

@@ -24,14 +24,15 @@ sim::Task<Share> Plaintext::to_boolean(const Share& a) { co_return a; }
 sim::Task<Share> Plaintext::to_arithmetic(const Share& b) { co_return b; }
 
 namespace {
-// (n) words -> (64 n) words holding bit i of element j at position i * n + j, in bit 0.
-Share spread_bits(const Share& b) {
-  Share out{Shape{64 * b.size()}, {}, {}, b.cost_only};
+// (n) words -> (bits n) words holding bit i of element j at position i * n + j, in bit 0.
+Share spread_bits(const Share& b, int bits = 64) {
+  const auto planes = static_cast<std::size_t>(bits);
+  Share out{Shape{bits * b.size()}, {}, {}, b.cost_only};
   if (!has_data(b)) return out;
   const std::size_t n = b.s0.size();
-  out.s0.resize(64 * n);
-  if (!b.s1.empty()) out.s1.resize(64 * n);
-  for (int i = 0; i < 64; ++i)
+  out.s0.resize(planes * n);
+  if (!b.s1.empty()) out.s1.resize(planes * n);
+  for (int i = 0; i < bits; ++i)
     for (std::size_t j = 0; j < n; ++j) {
       out.s0[static_cast<std::size_t>(i) * n + j] = (b.s0[j] >> i) & 1;
       if (!b.s1.empty()) out.s1[static_cast<std::size_t>(i) * n + j] = (b.s1[j] >> i) & 1;
@@ -63,6 +64,30 @@ sim::Task<Share> Semi2kDealer::to_arithmetic(const Share& b) {
   const Share spread = spread_bits(b);
   const Share bits = co_await b2a_bit(spread);
   co_return recombine(bits, b.shape);
+}
+
+sim::Task<Share> Protocol::low_bits(const Share&, int) {
+  throw std::logic_error(std::string(family()) + ": low_bits is not implemented for this family yet");
+  co_return Share{};
+}
+
+// A2B, then only the low `bits` planes are injected (the rest of the word is never converted).
+sim::Task<Share> Aby3::low_bits(const Share& a, int bits) {
+  const Share words = co_await a2b(a);
+  const Share spread = spread_bits(words, bits);
+  Share out = co_await b2a_bit(spread);
+  co_return out;
+}
+
+sim::Task<Share> Semi2kDealer::low_bits(const Share& a, int bits) {
+  const Share words = co_await a2b(a);
+  const Share spread = spread_bits(words, bits);
+  Share out = co_await b2a_bit(spread);
+  co_return out;
+}
+
+sim::Task<Share> Plaintext::low_bits(const Share& a, int bits) {
+  co_return spread_bits(a, bits);
 }
 
 sim::Task<void> Semi2kDealer::share_public(RingTensor& value) {

@@ -28,6 +28,7 @@ class Aby3 final : public Protocol {
   sim::Task<Share> trunc_exact(const Share& a, int bits) override;
   sim::Task<Share> to_boolean(const Share& a) override { return a2b(a); }
   sim::Task<Share> to_arithmetic(const Share& b) override;
+  sim::Task<Share> low_bits(const Share& a, int bits) override;
 
  private:
   struct Carries {
@@ -74,6 +75,7 @@ class Semi2kDealer final : public Protocol {
   sim::Task<Share> trunc_exact(const Share& a, int bits) override;
   sim::Task<Share> to_boolean(const Share& a) override { return a2b(a); }
   sim::Task<Share> to_arithmetic(const Share& b) override;
+  sim::Task<Share> low_bits(const Share& a, int bits) override;
   sim::Task<Share> shuffle_rows(const Share& a, std::int64_t rows, std::int64_t cols, std::int64_t fields) override;
   sim::Task<void> share_public(RingTensor& value) override;
 
@@ -119,6 +121,7 @@ class Plaintext final : public Protocol {
   sim::Task<Share> trunc_exact(const Share& a, int bits) override { return trunc(a, bits); }
   sim::Task<Share> to_boolean(const Share& a) override;
   sim::Task<Share> to_arithmetic(const Share& b) override;
+  sim::Task<Share> low_bits(const Share& a, int bits) override;
 };
 
 void check_matmul_shapes(const Share& a, const Share& b, const MatDims& d);

@@ -81,7 +81,7 @@ OpCost Plaintext::declared(std::string_view op, std::int64_t n, MatDims) const {
   const double e = 8.0 * static_cast<double>(n);
   if (op == "share_public") return {{0, 0, 0}, {0, 0, 0}};
   if (op == "input") return {{1, 1, 1}, {2 * e, 0, 0}};
-  if (op == "reveal" || op == "mul" || op == "msb" || op == "eqz" || op == "shuffle" || op == "trunc_exact" || op == "to_boolean" || op == "to_arithmetic" || op == "matmul" || op == "trunc" || op == "add" || op == "sub" ||
+  if (op == "reveal" || op == "mul" || op == "msb" || op == "eqz" || op == "shuffle" || op == "trunc_exact" || op == "to_boolean" || op == "to_arithmetic" || op == "bit_to_arithmetic" || op == "matmul" || op == "trunc" || op == "add" || op == "sub" ||
       op == "add_public" || op == "mul_public")
     return {{0, 0, 0}, {0, 0, 0}};
   throw std::invalid_argument("plaintext: no declared cost for '" + std::string(op) + "'");

@@ -117,6 +117,10 @@ class Protocol {
   // Kogge-Stone adder; b2a injects all 64 bits (one batched bit-to-arithmetic) and recombines.
   virtual sim::Task<Share> to_boolean(const Share& a);
   virtual sim::Task<Share> to_arithmetic(const Share& b);
+  // The low `bits` bits of each element (two's complement) as arithmetic 0/1 shares, laid out
+  // (bits, n) with bit 0 first: one A2B and `bits` n bit injections (declared: to_boolean n +
+  // bit_to_arithmetic bits n).
+  virtual sim::Task<Share> low_bits(const Share& a, int bits);
   virtual sim::Task<Share> eqz(const Share& a);  // 1 where a == 0
   // Composite ops, written once on top of mul / trunc / msb / eqz.
   sim::Task<Share> less_than(const Share& a, const Share& b);            // 1 where a < b
@@ -133,7 +137,12 @@ class Protocol {
   sim::Task<Share> reciprocal(const Share& a, double max_value);
   // MPCache's softmax: x - max, exp masked below -14, one reciprocal per row.
   sim::Task<Share> softmax_rows(const Share& a, std::int64_t rows, std::int64_t cols);
-  // One-hot of secret integer indices (n) against 0..classes-1 -> (n, classes).
+  // One-hot of secret integer indices (n), each in [0, classes), -> (n, classes): a
+  // demultiplexer over the index's b = bit_width(classes - 1) low bits (low_bits), one level of
+  // products per bit below the top one (n 2^l of them at level l) — the narrow bit width that
+  // MPCache's clusters and BumbleBee's one-hot embedding use, instead of 64-bit equality tests
+  // against every class. An index outside [0, classes) gives the class of its low b bits, or a
+  // zero row when that class is >= classes.
   sim::Task<Share> one_hot(const Share& idx, std::int64_t classes);
   // 1 / sqrt(x) by Newton-Raphson from y0 = 1 / sqrt(max_value), for 1 <= x <= max_value.
   sim::Task<Share> rsqrt(const Share& a, double max_value);
@@ -195,6 +204,9 @@ class Protocol {
 };
 
 // "aby3" | "semi2k" | "plaintext"; throws std::invalid_argument naming the known ones.
+// Bits of an index into `classes` classes: bit_width(classes - 1) (0 for one class).
+int index_bits(std::int64_t classes);
+
 std::unique_ptr<Protocol> make_protocol(std::string_view family, Channel& ch, std::uint64_t seed,
                                         int frac_bits = kDefaultFracBits, bool cost_mode = false);
 int parties_of(std::string_view family);  // including semi2k's dealer

@@ -198,6 +198,7 @@ OpCost Semi2kDealer::declared(std::string_view op, std::int64_t n, MatDims d) co
   if (op == "to_boolean") return {{7, 7, 0}, {24 * e, 24 * e, 0}, 12 * e};
   if (op == "to_arithmetic") return {{1, 1, 0}, {128 * e, 128 * e, 0}, 64 * e};
   if (op == "eqz") return {{14, 14, 0}, {38 * e, 38 * e, 0}, 19 * e};
+  if (op == "bit_to_arithmetic") return {{1, 1, 0}, {2 * e, 2 * e, 0}, e};
   if (op == "trunc" || op == "add" || op == "sub" || op == "add_public" || op == "mul_public") return {{0, 0, 0}, {0, 0, 0}};
   throw std::invalid_argument("semi2k: no declared cost for '" + std::string(op) + "'");
 }
@@ -216,6 +217,7 @@ std::vector<CostFormula> Semi2kDealer::formulas() {
       {"to_boolean (A2B)", "7", "24 n K; offline 12 n K", "Kogge-Stone adder with dealer AND triples"},
       {"to_arithmetic (B2A)", "1", "128 n K; offline 64 n K", "64 bit injections b0 + b1 - 2 b0 b1"},
       {"eqz", "1 + 6 + 6 + 1 = 14", "38 n K; offline 19 n K", "A2B, NOT, AND-reduce, bit B2A"},
+      {"bit_to_arithmetic", "1", "2 n K; offline n K", "b0 + b1 - 2 b0 b1 (one Beaver product)"},
   };
 }
 

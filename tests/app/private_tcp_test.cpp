@@ -17,6 +17,7 @@ namespace {
 struct Case {
   std::string selection;
   int budget;
+  friend void PrintTo(const Case& c, std::ostream* os) { *os << c.selection << " budget " << c.budget; }
 };
 
 class PrivateDecodeOverTcp : public ::testing::TestWithParam<Case> {};

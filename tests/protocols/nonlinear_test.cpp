@@ -312,6 +312,27 @@ TEST_P(Conversions, A2BThenB2ARoundTripsAndShuffleIsAPermutation) {
 
 INSTANTIATE_TEST_SUITE_P(Families, Conversions, ::testing::Values("aby3", "semi2k"));
 
+// The demultiplexer one-hot over an index's low bits: exact for every index of a class count
+// that is not a power of two (and for one class), with declared == measured, in every family.
+class NarrowOneHot : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(NarrowOneHot, EveryIndexOfEveryClassCount) {
+  const std::string family = GetParam();
+  for (std::int64_t classes : {1, 2, 11, 16, 37}) {
+    RingTensor idx(Shape{classes});
+    for (std::int64_t i = 0; i < classes; ++i) idx.data[static_cast<std::size_t>(i)] = static_cast<Ring>((i * 7) % classes);
+    const Outcome o = run_op(family, false, idx, [&](Protocol& P, const Share& x) { return P.one_hot(x, classes); });
+    const OpCost c = declared_of(family, [&](const Protocol& P) { return P.declared_composite("one_hot", classes, MatDims{1, 1, classes, 1}); });
+    expect_cost(o, c, ("one_hot " + std::to_string(classes)).c_str());
+    ASSERT_EQ(o.out.size(), static_cast<std::size_t>(classes * classes));
+    for (std::int64_t i = 0; i < classes; ++i)
+      for (std::int64_t j = 0; j < classes; ++j)
+        EXPECT_EQ(o.out[static_cast<std::size_t>(i * classes + j)], j == (i * 7) % classes ? 1u : 0u) << classes << " " << i << " " << j;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Families, NarrowOneHot, ::testing::Values("aby3", "semi2k", "plaintext"));
+
 class QuickSelectTopK : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(QuickSelectTopK, FindsTheTopKSetAndDeclaresItsReveals) {
