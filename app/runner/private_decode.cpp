@@ -267,6 +267,7 @@ struct LayerShares {
   std::vector<Share> k, v;  // [kv_head] (T x d), the cache (after static eviction)
   // MPCache cluster summaries per level (0: cluster1, 1: cluster2), per kv head: (C x d) each.
   std::vector<std::vector<Share>> hi, lo;
+  std::vector<Share> reps;  // InfLLM: per kv head (blocks x d), each block's mean key
 };
 
 struct ModelShares {
@@ -398,6 +399,10 @@ struct Program {
         }
       cached = s.budget;
     }
+    if (s.method == "infllm") {
+      co_await infllm_representatives();
+      co_return;
+    }
     if (s.method != "mpcache") co_return;
     if (s.static_eviction) {
       const int keep = std::max(1, static_cast<int>(s.static_keep * cached));
@@ -462,6 +467,37 @@ struct Program {
           L.hi[static_cast<std::size_t>(level)].push_back(std::move(mx));
           L.lo[static_cast<std::size_t>(level)].push_back(std::move(mn));
         }
+      }
+    }
+  }
+
+  // InfLLM's memory blocks at the step (n = cached + 1 tokens): n_init sinks, then blocks of
+  // `block` tokens up to the local window of budget / 2. Each block's representative is its mean
+  // key, computed once here: a local sum and one truncation (InfLLM ranks a block by its
+  // representative tokens' dot products; with all of the block as representatives that is the
+  // mean — the secret in-window scores that pick InfLLM's few representatives are not kept).
+  int infllm_first(int n) const { return std::min(s.n_init, n); }
+  int infllm_blocks(int n) const {
+    const int local = std::max(1, s.budget / 2);
+    return std::max(0, (n - infllm_first(n) - local) / s.block);
+  }
+  Task<void> infllm_representatives() {
+    const int hd = a.head_dim, n = cached + 1, width = s.block, first = infllm_first(n), blocks = infllm_blocks(n);
+    for (auto& L : m.layers) {
+      L.reps.clear();
+      for (int g = 0; g < a.kv_heads; ++g) {
+        const Share grid = take_lazy(L.k[static_cast<std::size_t>(g)], [&] {
+          std::vector<std::int64_t> idx;  // (blocks d, width): row (b, c)
+          for (int b = 0; b < blocks; ++b)
+            for (int c = 0; c < hd; ++c)
+              for (int r = 0; r < width; ++r) idx.push_back(static_cast<std::int64_t>(first + b * width + r) * hd + c);
+          return idx;
+        }, Shape{static_cast<std::int64_t>(blocks) * hd, width});
+        const Share sums = sum_rows(grid, static_cast<std::int64_t>(blocks) * hd, width);
+        const Share scaled = led.P.mul_public(sums, protocols::encode_fixed(1.0 / width, led.P.frac_bits()));
+        Share mean = co_await led.trunc("static", scaled);
+        mean.shape = Shape{blocks, hd};
+        L.reps.push_back(std::move(mean));
       }
     }
   }
@@ -549,6 +585,7 @@ struct Program {
   struct Attended {
     Share k, v;
     int n = 0;
+    Share offset;  // when set, (H, n) fixed-point additions to the scaled scores (a secret mask)
   };
 
   // Rows of the cache as (H, n, d) for GQA: query head h reads kv head h / group.
@@ -559,7 +596,7 @@ struct Program {
       kp.push_back(&K[static_cast<std::size_t>(h / group)]);
       vp.push_back(&V[static_cast<std::size_t>(h / group)]);
     }
-    return {concat(kp, Shape{H, n, hd}), concat(vp, Shape{H, n, hd}), n};
+    return {concat(kp, Shape{H, n, hd}), concat(vp, Shape{H, n, hd}), n, {}};
   }
 
   Task<Attended> select(int l, const Share& q, std::vector<Share>& K, std::vector<Share>& V, int n,
@@ -579,8 +616,8 @@ struct Program {
       public_rows = {n - 1};
     } else if (s.method == "infllm") {
       width = s.block;
-      const int local = std::max(1, s.budget / 2), init = std::min(s.n_init, n);
-      groups = std::max(0, (n - init - local) / width);
+      const int local = std::max(1, s.budget / 2), init = infllm_first(n);
+      groups = infllm_blocks(n);
       k = std::min(groups, std::max(1, (s.budget - init - local) / width));
       for (int t = 0; t < init; ++t) public_rows.push_back(t);
       for (int t = init + groups * width; t < n; ++t) public_rows.push_back(t);
@@ -609,11 +646,20 @@ struct Program {
         }, Shape{H, hd, groups});
         scores = co_await led.matmul("similarity", q, kt, MatDims{H, 1, hd, groups});
       } else if (s.method == "infllm") {
-        // Block representatives (one d-vector per block and kv head, summarized when the block
-        // formed); the block score sums q_h . r_h over heads: one (1, H d) x (H d, blocks) product.
-        const Shape reps_shape = Shape{H * hd, groups};
-        Share reps = co_await led.input("similarity", 0, nullptr, reps_shape);
-        if (exec()) reps = led.P.sub(reps, reps);
+        // Block representatives (after_prefill); the block score sums q_h . r_h over heads: one
+        // (1, H d) x (H d, blocks) product.
+        auto& L = m.layers[static_cast<std::size_t>(l)];
+        if (L.reps.front().shape != Shape{groups, hd}) throw std::logic_error("private decode: infllm blocks changed since prefill");
+        std::vector<const Share*> per_head;
+        for (int h = 0; h < H; ++h) per_head.push_back(&L.reps[static_cast<std::size_t>(h / group)]);
+        const Share stacked = concat(per_head, Shape{H, groups, hd});
+        const Share reps = take_lazy(stacked, [&] {
+          std::vector<std::int64_t> idx;  // (H d, groups): row h d + c, column b
+          for (int h = 0; h < H; ++h)
+            for (int c = 0; c < hd; ++c)
+              for (int b = 0; b < groups; ++b) idx.push_back((static_cast<std::int64_t>(h) * groups + b) * hd + c);
+          return idx;
+        }, Shape{H * hd, groups});
         scores = co_await led.matmul("similarity", q, reps, MatDims{1, 1, H * hd, groups});
       } else {
         scores = co_await cluster_scores(l, q, K, n);
@@ -691,7 +737,39 @@ struct Program {
     }
     std::vector<const Share*> kp, vp;
     for (int h = 0; h < H; ++h) kp.push_back(&ks[static_cast<std::size_t>(h)]), vp.push_back(&vs[static_cast<std::size_t>(h)]);
-    co_return Attended{concat(kp, Shape{H, n_att, hd}), concat(vp, Shape{H, n_att, hd}), n_att};
+    Attended out{concat(kp, Shape{H, n_att, hd}), concat(vp, Shape{H, n_att, hd}), n_att, {}};
+    // MPCache's last cluster is padded with the rows before it (the released code's last
+    // min(s, T') rows), so those rows are attended twice when the cluster they belong to (the
+    // last candidate) is also picked. The released code's masks attend them once; here the
+    // gathered copies get a large negative score offset, one-hot column times a public constant
+    // (local), so that the softmax drops them.
+    const int dup_from = n - (groups + 1) * width;  // first duplicated row inside the last candidate
+    if (!token_level && s.method == "mpcache" && dup_from > 0 && dup_from < width) {
+      const int pub = static_cast<int>(public_rows.size());
+      std::vector<std::int64_t> col;  // onehot (H, k, groups): column groups - 1 of every slot
+      for (int h = 0; h < H; ++h)
+        for (int j = 0; j < k; ++j) col.push_back((static_cast<std::int64_t>(h) * k + j) * groups + groups - 1);
+      const Share picked_last = take(onehot, col, Shape{H * k});
+      const Share drop = led.P.mul_public(picked_last, protocols::encode_fixed(-1024.0, led.P.frac_bits()));
+      // Spread to (H, n_att): zero for public rows and for rows before dup_from.
+      std::vector<std::int64_t> idx;
+      std::vector<char> live;
+      for (int h = 0; h < H; ++h)
+        for (int t = 0; t < n_att; ++t) {
+          const int r = t - pub;
+          const bool dup = r >= 0 && r % width >= dup_from;
+          idx.push_back(dup ? static_cast<std::int64_t>(h) * k + r / width : 0);
+          live.push_back(dup ? 1 : 0);
+        }
+      out.offset = take(drop, idx, Shape{H, n_att});
+      if (protocols::has_data(out.offset))
+        for (std::size_t i = 0; i < live.size(); ++i)
+          if (!live[i]) {
+            out.offset.s0[i] = 0;
+            if (!out.offset.s1.empty()) out.offset.s1[i] = 0;
+          }
+    }
+    co_return out;
   }
 
   // MPCache's cluster scores over candidate level-2 clusters 1 .. C2-2: (H, C2-2).
@@ -870,6 +948,11 @@ struct Program {
     Share sc = co_await led.matmul("attention", q, kt, MatDims{H, 1, hd, n});
     const Share prescaled = led.P.mul_public(sc, protocols::encode_fixed(1.0 / std::sqrt(hd), led.P.frac_bits()));
     Share scaled = co_await led.trunc("attention", prescaled);
+    if (!att.offset.shape.empty()) {
+      Share off = att.offset;
+      off.shape = scaled.shape;
+      scaled = led.P.add(scaled, off);
+    }
     Share p = co_await led.composite("softmax", "softmax_rows", scaled, H, MatDims{1, 1, n, 1});
     Share o = co_await led.matmul("attention", p, att.v, MatDims{H, 1, n, hd});
     co_return o;

@@ -77,34 +77,49 @@ TEST(PrivateDecode, SmallModelMatchesPlaintext) {
   EXPECT_EQ(s.declared.rounds, s.total.rounds);
 }
 
-// Execute-mode static eviction: party 0's real observation scores enter secretly, the MPC top-k
-// and the order-restoring one-hot keep the same tokens as the plaintext MPCache policy with the
-// same keep ratio, so the private step (budget above the kept size: no dynamic selection) gives
-// the plaintext policy's logits.
-TEST(PrivateDecode, StaticEvictionKeepsThePlaintextPolicysTokens) {
+// MPCache in execute mode chooses what the plaintext MPCache policy chooses: static eviction
+// from party 0's real observation scores (MPC top-k, then the order-restoring one-hot), cluster
+// extrema on the shares, alpha or exact cluster scores, the hierarchical level-1 filter, per-head
+// top-k and the one-hot gather (the padded last cluster's duplicates masked), so the logits agree
+// with the plaintext policy's within the fixed-point tolerance, and differ from the full cache's.
+struct MpcacheCase {
+  bool static_eviction, hierarchical, approximate;
+  int budget;
+  friend void PrintTo(const MpcacheCase& c, std::ostream* os) {
+    *os << "static " << c.static_eviction << " hierarchical " << c.hierarchical << " approximate " << c.approximate << " budget " << c.budget;
+  }
+};
+class PrivateMpcache : public ::testing::TestWithParam<MpcacheCase> {};
+
+TEST_P(PrivateMpcache, SelectsThePlaintextPolicysTokens) {
+  const MpcacheCase c = GetParam();
   const models::lm::LmWeights w = models::lm::load_small_lm(models::lm::default_small_lm_path());
   models::lm::SmallLm lm(w);
-  const int context = 160;
+  const int context = 256;
   const SmallPrompt prompt = prefill_small_prompt(lm, 11, context);
   PrivateRun run;
   run.arch = private_arch(w.config);
   run.selection.method = "mpcache";
+  run.selection.static_eviction = c.static_eviction;
+  run.selection.hierarchical = c.hierarchical;
+  run.selection.approximate = c.approximate;
   run.selection.static_keep = 0.3;
-  run.selection.budget = context;
+  run.selection.budget = c.budget;
   run.context = context;
   run.model = &lm;
   run.token = prompt.token;
   run.static_scores = &prompt.static_scores;
   const PrivateStep s = run_private_decode(run, catalog().link("lan-bumblebee"), catalog().host("xeon-server"));
-  EXPECT_EQ(s.attended, static_cast<int>(0.3 * context) + 1);
-  EXPECT_GT(s.one_time.bytes, 0);
+  EXPECT_EQ(s.declared.bytes, s.total.bytes);
+  EXPECT_EQ(s.declared.rounds, s.total.rounds);
+  if (c.static_eviction) EXPECT_GT(s.one_time.bytes, 0);
 
-  // Plaintext: the same prompt through the MPCache policy (keep ratio 0.3, nothing to select).
   models::lm::SmallLm plain(w);
-  auto policy = models::kv::make_policy("mpcache", {{"budget", context}, {"static_keep_ratio", 0.3}});
+  auto policy = models::kv::make_policy("mpcache", {{"budget", c.budget}, {"static_keep_ratio", 0.3},
+                                                    {"static_eviction", c.static_eviction}, {"hierarchical", c.hierarchical},
+                                                    {"approximate_similarity", c.approximate}});
   plain.prefill(prompt.tokens, policy.get());
   const Eigen::VectorXf expect = plain.decode(prompt.token, policy.get());
-  // And the full cache differs (the test would not see a wrong kept set otherwise).
   models::lm::SmallLm dense = lm;
   const Eigen::VectorXf full = dense.decode(prompt.token);
   double worst = 0, full_gap = 0;
@@ -113,7 +128,49 @@ TEST(PrivateDecode, StaticEvictionKeepsThePlaintextPolicysTokens) {
     full_gap = std::max(full_gap, static_cast<double>(std::abs(full[i] - expect[i])));
   }
   const double range = expect.maxCoeff() - expect.minCoeff();
-  std::printf("static eviction: worst logit error %.5f (range %.2f); full-cache logits differ by %.3f\n", worst, range, full_gap);
+  std::printf("mpcache: worst logit error %.5f (range %.2f); full-cache logits differ by %.3f\n", worst, range, full_gap);
+  EXPECT_LT(worst, 0.01 * range);
+  EXPECT_GT(full_gap, 2 * worst);  // the selection matters: a wrong one would show
+}
+
+INSTANTIATE_TEST_SUITE_P(Switches, PrivateMpcache,
+                         ::testing::Values(MpcacheCase{true, true, true, 48}, MpcacheCase{true, true, true, 64},
+                                           MpcacheCase{false, true, true, 96}, MpcacheCase{false, false, true, 48},
+                                           MpcacheCase{false, true, false, 48}));
+
+// InfLLM under MPC: block representatives (mean keys) computed on the shares, a layer-shared
+// top-k of block scores and the one-hot gather pick the blocks the plaintext InfLLM policy picks
+// (representatives = the whole block), so the logits agree; and differ from the full cache's.
+TEST(PrivateDecode, InfllmSelectsThePlaintextPolicysBlocks) {
+  const models::lm::LmWeights w = models::lm::load_small_lm(models::lm::default_small_lm_path());
+  models::lm::SmallLm lm(w);
+  const int context = 400, budget = 96, block = 16, n_init = 8;
+  const SmallPrompt prompt = prefill_small_prompt(lm, 12, context);
+  PrivateRun run;
+  run.arch = private_arch(w.config);
+  run.selection.method = "infllm";
+  run.selection.budget = budget;
+  run.selection.block = block;
+  run.selection.n_init = n_init;
+  run.context = context;
+  run.model = &lm;
+  run.token = prompt.token;
+  const PrivateStep s = run_private_decode(run, catalog().link("lan-bumblebee"), catalog().host("xeon-server"));
+  EXPECT_EQ(s.declared.bytes, s.total.bytes);
+
+  models::lm::SmallLm plain(w);
+  auto policy = models::kv::make_policy("infllm", {{"budget", budget}, {"n_init", n_init}, {"block_size", block}, {"repr_topk", block}});
+  plain.prefill(prompt.tokens, policy.get());
+  const Eigen::VectorXf expect = plain.decode(prompt.token, policy.get());
+  models::lm::SmallLm dense = lm;
+  const Eigen::VectorXf full = dense.decode(prompt.token);
+  double worst = 0, full_gap = 0;
+  for (int i = 0; i < expect.size(); ++i) {
+    worst = std::max(worst, std::abs(s.logits[static_cast<std::size_t>(i)] - expect[i]));
+    full_gap = std::max(full_gap, static_cast<double>(std::abs(full[i] - expect[i])));
+  }
+  const double range = expect.maxCoeff() - expect.minCoeff();
+  std::printf("infllm: worst logit error %.5f (range %.2f); full-cache logits differ by %.3f\n", worst, range, full_gap);
   EXPECT_LT(worst, 0.01 * range);
   EXPECT_GT(full_gap, 2 * worst);
 }
