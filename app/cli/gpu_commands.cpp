@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "app/cli/cli.h"
+#include "app/cli/options.h"
 #include "app/runner/kind.h"
 #include "app/runner/run_point.h"
 #include "hardware/profile.h"
@@ -67,17 +68,12 @@ int cmd_compare_gpu(const Args& args) {
   opts.add_options()
       ("csv", po::value<std::string>()->required(), "CSV written by tools/gpu/time_decode.py")
       ("gpu", po::value<std::string>()->required(), "GPU profile to predict with (kvsim list hardware)")
-      ("cuda-graphs", po::bool_switch(), "predict with CUDA-graph launch costs (the script runs eager)")
-      ("help,h", "show this help");
+      ("cuda-graphs", po::bool_switch(), "predict with CUDA-graph launch costs (the script runs eager)");
   po::positional_options_description pos;
   pos.add("csv", 1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
-  if (vm.count("help")) {
-    std::cout << "usage: kvsim compare-gpu CSV --gpu PROFILE [--cuda-graphs]\n\n" << opts << '\n';
-    return kExitOk;
-  }
-  po::notify(vm);
+  const Parsed p = parse(args, opts, pos, "kvsim compare-gpu CSV --gpu PROFILE [--cuda-graphs]");
+  if (p.help) return kExitOk;
+  const po::variables_map& vm = p.vm;
   const std::string path = vm["csv"].as<std::string>();
   std::ifstream in(path);
   if (!in) throw UsageError("cannot read '" + path + "'");

@@ -37,6 +37,7 @@ SpeculativeKind::SpeculativeKind(std::shared_ptr<const Resources> res)
   method.integer("gamma1", "draft tokens per middle iteration").defaults(2).min(1).max(16);
   method.integer("gamma2", "tokens collected before the full verification").defaults(6).min(1).max(64);
   method.integer("retrieval_budget", "tokens in the retrieval (or middle StreamingLLM) cache").defaults(4096).min(16);
+  method.integer("chunk", "tokens per retrieval-cache chunk (its construction scores one mean key per chunk)").defaults(8).min(1);
   method.integer("draft_cache", "the 68M draft's StreamingLLM budget").defaults(256).min(16);
   method.integer("naive_draft_cache", "the naive policy's StreamingLLM budget").defaults(1024).min(16);
   method.boolean("draft_graphs", "the draft runs from CUDA graphs").defaults(true);
@@ -224,7 +225,7 @@ KindOutput SpeculativeKind::run(const scenarios::ScenarioPoint& point, sim::Engi
   if (method != "naive") {
     const double kv_tok = static_cast<double>(target.kv_bytes_per_token()) / fw.dep.tp;
     const double keys = b * static_cast<double>(prompt) * kv_tok / 2;
-    const double chunks = static_cast<double>(prompt) / 8.0;
+    const double chunks = static_cast<double>(prompt) / static_cast<double>(scenarios::get_integer(t, "method.chunk"));
     hardware::KernelWork k{"retrieval_build", hardware::KernelClass::kElementwise,
                            2.0 * b * chunks * static_cast<double>(target.heads * target.head_dim) / fw.dep.tp,
                            keys + 2.0 * b * static_cast<double>(budget) * kv_tok};
