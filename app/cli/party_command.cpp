@@ -49,6 +49,9 @@ runner::MpcSelection selection_of(const po::variables_map& vm, int context) {
   const int budget = vm["budget"].as<int>();
   s.budget = budget > 0 ? budget : std::max(1, context / 10);
   s.static_eviction = vm["static-eviction"].as<bool>();
+  s.static_policy = vm["static-policy"].as<std::string>();
+  if (s.static_policy != "streaming" && s.static_policy != "h2o" && s.static_policy != "snapkv" && s.static_policy != "tova")
+    throw UsageError("--static-policy must be streaming, h2o, snapkv or tova (got '" + s.static_policy + "')");
   s.static_keep = vm["static-keep"].as<double>();
   s.block = vm["block"].as<int>();
   s.n_init = vm["n-init"].as<int>();
@@ -78,6 +81,11 @@ int run_private_decode(protocols::Protocol& proto, boost::asio::io_context& io, 
   run.model = &lm;
   run.token = prompt.token;
   run.static_scores = &prompt.static_scores;
+  std::vector<std::vector<std::vector<std::int32_t>>> kept;
+  if (run.selection.method == "static") {
+    kept = runner::static_kept_rows(w, prompt.tokens, prompt.token, run.selection.static_policy, run.selection.budget);
+    run.static_kept = &kept;
+  }
   runner::check_private_run(run);
   const auto t0 = std::chrono::steady_clock::now();
   const runner::PartyClock wall = [t0] {
@@ -116,6 +124,7 @@ int cmd_party(const Args& args) {
       ("context", po::value<int>()->default_value(256), "private-decode: prompt tokens in the KV cache")
       ("selection", po::value<std::string>()->default_value("full"), "private-decode: full | static | dynamic-naive | infllm | mpcache")
       ("budget", po::value<int>()->default_value(0), "private-decode: tokens attended (0: a tenth of the context)")
+      ("static-policy", po::value<std::string>()->default_value("streaming"), "private-decode, static: streaming | h2o | snapkv | tova")
       ("static-eviction", po::value<bool>()->default_value(true), "private-decode, mpcache: look-once static eviction (true/false)")
       ("static-keep", po::value<double>()->default_value(0.3), "private-decode, mpcache: share of the prompt static eviction keeps")
       ("block", po::value<int>()->default_value(128), "private-decode, infllm: block size")

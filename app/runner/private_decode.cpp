@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "models/kv/attention.h"
+#include "models/kv/policy.h"
 #include "models/lm/tasks.h"
 #include "protocols/protocol.h"
 #include "protocols/share_layout.h"
@@ -390,8 +391,24 @@ struct Program {
   // summaries of complete clusters.
   Task<void> after_prefill() {
     const int hd = a.head_dim, Hk = a.kv_heads;
-    if (s.method == "static" && s.budget < cached) {
-      // The cache shrinks to the budget; which tokens stay is one-time work of the method's own.
+    if (s.method == "static" && exec()) {
+      // The static policy's kept rows (plaintext prefill at party 0): local row picks.
+      int kept = -1;
+      for (std::size_t l = 0; l < m.layers.size(); ++l)
+        for (int h = 0; h < Hk; ++h) {
+          const auto& rows = (*run.static_kept)[l][static_cast<std::size_t>(h)];
+          if (kept >= 0 && static_cast<int>(rows.size()) != kept) throw std::invalid_argument("private decode: static policy keeps different counts per head");
+          kept = static_cast<int>(rows.size());
+          std::vector<std::int64_t> idx;
+          for (int t : rows)
+            for (int c = 0; c < hd; ++c) idx.push_back(static_cast<std::int64_t>(t) * hd + c);
+          auto& L = m.layers[l];
+          L.k[static_cast<std::size_t>(h)] = take(L.k[static_cast<std::size_t>(h)], idx, Shape{kept, hd});
+          L.v[static_cast<std::size_t>(h)] = take(L.v[static_cast<std::size_t>(h)], idx, Shape{kept, hd});
+        }
+      cached = kept;
+    } else if (s.method == "static" && s.budget < cached) {
+      // Cost mode: the cache shrinks to the budget (which rows is the policy's, at no MPC cost).
       for (auto& L : m.layers)
         for (int h = 0; h < Hk; ++h) {
           L.k[static_cast<std::size_t>(h)] = rows_of(L.k[static_cast<std::size_t>(h)], hd, cached - s.budget, cached);
@@ -1093,6 +1110,14 @@ void check_private_run(const PrivateRun& run) {
   if (!run.model) return;
   if (run.model->length() < run.context) throw std::invalid_argument("private decode: the model holds fewer prompt tokens than context");
   const MpcSelection& s = run.selection;
+  if (s.method == "static") {
+    if (!run.static_kept || static_cast<int>(run.static_kept->size()) != run.arch.layers)
+      throw std::invalid_argument("private decode: execute-mode static selection needs the kept rows of every layer");
+    for (const auto& layer : *run.static_kept)
+      for (const auto& rows : layer)
+        for (int t : rows)
+          if (t < 0 || t >= run.context) throw std::invalid_argument("private decode: a kept row lies outside the prompt");
+  }
   if (s.method == "mpcache" && s.static_eviction) {
     if (!run.static_scores || static_cast<int>(run.static_scores->size()) != run.arch.layers)
       throw std::invalid_argument("private decode: execute-mode static eviction needs the prompt's scores for every layer");
@@ -1111,6 +1136,56 @@ std::vector<std::vector<double>> static_eviction_scores(const models::lm::Prefil
     const Eigen::RowVectorXf sums = mean.colwise().sum();
     out.emplace_back(sums.data(), sums.data() + sums.size());
   }
+  return out;
+}
+
+namespace {
+// Forwards to a policy and keeps its last selection of every layer.
+class SelectionRecorder final : public models::kv::KvPolicy {
+ public:
+  explicit SelectionRecorder(models::kv::KvPolicy& inner) : inner_(inner) {}
+  std::string_view name() const override { return inner_.name(); }
+  void begin(const models::kv::PolicyShape& shape) override {
+    KvPolicy::begin(shape);
+    inner_.begin(shape);
+    last.assign(static_cast<std::size_t>(shape.n_layers), {});
+  }
+  void prefill(const models::kv::LayerPrefill& l) override { inner_.prefill(l); }
+  void select(const models::kv::LayerDecode& l, models::kv::Selection& out) override {
+    inner_.select(l, out);
+    last[static_cast<std::size_t>(l.layer)] = out;
+  }
+  void observe(const models::kv::LayerDecode& l, const models::kv::Selection& sel, const std::vector<std::vector<float>>& p) override {
+    inner_.observe(l, sel, p);
+  }
+  std::int64_t resident(int layer, int kv_head) const override { return inner_.resident(layer, kv_head); }
+  models::kv::PolicyWork declared_decode_work(const models::kv::PolicyShape& sh, int n) const override {
+    return inner_.declared_decode_work(sh, n);
+  }
+  models::kv::PolicyWork declared_prefill_work(const models::kv::PolicyShape& sh) const override { return inner_.declared_prefill_work(sh); }
+  std::vector<models::kv::Selection> last;  // [layer]
+
+ private:
+  models::kv::KvPolicy& inner_;
+};
+}  // namespace
+
+std::vector<std::vector<std::vector<std::int32_t>>> static_kept_rows(const models::lm::LmWeights& w, const std::vector<int>& prompt,
+                                                                     int token, const std::string& policy, int budget) {
+  auto inner = models::kv::make_policy(policy, {{"budget", static_cast<double>(budget)}});
+  SelectionRecorder rec(*inner);
+  models::lm::SmallLm lm(w);
+  lm.prefill(prompt, &rec);
+  lm.decode(token, &rec);
+  const int n = static_cast<int>(prompt.size()), group = w.config.n_heads / w.config.n_kv_heads;
+  std::vector<std::vector<std::vector<std::int32_t>>> out(rec.last.size());
+  for (std::size_t l = 0; l < rec.last.size(); ++l)
+    for (int g = 0; g < w.config.n_kv_heads; ++g) {
+      std::vector<std::int32_t> rows;
+      for (std::int32_t t : rec.last[l][static_cast<std::size_t>(g * group)])
+        if (t < n) rows.push_back(t);
+      out[l].push_back(std::move(rows));
+    }
   return out;
 }
 

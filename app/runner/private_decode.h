@@ -20,8 +20,10 @@
 //   Channel); run_private_decode() runs every party on the simulated network, `kvsim party
 //   --program private-decode` runs one party per process over TCP. With the same run and seed
 //   both reveal the same logits and every party sends the same bytes (tests/app/private_tcp_test.cpp).
-// - Selection methods and their public sizes: "full"; "static" (H2O / StreamingLLM / SnapKV after
-//   prefill: the cache holds `budget` tokens, nothing to select per step); "dynamic-naive"
+// - Selection methods and their public sizes: "full"; "static" (StreamingLLM / H2O / SnapKV
+//   after prefill, `static_policy`: the cache holds `budget` tokens, nothing to select per step;
+//   the prompt's KV comes from party 0's plaintext prefill, so party 0 inputs the kept rows and
+//   the choice costs nothing under MPC — in execute mode they are the plaintext policy's); "dynamic-naive"
 //   (token-level: q.K over every token, top-k, one-hot over tokens, gather); "infllm" (block
 //   representatives, top blocks shared by the layer's heads, one-hot over blocks, gather);
 //   "mpcache" (static eviction keeps `static_keep` of the prompt; cluster extrema refreshed for the
@@ -52,6 +54,7 @@ PrivateArch private_arch(const models::lm::LmConfig& c);
 
 struct MpcSelection {
   std::string method = "full";  // full | static | dynamic-naive | infllm | mpcache
+  std::string static_policy = "streaming";  // static: the plaintext policy that picks the kept rows
   int budget = 0;               // tokens attended per head (static: tokens kept)
   bool static_eviction = true, approximate = true, hierarchical = true, share_layers = true, parallel_topk = true;
   double static_keep = 0.3;     // mpcache: share of the prompt kept by static eviction (public size)
@@ -90,7 +93,17 @@ struct PrivateRun {
   // Execute mode with MPCache's static eviction: [layer] each prompt token's observation score
   // (static_eviction_scores), which party 0 computes in its plaintext prefill and inputs secretly.
   const std::vector<std::vector<double>>* static_scores = nullptr;
+  // Execute mode with method "static": [layer][kv_head] the prompt positions the static policy
+  // keeps (static_kept_rows), which party 0 computes in its plaintext prefill; it inputs only those
+  // rows (their number is public and equal for every head).
+  const std::vector<std::vector<std::vector<std::int32_t>>>* static_kept = nullptr;
 };
+
+// The prompt rows a static policy (streaming, h2o, snapkv, tova, pyramidkv) keeps: its selection
+// for the first decode step (`token` after `prompt`) on the plaintext model, without the new
+// token, per layer and kv head (the first query head of each group).
+std::vector<std::vector<std::vector<std::int32_t>>> static_kept_rows(const models::lm::LmWeights& w, const std::vector<int>& prompt,
+                                                                     int token, const std::string& policy, int budget);
 
 // MPCache's static-eviction score of each of the first `n` prompt tokens per layer: the head-mean
 // attention of the last `obs_fraction` of the prompt's queries, summed over those queries

@@ -23,6 +23,8 @@ PrivateDecodeKind::PrivateDecodeKind(std::shared_ptr<const Resources> res) : res
   method.number("budget_fraction", "tokens attended (static: kept) as a share of the context (default: workload's)")
       .defaults(-1.0).max(1);
   method.integer("budget", "tokens attended; overrides budget_fraction when > 0").defaults(0).min(0);
+  method.string("static_policy", "static: the policy whose kept rows the cache holds (execute mode: its plaintext choice)")
+      .defaults("streaming").choices({"streaming", "h2o", "snapkv", "tova"});
   method.boolean("static_eviction", "mpcache: look-once static eviction").defaults(true);
   method.number("static_keep", "mpcache: share of the prompt static eviction keeps (public)").defaults(0.3).min(0, true).max(1);
   method.boolean("approximate_similarity", "mpcache: alpha min/max similarity (else the exact bound)").defaults(true);
@@ -87,6 +89,7 @@ KindOutput PrivateDecodeKind::run(const scenarios::ScenarioPoint& point, sim::En
     const double own = m["budget_fraction"].value_or(-1.0);
     const double fraction = own > 0 ? own : scenarios::get_number(t, "workload.budget_fraction");
     sel.budget = budget > 0 ? static_cast<int>(budget) : std::max(1, static_cast<int>(std::lround(fraction * context)));
+    sel.static_policy = m["static_policy"].value_or(std::string("streaming"));
     sel.static_eviction = m["static_eviction"].value_or(true);
     sel.static_keep = m["static_keep"].value_or(0.3);
     sel.approximate = m["approximate_similarity"].value_or(true);
@@ -108,6 +111,11 @@ KindOutput PrivateDecodeKind::run(const scenarios::ScenarioPoint& point, sim::En
     run.model = lm.get();
     run.token = prompt.token;
     run.static_scores = &prompt.static_scores;
+    std::vector<std::vector<std::vector<std::int32_t>>> kept;
+    if (lm && sel.method == "static") {
+      kept = static_kept_rows(*weights, prompt.tokens, prompt.token, sel.static_policy, sel.budget);
+      run.static_kept = &kept;
+    }
     const std::string name = m["name"].value_or(std::string("method"));
     const PrivateStep s = run_private_decode(run, link, host);
     steps[name] = s;

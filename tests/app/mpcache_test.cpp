@@ -138,6 +138,37 @@ INSTANTIATE_TEST_SUITE_P(Switches, PrivateMpcache,
                                            MpcacheCase{false, true, true, 96}, MpcacheCase{false, false, true, 48},
                                            MpcacheCase{false, true, false, 48}));
 
+// Static methods under MPC attend the rows the plaintext policy keeps (party 0 inputs them), so
+// the private step gives the plaintext policy's logits, for each static policy.
+TEST(PrivateDecode, StaticPoliciesKeepThePlaintextPolicysRows) {
+  const models::lm::LmWeights w = models::lm::load_small_lm(models::lm::default_small_lm_path());
+  const int context = 256, budget = 64;
+  for (const char* name : {"streaming", "h2o", "snapkv", "tova"}) {
+    models::lm::SmallLm lm(w);
+    const SmallPrompt prompt = prefill_small_prompt(lm, 13, context);
+    const auto kept = static_kept_rows(w, prompt.tokens, prompt.token, name, budget);
+    PrivateRun run;
+    run.arch = private_arch(w.config);
+    run.selection.method = "static";
+    run.selection.static_policy = name;
+    run.selection.budget = budget;
+    run.context = context;
+    run.model = &lm;
+    run.token = prompt.token;
+    run.static_kept = &kept;
+    const PrivateStep s = run_private_decode(run, catalog().link("lan-bumblebee"), catalog().host("xeon-server"));
+    models::lm::SmallLm plain(w);
+    auto policy = models::kv::make_policy(name, {{"budget", budget}});
+    plain.prefill(prompt.tokens, policy.get());
+    const Eigen::VectorXf expect = plain.decode(prompt.token, policy.get());
+    double worst = 0;
+    for (int i = 0; i < expect.size(); ++i) worst = std::max(worst, std::abs(s.logits[static_cast<std::size_t>(i)] - expect[i]));
+    const double range = expect.maxCoeff() - expect.minCoeff();
+    EXPECT_LT(worst, 0.01 * range) << name;
+    EXPECT_LE(s.attended, budget + 1) << name;  // SnapKV and TOVA keep the budget besides the new token
+  }
+}
+
 // InfLLM under MPC: block representatives (mean keys) computed on the shares, a layer-shared
 // top-k of block scores and the one-hot gather pick the blocks the plaintext InfLLM policy picks
 // (representatives = the whole block), so the logits agree; and differ from the full cache's.
