@@ -2,6 +2,7 @@
 #include <bit>
 #include <cmath>
 #include <stdexcept>
+#include <utility>
 
 #include "protocols/protocol.h"
 #include "protocols/share_layout.h"
@@ -271,6 +272,12 @@ OpCost times(OpCost a, int k) {
   return a;
 }
 }  // namespace
+
+OpCost Protocol::declared_input(int owner, std::int64_t n) const {
+  OpCost c = declared("input", n);
+  if (owner != 0 && owner < static_cast<int>(c.bytes.size())) std::swap(c.bytes[0], c.bytes[static_cast<std::size_t>(owner)]);
+  return c;
+}
 
 OpCost Protocol::declared_composite(std::string_view op, std::int64_t n, MatDims d) const {
   if (op == "less_than") return declared("msb", n);

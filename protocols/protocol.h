@@ -183,6 +183,9 @@ class Protocol {
   // argmax_rows (n rows, d.k columns), exp, reciprocal and rsqrt (d.k = max_value),
   // softmax_rows, one_hot (d.k classes), silu, gelu, topk_rows (n rows, d.k columns)).
   OpCost declared_composite(std::string_view op, std::int64_t n, MatDims d = {}) const;
+  // Input of n elements by `owner`: declared("input") is stated for owner 0; the owner's role
+  // moves with it (ABY3: the owner sends, whoever it is).
+  OpCost declared_input(int owner, std::int64_t n) const;
   // QuickSelect's cost from its shapes and the per-level comparison counts it reports.
   OpCost declared_quickselect(std::int64_t rows, std::int64_t cols, const std::vector<std::int64_t>& compared) const;
 

@@ -244,7 +244,7 @@ struct Ledger {
   Task<Share> input(const char* cat, int owner, const RingTensor* value, Shape shape) {
     const Mark m = mark();
     Share out = co_await P.input(owner, value, shape);
-    charge(cat, m, P.declared("input", protocols::numel(shape)));
+    charge(cat, m, P.declared_input(owner, protocols::numel(shape)));
     co_return out;
   }
   Task<RingTensor> reveal(const char* cat, const Share& a) {
