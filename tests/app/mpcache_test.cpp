@@ -30,6 +30,28 @@ PrivateStep cost_step(const PrivateArch& arch, MpcSelection sel, int context, co
 
 PrivateArch small_gpt2() { return {"gpt2", 2, 64, 4, 4, 16, 128, 512}; }
 
+// The private step's logits against the plaintext model decoding the same prompt and token through
+// `policy`: within 1% of the logit range; and the policy's logits differ from the full cache's by
+// more than twice that error, so a wrong selection could not pass. `prefilled` holds the prompt.
+void expect_policy_logits(const char* what, const PrivateStep& s, const models::lm::LmWeights& w, const SmallPrompt& prompt,
+                          const models::lm::SmallLm& prefilled, models::kv::KvPolicy& policy) {
+  models::lm::SmallLm plain(w);
+  plain.prefill(prompt.tokens, &policy);
+  const Eigen::VectorXf expect = plain.decode(prompt.token, &policy);
+  models::lm::SmallLm dense = prefilled;
+  const Eigen::VectorXf full = dense.decode(prompt.token);
+  ASSERT_EQ(s.logits.size(), static_cast<std::size_t>(expect.size())) << what;
+  double worst = 0, full_gap = 0;
+  for (int i = 0; i < expect.size(); ++i) {
+    worst = std::max(worst, std::abs(s.logits[static_cast<std::size_t>(i)] - expect[i]));
+    full_gap = std::max(full_gap, static_cast<double>(std::abs(full[i] - expect[i])));
+  }
+  const double range = expect.maxCoeff() - expect.minCoeff();
+  std::printf("%s: worst logit error %.5f (range %.2f); full-cache logits differ by %.3f\n", what, worst, range, full_gap);
+  EXPECT_LT(worst, 0.01 * range) << what;
+  EXPECT_GT(full_gap, 2 * worst) << what;
+}
+
 TEST(PrivateDecode, DeclaredEqualsMeasuredForEveryMethod) {
   for (const char* method : {"full", "static", "dynamic-naive", "infllm", "mpcache"}) {
     MpcSelection sel;
@@ -114,23 +136,10 @@ TEST_P(PrivateMpcache, SelectsThePlaintextPolicysTokens) {
   EXPECT_EQ(s.declared.rounds, s.total.rounds);
   if (c.static_eviction) EXPECT_GT(s.one_time.bytes, 0);
 
-  models::lm::SmallLm plain(w);
   auto policy = models::kv::make_policy("mpcache", {{"budget", c.budget}, {"static_keep_ratio", 0.3},
                                                     {"static_eviction", c.static_eviction}, {"hierarchical", c.hierarchical},
                                                     {"approximate_similarity", c.approximate}});
-  plain.prefill(prompt.tokens, policy.get());
-  const Eigen::VectorXf expect = plain.decode(prompt.token, policy.get());
-  models::lm::SmallLm dense = lm;
-  const Eigen::VectorXf full = dense.decode(prompt.token);
-  double worst = 0, full_gap = 0;
-  for (int i = 0; i < expect.size(); ++i) {
-    worst = std::max(worst, std::abs(s.logits[static_cast<std::size_t>(i)] - expect[i]));
-    full_gap = std::max(full_gap, static_cast<double>(std::abs(full[i] - expect[i])));
-  }
-  const double range = expect.maxCoeff() - expect.minCoeff();
-  std::printf("mpcache: worst logit error %.5f (range %.2f); full-cache logits differ by %.3f\n", worst, range, full_gap);
-  EXPECT_LT(worst, 0.01 * range);
-  EXPECT_GT(full_gap, 2 * worst);  // the selection matters: a wrong one would show
+  expect_policy_logits("mpcache", s, w, prompt, lm, *policy);
 }
 
 INSTANTIATE_TEST_SUITE_P(Switches, PrivateMpcache,
@@ -157,14 +166,8 @@ TEST(PrivateDecode, StaticPoliciesKeepThePlaintextPolicysRows) {
     run.token = prompt.token;
     run.static_kept = &kept;
     const PrivateStep s = run_private_decode(run, catalog().link("lan-bumblebee"), catalog().host("xeon-server"));
-    models::lm::SmallLm plain(w);
     auto policy = models::kv::make_policy(name, {{"budget", budget}});
-    plain.prefill(prompt.tokens, policy.get());
-    const Eigen::VectorXf expect = plain.decode(prompt.token, policy.get());
-    double worst = 0;
-    for (int i = 0; i < expect.size(); ++i) worst = std::max(worst, std::abs(s.logits[static_cast<std::size_t>(i)] - expect[i]));
-    const double range = expect.maxCoeff() - expect.minCoeff();
-    EXPECT_LT(worst, 0.01 * range) << name;
+    expect_policy_logits(name, s, w, prompt, lm, *policy);
     EXPECT_LE(s.attended, budget + 1) << name;  // SnapKV and TOVA keep the budget besides the new token
   }
 }
@@ -189,21 +192,8 @@ TEST(PrivateDecode, InfllmSelectsThePlaintextPolicysBlocks) {
   const PrivateStep s = run_private_decode(run, catalog().link("lan-bumblebee"), catalog().host("xeon-server"));
   EXPECT_EQ(s.declared.bytes, s.total.bytes);
 
-  models::lm::SmallLm plain(w);
   auto policy = models::kv::make_policy("infllm", {{"budget", budget}, {"n_init", n_init}, {"block_size", block}, {"repr_topk", block}});
-  plain.prefill(prompt.tokens, policy.get());
-  const Eigen::VectorXf expect = plain.decode(prompt.token, policy.get());
-  models::lm::SmallLm dense = lm;
-  const Eigen::VectorXf full = dense.decode(prompt.token);
-  double worst = 0, full_gap = 0;
-  for (int i = 0; i < expect.size(); ++i) {
-    worst = std::max(worst, std::abs(s.logits[static_cast<std::size_t>(i)] - expect[i]));
-    full_gap = std::max(full_gap, static_cast<double>(std::abs(full[i] - expect[i])));
-  }
-  const double range = expect.maxCoeff() - expect.minCoeff();
-  std::printf("infllm: worst logit error %.5f (range %.2f); full-cache logits differ by %.3f\n", worst, range, full_gap);
-  EXPECT_LT(worst, 0.01 * range);
-  EXPECT_GT(full_gap, 2 * worst);
+  expect_policy_logits("infllm", s, w, prompt, lm, *policy);
 }
 
 // Each MPCache switch changes only its own part of the cost breakdown.
