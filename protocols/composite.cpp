@@ -273,6 +273,24 @@ OpCost times(OpCost a, int k) {
 }
 }  // namespace
 
+sim::Task<FixedOperand> Protocol::prepare_operand(const Share& b, MatDims d) {
+  co_return FixedOperand{b, d, false, {}, {}};
+}
+
+sim::Task<Share> Protocol::matmul_operand(const Share& a, const FixedOperand& b, MatDims d) {
+  Share out = co_await matmul(a, b.value, d);
+  co_return out;
+}
+
+OpCost Protocol::declared_prepare_operand(const FixedOperand& b) const {
+  if (!b.prepared) return declared("add", 0);
+  return declared("prepare_operand", b.dims.batch * b.dims.k * b.dims.n);
+}
+
+OpCost Protocol::declared_matmul_operand(const FixedOperand& b, MatDims d) const {
+  return declared(b.prepared ? "matmul_operand" : "matmul", 0, d);
+}
+
 OpCost Protocol::declared_input(int owner, std::int64_t n) const {
   OpCost c = declared("input", n);
   if (owner != 0 && owner < static_cast<int>(c.bytes.size())) std::swap(c.bytes[0], c.bytes[static_cast<std::size_t>(owner)]);

@@ -78,6 +78,8 @@ class Semi2kDealer final : public Protocol {
   sim::Task<Share> low_bits(const Share& a, int bits) override;
   sim::Task<Share> shuffle_rows(const Share& a, std::int64_t rows, std::int64_t cols, std::int64_t fields) override;
   sim::Task<void> share_public(RingTensor& value) override;
+  sim::Task<FixedOperand> prepare_operand(const Share& b, MatDims d) override;
+  sim::Task<Share> matmul_operand(const Share& a, const FixedOperand& b, MatDims d) override;
 
  private:
   bool is_dealer() const { return id() == kDealer; }

@@ -51,6 +51,18 @@ struct MatDims {
   std::int64_t batch = 1, m = 1, k = 1, n = 1;
 };
 
+// A secret right-hand operand (batch x k x n) used in many products, e.g. a weight matrix.
+// Protocol::prepare_operand() does its one-time work: semi2k opens the operand minus a dealer
+// mask once (F = W - B), so that each later product opens only its left side (Beaver products
+// with a fixed B: the dealer sends C = A B for fresh A); other families keep the share.
+struct FixedOperand {
+  Share value;
+  MatDims dims;              // batch, k, n of the operand (m unused)
+  bool prepared = false;     // semi2k: the mask below is in use
+  std::vector<Ring> mask;    // this party's share of B (the dealer: B)
+  std::vector<Ring> opened;  // F = value - B, known to the computing parties
+};
+
 // Declared cost of one op for every party: rounds and bytes sent, online; plus the dealer's
 // offline bytes (semi2k).
 struct OpCost {
@@ -108,6 +120,13 @@ class Protocol {
   // Fixed-point product: mul then trunc(frac_bits).
   sim::Task<Share> mul_fixed(const Share& a, const Share& b);
   sim::Task<Share> matmul_fixed(const Share& a, const Share& b, MatDims d);
+  // A product a (batch, m, k) x b (batch, k, n) with b prepared once (FixedOperand). Declared:
+  // "prepare_operand" (n = b's elements) once, "matmul_operand" per product; a family without
+  // the optimization declares nothing for the first and "matmul" for the second.
+  virtual sim::Task<FixedOperand> prepare_operand(const Share& b, MatDims d);
+  virtual sim::Task<Share> matmul_operand(const Share& a, const FixedOperand& b, MatDims d);
+  OpCost declared_prepare_operand(const FixedOperand& b) const;
+  OpCost declared_matmul_operand(const FixedOperand& b, MatDims d) const;
 
   // --- non-linear building blocks -----------------------------------------------------------
   // Results are arithmetic shares of 0/1 (integers, not fixed point). Families that do not

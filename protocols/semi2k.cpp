@@ -170,6 +170,94 @@ sim::Task<Share> Semi2kDealer::matmul(const Share& a, const Share& b, MatDims d)
   co_return out;
 }
 
+sim::Task<FixedOperand> Semi2kDealer::prepare_operand(const Share& b, MatDims d) {
+  FixedOperand op{b, d, true, {}, {}};
+  const auto nb = static_cast<std::size_t>(d.batch * d.k * d.n);
+  const bool cost_only = b.cost_only;
+  if (is_dealer()) {
+    if (!cost_only) {  // B = B0 + B1 from the keys shared with each party
+      op.mask = prg_dealer_.next(nb);
+      const std::vector<Ring> b1 = prg_dealer1_.next(nb);
+      for (std::size_t i = 0; i < nb; ++i) op.mask[i] += b1[i];
+    }
+    co_return op;
+  }
+  std::vector<Ring> f;
+  if (!cost_only) {
+    op.mask = prg_dealer_.next(nb);
+    f.resize(nb);
+    for (std::size_t i = 0; i < nb; ++i) f[i] = b.s0[i] - op.mask[i];
+  }
+  auto msgs = send_to(1 - id(), f, nb * 8);
+  auto srcs = recv_from(1 - id());
+  auto got = co_await ch_.exchange(std::move(msgs), std::move(srcs), "operand");
+  if (cost_only) co_return op;
+  for (std::size_t i = 0; i < nb; ++i) f[i] += got[0][i];
+  op.opened = std::move(f);
+  co_return op;
+}
+
+sim::Task<Share> Semi2kDealer::matmul_operand(const Share& a, const FixedOperand& b, MatDims d) {
+  if (!b.prepared) {
+    Share out = co_await matmul(a, b.value, d);
+    co_return out;
+  }
+  const bool cost_only = a.cost_only || b.value.cost_only;
+  const std::int64_t na = d.batch * d.m * d.k, nc = d.batch * d.m * d.n;
+  const auto sa = static_cast<std::size_t>(na), sc = static_cast<std::size_t>(nc);
+  Share out{d.batch == 1 ? Shape{d.m, d.n} : Shape{d.batch, d.m, d.n}, {}, {}, cost_only};
+  // The triple (A fresh, B fixed, C = A B): party 0's A and C and party 1's A from the keys,
+  // party 1's C from the dealer (offline).
+  if (is_dealer()) {
+    std::vector<Ring> c1;
+    if (!cost_only) {
+      std::vector<Ring> a0 = prg_dealer_.next(sa);
+      const std::vector<Ring> c0 = prg_dealer_.next(sc), a1 = prg_dealer1_.next(sa);
+      for (std::size_t i = 0; i < sa; ++i) a0[i] += a1[i];
+      c1 = ring_matmul(a0.data(), b.mask.data(), d.batch, d.m, d.k, d.n);
+      for (std::size_t i = 0; i < sc; ++i) c1[i] -= c0[i];
+    }
+    auto msgs = send_to(1, std::move(c1), sc * 8);
+    auto srcs = recv_nothing();
+    co_await ch_.exchange(std::move(msgs), std::move(srcs), "offline");
+    co_return out;
+  }
+  std::vector<Ring> ta, tc;
+  if (!cost_only) {
+    ta = prg_dealer_.next(sa);
+    if (id() == 0) tc = prg_dealer_.next(sc);
+  }
+  if (id() == 1) {
+    auto msgs = send_nothing();
+    auto srcs = recv_from(kDealer);
+    auto got = co_await ch_.exchange(std::move(msgs), std::move(srcs), "offline");
+    if (!cost_only) tc = std::move(got[0]);
+  }
+  const int other = 1 - id();
+  std::vector<Ring> e;
+  if (!cost_only) {
+    e.resize(sa);
+    for (std::size_t i = 0; i < sa; ++i) e[i] = a.s0[i] - ta[i];
+  }
+  auto msgs = send_to(other, e, sa * 8);
+  auto srcs = recv_from(other);
+  auto got = co_await ch_.exchange(std::move(msgs), std::move(srcs), "matmul");
+  if (cost_only) co_return out;
+  for (std::size_t i = 0; i < sa; ++i) e[i] += got[0][i];
+  // Z = C + E B_i + A_i F (+ E F at party 0)
+  std::vector<Ring> z = ring_matmul(e.data(), b.mask.data(), d.batch, d.m, d.k, d.n);
+  const std::vector<Ring> af = ring_matmul(ta.data(), b.opened.data(), d.batch, d.m, d.k, d.n);
+  for (std::size_t i = 0; i < z.size(); ++i) z[i] += af[i] + tc[i];
+  if (id() == 0) {
+    const std::vector<Ring> ef = ring_matmul(e.data(), b.opened.data(), d.batch, d.m, d.k, d.n);
+    for (std::size_t i = 0; i < z.size(); ++i) z[i] += ef[i];
+  }
+  out.s0 = std::move(z);
+  co_await ch_.charge_compute((id() == 0 ? 3.0 : 2.0) * static_cast<double>(d.batch * d.m * d.k * d.n),
+                              8.0 * static_cast<double>(na + d.batch * d.k * d.n + nc));
+  co_return out;
+}
+
 sim::Task<Share> Semi2kDealer::trunc(const Share& a, int bits) {
   // SecureML local truncation: party 0 shifts its share, party 1 shifts the negation of its own.
   Share out = a;
@@ -199,6 +287,12 @@ OpCost Semi2kDealer::declared(std::string_view op, std::int64_t n, MatDims d) co
   if (op == "to_arithmetic") return {{1, 1, 0}, {128 * e, 128 * e, 0}, 64 * e};
   if (op == "eqz") return {{14, 14, 0}, {38 * e, 38 * e, 0}, 19 * e};
   if (op == "bit_to_arithmetic") return {{1, 1, 0}, {2 * e, 2 * e, 0}, e};
+  // A fixed right operand: F opened once (n = its elements); each product opens only E = X - A.
+  if (op == "prepare_operand") return {{1, 1, 0}, {e, e, 0}};
+  if (op == "matmul_operand") {
+    const double in = 8.0 * static_cast<double>(d.batch * d.m * d.k);
+    return {{1, 1, 0}, {in, in, 0}, 8.0 * static_cast<double>(d.batch * d.m * d.n)};
+  }
   if (op == "trunc" || op == "add" || op == "sub" || op == "add_public" || op == "mul_public") return {{0, 0, 0}, {0, 0, 0}};
   throw std::invalid_argument("semi2k: no declared cost for '" + std::string(op) + "'");
 }
@@ -218,6 +312,8 @@ std::vector<CostFormula> Semi2kDealer::formulas() {
       {"to_arithmetic (B2A)", "1", "128 n K; offline 64 n K", "64 bit injections b0 + b1 - 2 b0 b1"},
       {"eqz", "1 + 6 + 6 + 1 = 14", "38 n K; offline 19 n K", "A2B, NOT, AND-reduce, bit B2A"},
       {"bit_to_arithmetic", "1", "2 n K; offline n K", "b0 + b1 - 2 b0 b1 (one Beaver product)"},
+      {"prepare_operand (b, k, n)", "1", "b k n K", "open F = W - B once for a reused right operand"},
+      {"matmul_operand (b, m, k, n)", "1 (+1 offline at party 1)", "b m k K; offline b m n K", "Beaver with fixed B: open E only"},
   };
 }
 

@@ -94,6 +94,7 @@ int run_private_decode(protocols::Protocol& proto, boost::asio::io_context& io, 
   const runner::PartyResult r = protocols::run_task(io, runner::private_decode_party(run, proto, wall));
   std::int64_t declared = 0;
   if (!r.declared.bytes.empty()) declared = static_cast<std::int64_t>(r.declared.bytes[static_cast<std::size_t>(id)]);
+  if (id >= protocols::computing_parties_of(family)) declared += static_cast<std::int64_t>(r.declared.offline_bytes);  // the dealer
   std::cout << "party " << id << " protocol " << family << " program private-decode\n"
             << "step_bytes_sent " << static_cast<std::int64_t>(r.step.bytes) << "\nstep_rounds " << r.step.rounds
             << "\nstep_declared_bytes " << declared << "\nstep_wall_s " << r.step.seconds

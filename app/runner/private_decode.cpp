@@ -161,25 +161,27 @@ struct Ledger {
   OpCost declared;
   bool recording = false;
 
+  // Bytes count every message (the dealer's preprocessing too, as declared); rounds count the
+  // online exchanges only (a party receiving preprocessing does not wait on its peers for it).
   struct Mark {
-    CommStats stats;
+    CommStats stats, offline;
     sim::Time time;
   };
-  Mark mark() const { return {P.channel().stats(), clock()}; }
+  Mark mark() const { return {P.channel().stats(), offline_stats(P.channel()), clock()}; }
+  static CommStats offline_stats(const protocols::Channel& ch) {
+    const auto it = ch.stats_by_tag().find("offline");
+    return it == ch.stats_by_tag().end() ? CommStats{} : it->second;
+  }
   void charge(const char* cat, const Mark& m, const OpCost& cost) {
     if (!recording) return;
-    const CommStats d = P.channel().stats() - m.stats;
+    const CommStats d = P.channel().stats() - m.stats, off = offline_stats(P.channel()) - m.offline;
     auto& c = comm[cat];
     c.bytes_sent += d.bytes_sent;
     c.messages += d.messages;
-    c.rounds += d.rounds;
+    c.rounds += d.rounds - off.rounds;
     seconds[cat] += sim::to_seconds(clock() - m.time);
     if (declared.rounds.empty()) declared = cost;
-    else
-      for (std::size_t p = 0; p < declared.rounds.size(); ++p) {
-        declared.rounds[p] += cost.rounds[p];
-        declared.bytes[p] += cost.bytes[p];
-      }
+    else add(declared, cost);
   }
 
   Task<Share> matmul(const char* cat, const Share& a, const Share& b, MatDims d) {
@@ -189,6 +191,24 @@ struct Ledger {
     OpCost c = P.declared("matmul", 0, d);
     add(c, P.declared("trunc", d.batch * d.m * d.n));
     charge(cat, m, c);
+    co_return out;
+  }
+  // Against a weight prepared once (semi2k opens only the left side per product).
+  Task<Share> matmul(const char* cat, const Share& a, const protocols::FixedOperand& b, MatDims d) {
+    const Mark m = mark();
+    Share prod = co_await P.matmul_operand(a, b, d);
+    Share out = co_await P.trunc(prod, P.frac_bits());
+    out.shape = Shape{d.batch * d.m, d.n};
+    OpCost c = P.declared_matmul_operand(b, d);
+    add(c, P.declared("trunc", d.batch * d.m * d.n));
+    charge(cat, m, c);
+    co_return out;
+  }
+  Task<Share> gather(const char* cat, const Share& onehot, const protocols::FixedOperand& table, MatDims d) {
+    const Mark m = mark();
+    Share out = co_await P.matmul_operand(onehot, table, d);
+    out.shape = Shape{d.batch * d.m, d.n};
+    charge(cat, m, P.declared_matmul_operand(table, d));
     co_return out;
   }
   // A one-hot (integer 0/1 entries) times a fixed-point table: exact, no truncation.
@@ -258,13 +278,17 @@ struct Ledger {
       a.rounds[p] += b.rounds[p];
       a.bytes[p] += b.bytes[p];
     }
+    a.offline_bytes += b.offline_bytes;
   }
 };
 
 // --- the model's shares --------------------------------------------------------------------------
 
+// Weight matrices are FixedOperands: prepared once at load (semi2k opens each masked weight once,
+// so a step's products open only their activations, as a deployment keeps the weights).
 struct LayerShares {
-  Share norm1, wq, wk, wv, wo, norm2, w_gate, w_up, w_down;
+  Share norm1, norm2;
+  protocols::FixedOperand wq, wk, wv, wo, w_gate, w_up, w_down;
   std::vector<Share> k, v;  // [kv_head] (T x d), the cache (after static eviction)
   // MPCache cluster summaries per level (0: cluster1, 1: cluster2), per kv head: (C x d) each.
   std::vector<std::vector<Share>> hi, lo;
@@ -272,7 +296,8 @@ struct LayerShares {
 };
 
 struct ModelShares {
-  Share embed, final_norm, lm_head;
+  Share final_norm;
+  protocols::FixedOperand embed, lm_head;
   std::vector<LayerShares> layers;
 };
 
@@ -317,6 +342,14 @@ struct Program {
     co_return s;
   }
 
+  // A weight matrix (k x n): input, then prepared for reuse.
+  Task<protocols::FixedOperand> operand(const std::vector<double>* values, Shape shape) {
+    Share w = co_await weight(values, shape);
+    const MatDims dims{1, 1, shape[0], shape[1]};
+    protocols::FixedOperand op = co_await led.P.prepare_operand(w, dims);
+    co_return op;
+  }
+
   bool exec() const { return run.model != nullptr; }
 
   Task<void> load() {
@@ -326,7 +359,7 @@ struct Program {
     auto vals = [&](auto&& fn) { return exec() ? std::make_unique<std::vector<double>>(fn()) : nullptr; };
     auto e = vals([&] { return values_of(w->embed, w->embed.rows()); });
     const Shape embed_shape = Shape{a.vocab, D};
-    m.embed = co_await weight(e.get(), embed_shape);
+    m.embed = co_await operand(e.get(), embed_shape);
     for (int l = 0; l < a.layers; ++l) {
       LayerShares L;
       const auto* W = exec() ? &w->layers[static_cast<std::size_t>(l)] : nullptr;
@@ -335,30 +368,30 @@ struct Program {
       L.norm1 = co_await weight(n1.get(), norm1_shape);
       auto q = vals([&] { return transposed(W->wq); });
       const Shape wq_shape = Shape{D, H * hd};
-      L.wq = co_await weight(q.get(), wq_shape);
+      L.wq = co_await operand(q.get(), wq_shape);
       auto k = vals([&] { return transposed(W->wk); });
       const Shape wk_shape = Shape{D, Hk * hd};
-      L.wk = co_await weight(k.get(), wk_shape);
+      L.wk = co_await operand(k.get(), wk_shape);
       auto v = vals([&] { return transposed(W->wv); });
       const Shape wv_shape = Shape{D, Hk * hd};
-      L.wv = co_await weight(v.get(), wv_shape);
+      L.wv = co_await operand(v.get(), wv_shape);
       auto o = vals([&] { return transposed(W->wo); });
       const Shape wo_shape = Shape{H * hd, D};
-      L.wo = co_await weight(o.get(), wo_shape);
+      L.wo = co_await operand(o.get(), wo_shape);
       auto n2 = vals([&] { return vec_of(W->mlp_norm); });
       const Shape norm2_shape = Shape{D};
       L.norm2 = co_await weight(n2.get(), norm2_shape);
       if (a.style == "llama") {
         auto g = vals([&] { return transposed(W->w_gate); });
         const Shape gate_shape = Shape{D, a.ffn};
-        L.w_gate = co_await weight(g.get(), gate_shape);
+        L.w_gate = co_await operand(g.get(), gate_shape);
       }
       auto u = vals([&] { return transposed(W->w_up); });
       const Shape up_shape = Shape{D, a.ffn};
-      L.w_up = co_await weight(u.get(), up_shape);
+      L.w_up = co_await operand(u.get(), up_shape);
       auto dn = vals([&] { return transposed(W->w_down); });
       const Shape down_shape = Shape{a.ffn, D};
-      L.w_down = co_await weight(dn.get(), down_shape);
+      L.w_down = co_await operand(dn.get(), down_shape);
       // The prompt's KV (static eviction below shrinks it).
       for (int h = 0; h < Hk; ++h) {
         auto kv = vals([&] { return values_of(run.model->keys(l, h), run.context); });
@@ -377,7 +410,7 @@ struct Program {
     m.final_norm = co_await weight(fn.get(), final_norm_shape);
     auto lm = vals([&] { return transposed(w->lm_head); });
     const Shape lm_head_shape = Shape{D, a.vocab};
-    m.lm_head = co_await weight(lm.get(), lm_head_shape);
+    m.lm_head = co_await operand(lm.get(), lm_head_shape);
     cached = run.context;
   }
 
@@ -1026,8 +1059,8 @@ struct Program {
 };
 
 PrivateCost between(const Ledger::Mark& a, const Ledger::Mark& b) {
-  const CommStats d = b.stats - a.stats;
-  return {sim::to_seconds(b.time - a.time), static_cast<double>(d.bytes_sent), static_cast<std::int64_t>(d.rounds)};
+  const CommStats d = b.stats - a.stats, off = b.offline - a.offline;
+  return {sim::to_seconds(b.time - a.time), static_cast<double>(d.bytes_sent), static_cast<std::int64_t>(d.rounds - off.rounds)};
 }
 
 Task<void> party_into(const PrivateRun& run, Protocol& P, PartyClock clock, PartyResult& out) {
@@ -1101,6 +1134,7 @@ PrivateStep run_private_decode(const PrivateRun& run, const hardware::LinkProfil
   }
   const OpCost& d = p0.declared;
   for (std::size_t p = 0; p < d.bytes.size(); ++p) out.declared.bytes += d.bytes[p];
+  out.declared.bytes += d.offline_bytes;  // the dealer's preprocessing (semi2k), measured too
   out.declared.rounds = d.rounds.empty() ? 0 : d.rounds[0];
   return out;
 }

@@ -53,16 +53,17 @@ void expect_policy_logits(const char* what, const PrivateStep& s, const models::
 }
 
 TEST(PrivateDecode, DeclaredEqualsMeasuredForEveryMethod) {
+  for (const char* family : {"aby3", "semi2k"})
   for (const char* method : {"full", "static", "dynamic-naive", "infllm", "mpcache"}) {
     MpcSelection sel;
     sel.method = method;
     sel.budget = 96;
     sel.block = 16;
     sel.n_init = 8;
-    const PrivateStep s = cost_step(small_gpt2(), sel, 512);
-    EXPECT_EQ(s.declared.bytes, s.total.bytes) << method;
-    EXPECT_EQ(s.declared.rounds, s.total.rounds) << method;
-    EXPECT_GT(s.total.seconds, 0) << method;
+    const PrivateStep s = cost_step(small_gpt2(), sel, 512, family);
+    EXPECT_EQ(s.declared.bytes, s.total.bytes) << family << " " << method;
+    EXPECT_EQ(s.declared.rounds, s.total.rounds) << family << " " << method;
+    EXPECT_GT(s.total.seconds, 0) << family << " " << method;
   }
 }
 
@@ -74,7 +75,9 @@ TEST(PrivateDecode, SmallModelMatchesPlaintext) {
   lm.prefill(prompt);
   models::lm::SmallLm plain = lm;
   const Eigen::VectorXf expect = plain.decode('3');
+  for (const char* family : {"aby3", "semi2k"}) {
   PrivateRun run;
+  run.family = family;
   run.arch = private_arch(w.config);
   run.context = static_cast<int>(prompt.size());
   run.model = &lm;
@@ -93,10 +96,11 @@ TEST(PrivateDecode, SmallModelMatchesPlaintext) {
   const double range = expect.maxCoeff() - expect.minCoeff();
   EXPECT_LT(worst, 0.01 * range) << "fixed-point private logits drift from plaintext (range " << range << ")";
   RecordProperty("worst_logit_error", std::to_string(worst));
-  std::printf("worst logit error %.5f of a range of %.2f\n", worst, range);
+  std::printf("%s: worst logit error %.5f of a range of %.2f\n", family, worst, range);
   EXPECT_EQ(best_private, best_plain);
   EXPECT_EQ(s.declared.bytes, s.total.bytes);
   EXPECT_EQ(s.declared.rounds, s.total.rounds);
+  }
 }
 
 // MPCache in execute mode chooses what the plaintext MPCache policy chooses: static eviction
