@@ -232,9 +232,10 @@ sim::Task<Share> Protocol::one_hot(const Share& idx, std::int64_t classes) {
   if (classes < 1) throw std::invalid_argument("one_hot: classes must be positive");
   const std::int64_t n = idx.size();
   const int b = index_bits(classes);
-  const Share flat_idx = gather_cols(idx, n, 1, 0, 1, 1);  // (n, 1), whatever idx's shape
-  const Share zero = mul_public(flat_idx, 0);
-  if (b == 0) co_return add_public(zero, filled(zero.shape, 1));  // one class: every index is 0
+  if (b == 0) {  // one class: every index is 0
+    const Share zero = mul_public(gather_cols(idx, n, 1, 0, 1, 1), 0);  // (n, 1), whatever idx's shape
+    co_return add_public(zero, filled(zero.shape, 1));
+  }
   const Share bits = co_await low_bits(idx, b);  // (b, n), bit 0 first
   // Level 0 (local): classes by the top bit, (n, 2) = [1 - bit, bit].
   const Share top = slice_plane(bits, b - 1, n);

@@ -25,10 +25,13 @@
 //   the prompt's KV comes from party 0's plaintext prefill, so party 0 inputs the kept rows and
 //   the choice costs nothing under MPC — in execute mode they are the plaintext policy's); "dynamic-naive"
 //   (token-level: q.K over every token, top-k, one-hot over tokens, gather); "infllm" (block
-//   representatives, top blocks shared by the layer's heads, one-hot over blocks, gather);
+//   representatives = block mean keys computed once on the shares, top blocks shared by the
+//   layer's heads, one-hot over blocks, gather);
 //   "mpcache" (static eviction keeps `static_keep` of the prompt; cluster extrema refreshed for the
 //   newest cluster; alpha min/max similarity or the exact bound; hierarchical or flat clusters;
-//   head-parallel or per-head top-k; adjacent layers sharing the selection).
+//   head-parallel or per-head top-k; adjacent layers sharing the selection; rows of the padded
+//   last cluster that a gathered cluster repeats are masked out of the softmax).
+// - Weight matrices are FixedOperands prepared at load (semi2k opens each masked weight once).
 #pragma once
 
 #include <functional>
@@ -99,7 +102,7 @@ struct PrivateRun {
   const std::vector<std::vector<std::vector<std::int32_t>>>* static_kept = nullptr;
 };
 
-// The prompt rows a static policy (streaming, h2o, snapkv, tova, pyramidkv) keeps: its selection
+// The prompt rows a static policy (streaming, h2o, snapkv, tova: one budget for every layer) keeps: its selection
 // for the first decode step (`token` after `prompt`) on the plaintext model, without the new
 // token, per layer and kv head (the first query head of each group).
 std::vector<std::vector<std::vector<std::int32_t>>> static_kept_rows(const models::lm::LmWeights& w, const std::vector<int>& prompt,

@@ -115,7 +115,9 @@ TEST(SmallLm, PasskeyNeedsTheNeedle) {
   for (int i = 0; i < 8; ++i) eps.push_back(prepare_episode(weights(), passkey_episode(rng, 2048, Filler::kCorpus, corpus, 0.2), opt));
   auto full = kv::make_policy("full", {});
   auto streaming = kv::make_policy("streaming", {{"budget", 128}});
-  EXPECT_GE(evaluate_policy(*full, eps, opt).answer_accuracy, 0.75);  // models/small/quality.toml: 0.86 at 2,048
+  const double full_accuracy = evaluate_policy(*full, eps, opt).answer_accuracy;
+  std::printf("full-cache passkey accuracy at 2,048 bytes: %.3f (8 episodes)\n", full_accuracy);
+  EXPECT_GE(full_accuracy, 0.875);  // models/small/quality.toml: 0.92 at 2,048 over 100 episodes
   const auto s = evaluate_policy(*streaming, eps, opt);
   EXPECT_LE(s.answer_accuracy, 0.25);
   EXPECT_LT(s.attention_recall, 0.9);
