@@ -184,26 +184,24 @@ struct Ledger {
     else add(declared, cost);
   }
 
-  Task<Share> matmul(const char* cat, const Share& a, const Share& b, MatDims d) {
-    const Mark m = mark();
-    Share out = co_await P.matmul_fixed(a, b, d);
-    out.shape = Shape{d.batch * d.m, d.n};  // rows = (batch, m): what the callers index
-    OpCost c = P.declared("matmul", 0, d);
-    add(c, P.declared("trunc", d.batch * d.m * d.n));
-    charge(cat, m, c);
-    co_return out;
-  }
-  // Against a weight prepared once (semi2k opens only the left side per product).
+  // A fixed-point product; b is a weight prepared once (semi2k then opens only the left side)
+  // or, passed as a Share, an operand used once (the KV cache).
   Task<Share> matmul(const char* cat, const Share& a, const protocols::FixedOperand& b, MatDims d) {
     const Mark m = mark();
     Share prod = co_await P.matmul_operand(a, b, d);
     Share out = co_await P.trunc(prod, P.frac_bits());
-    out.shape = Shape{d.batch * d.m, d.n};
+    out.shape = Shape{d.batch * d.m, d.n};  // rows = (batch, m): what the callers index
     OpCost c = P.declared_matmul_operand(b, d);
     add(c, P.declared("trunc", d.batch * d.m * d.n));
     charge(cat, m, c);
     co_return out;
   }
+  Task<Share> matmul(const char* cat, const Share& a, const Share& b, MatDims d) {
+    const protocols::FixedOperand once = unprepared(b, d);
+    Share out = co_await matmul(cat, a, once, d);
+    co_return out;
+  }
+  // A one-hot (integer 0/1 entries) times a fixed-point table: exact, no truncation.
   Task<Share> gather(const char* cat, const Share& onehot, const protocols::FixedOperand& table, MatDims d) {
     const Mark m = mark();
     Share out = co_await P.matmul_operand(onehot, table, d);
@@ -211,14 +209,12 @@ struct Ledger {
     charge(cat, m, P.declared_matmul_operand(table, d));
     co_return out;
   }
-  // A one-hot (integer 0/1 entries) times a fixed-point table: exact, no truncation.
   Task<Share> gather(const char* cat, const Share& onehot, const Share& table, MatDims d) {
-    const Mark m = mark();
-    Share out = co_await P.matmul(onehot, table, d);
-    out.shape = Shape{d.batch * d.m, d.n};
-    charge(cat, m, P.declared("matmul", 0, d));
+    const protocols::FixedOperand once = unprepared(table, d);
+    Share out = co_await gather(cat, onehot, once, d);
     co_return out;
   }
+  static protocols::FixedOperand unprepared(const Share& b, MatDims d) { return {b, d, false, {}, {}}; }
   Task<Share> mul(const char* cat, const Share& a, const Share& b) {
     const Mark m = mark();
     const Share fa = flat(a), fb = flat(b);
