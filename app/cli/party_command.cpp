@@ -78,14 +78,8 @@ int run_private_decode(protocols::Protocol& proto, boost::asio::io_context& io, 
   run.context = context;
   run.family = family;
   run.seed = seed;
-  run.model = &lm;
-  run.token = prompt.token;
-  run.static_scores = &prompt.static_scores;
   std::vector<std::vector<std::vector<std::int32_t>>> kept;
-  if (run.selection.method == "static") {
-    kept = runner::static_kept_rows(w, prompt.tokens, prompt.token, run.selection.static_policy, run.selection.budget);
-    run.static_kept = &kept;
-  }
+  runner::attach_small_prompt(run, lm, prompt, kept);
   runner::check_private_run(run);
   const auto t0 = std::chrono::steady_clock::now();
   const runner::PartyClock wall = [t0] {

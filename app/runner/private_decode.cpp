@@ -517,6 +517,20 @@ struct Program {
     }
   }
 
+  // Rows [first, first + width) of K (n x d) for each first, laid out (groups d, width) with row
+  // (group, channel), so a row reduction gives each group's per-channel max or sum. Rows past
+  // n - 1 repeat row n - 1 (a cluster longer than the cache).
+  Share channel_grid(const Share& K, int n, const std::vector<int>& firsts, int width) const {
+    const int hd = a.head_dim;
+    return take_lazy(K, [&] {
+      std::vector<std::int64_t> idx;
+      for (int first : firsts)
+        for (int ch = 0; ch < hd; ++ch)
+          for (int r = 0; r < width; ++r) idx.push_back(static_cast<std::int64_t>(std::min(n - 1, first + r)) * hd + ch);
+      return idx;
+    }, Shape{static_cast<std::int64_t>(firsts.size()) * hd, width});
+  }
+
   // InfLLM's memory blocks at the step (n = cached + 1 tokens): n_init sinks, then blocks of
   // `block` tokens up to the local window of budget / 2. Each block's representative is its mean
   // key, computed once here: a local sum and one truncation (InfLLM ranks a block by its
@@ -532,13 +546,9 @@ struct Program {
     for (auto& L : m.layers) {
       L.reps.clear();
       for (int g = 0; g < a.kv_heads; ++g) {
-        const Share grid = take_lazy(L.k[static_cast<std::size_t>(g)], [&] {
-          std::vector<std::int64_t> idx;  // (blocks d, width): row (b, c)
-          for (int b = 0; b < blocks; ++b)
-            for (int c = 0; c < hd; ++c)
-              for (int r = 0; r < width; ++r) idx.push_back(static_cast<std::int64_t>(first + b * width + r) * hd + c);
-          return idx;
-        }, Shape{static_cast<std::int64_t>(blocks) * hd, width});
+        std::vector<int> firsts;
+        for (int b = 0; b < blocks; ++b) firsts.push_back(first + b * width);
+        const Share grid = channel_grid(L.k[static_cast<std::size_t>(g)], cached, firsts, width);
         const Share sums = sum_rows(grid, static_cast<std::int64_t>(blocks) * hd, width);
         const Share scaled = led.P.mul_public(sums, protocols::encode_fixed(1.0 / width, led.P.frac_bits()));
         Share mean = co_await led.trunc("static", scaled);
@@ -567,15 +577,9 @@ struct Program {
   // last min(sz, n) rows (the released code's padding). Returns (clusters x d) each.
   Task<void> summarize(const Share& K, int n, int sz, int clusters, const char* cat, Share& mx, Share& mn) {
     const int hd = a.head_dim;
-    const Share grid = take_lazy(K, [&] {
-      std::vector<std::int64_t> idx;  // (clusters * d, sz): row = (cluster, channel)
-      for (int c = 0; c < clusters; ++c) {
-        const int first = c == clusters - 1 ? std::max(0, n - sz) : c * sz;
-        for (int ch = 0; ch < hd; ++ch)
-          for (int r = 0; r < sz; ++r) idx.push_back(static_cast<std::int64_t>(std::min(n - 1, first + r)) * hd + ch);
-      }
-      return idx;
-    }, Shape{static_cast<std::int64_t>(clusters) * hd, sz});
+    std::vector<int> firsts;
+    for (int c = 0; c < clusters; ++c) firsts.push_back(c == clusters - 1 ? std::max(0, n - sz) : c * sz);
+    const Share grid = channel_grid(K, n, firsts, sz);
     mx = co_await led.composite(cat, "max_rows", grid, static_cast<std::int64_t>(clusters) * hd, MatDims{1, 1, sz, 1});
     const Share neg = led.P.mul_public(grid, static_cast<Ring>(-1));
     Share nmx = co_await led.composite(cat, "max_rows", neg, static_cast<std::int64_t>(clusters) * hd, MatDims{1, 1, sz, 1});
@@ -1217,6 +1221,17 @@ std::vector<std::vector<std::vector<std::int32_t>>> static_kept_rows(const model
       out[l].push_back(std::move(rows));
     }
   return out;
+}
+
+void attach_small_prompt(PrivateRun& run, const models::lm::SmallLm& lm, const SmallPrompt& prompt,
+                         std::vector<std::vector<std::vector<std::int32_t>>>& kept) {
+  run.model = &lm;
+  run.token = prompt.token;
+  run.static_scores = &prompt.static_scores;
+  if (run.selection.method == "static") {
+    kept = static_kept_rows(lm.weights(), prompt.tokens, prompt.token, run.selection.static_policy, run.selection.budget);
+    run.static_kept = &kept;
+  }
 }
 
 SmallPrompt prefill_small_prompt(models::lm::SmallLm& lm, std::uint64_t seed, int context) {

@@ -124,6 +124,12 @@ struct SmallPrompt {
 };
 SmallPrompt prefill_small_prompt(models::lm::SmallLm& lm, std::uint64_t seed, int context);
 
+// Execute mode on a prefilled prompt: points `run` at the model, the step's token and party 0's
+// prompt-derived inputs (static-eviction scores; for method "static", the static policy's kept
+// rows, computed into `kept` for run.selection). `lm`, `prompt` and `kept` must outlive the run.
+void attach_small_prompt(PrivateRun& run, const models::lm::SmallLm& lm, const SmallPrompt& prompt,
+                         std::vector<std::vector<std::vector<std::int32_t>>>& kept);
+
 // One party's view of a run: its own step and one-time costs (seconds by its clock, the bytes
 // it sent, its rounds), its categories and the declared cost of the ops it ran.
 struct PartyResult {

@@ -108,14 +108,8 @@ KindOutput PrivateDecodeKind::run(const scenarios::ScenarioPoint& point, sim::En
     run.context = context;
     run.family = family;
     run.seed = point.seed();
-    run.model = lm.get();
-    run.token = prompt.token;
-    run.static_scores = &prompt.static_scores;
     std::vector<std::vector<std::vector<std::int32_t>>> kept;
-    if (lm && sel.method == "static") {
-      kept = static_kept_rows(*weights, prompt.tokens, prompt.token, sel.static_policy, sel.budget);
-      run.static_kept = &kept;
-    }
+    if (lm) attach_small_prompt(run, *lm, prompt, kept);
     const std::string name = m["name"].value_or(std::string("method"));
     const PrivateStep s = run_private_decode(run, link, host);
     steps[name] = s;

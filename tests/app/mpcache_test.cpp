@@ -138,7 +138,9 @@ TEST_P(PrivateMpcache, SelectsThePlaintextPolicysTokens) {
   const PrivateStep s = run_private_decode(run, catalog().link("lan-bumblebee"), catalog().host("xeon-server"));
   EXPECT_EQ(s.declared.bytes, s.total.bytes);
   EXPECT_EQ(s.declared.rounds, s.total.rounds);
-  if (c.static_eviction) EXPECT_GT(s.one_time.bytes, 0);
+  if (c.static_eviction) {
+    EXPECT_GT(s.one_time.bytes, 0);
+  }
 
   auto policy = models::kv::make_policy("mpcache", {{"budget", c.budget}, {"static_keep_ratio", 0.3},
                                                     {"static_eviction", c.static_eviction}, {"hierarchical", c.hierarchical},

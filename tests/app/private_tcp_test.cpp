@@ -53,11 +53,15 @@ TEST_P(PrivateDecodeOverTcp, SameLogitsBytesAndRoundsAsTheSimulation) {
     ASSERT_EQ(tcp[p].code, 0) << tcp[p].out;
     auto kv = kvsim::testing::parse_output(tcp[p].out);
     const bool dealer = c.family == "semi2k" && p == 2;  // semi2k's dealer sees no result
-    if (!dealer) EXPECT_EQ(kv["logits_sha256"], protocols::digest_hex(sim.revealed)) << "party " << p;
+    if (!dealer) {
+      EXPECT_EQ(kv["logits_sha256"], protocols::digest_hex(sim.revealed)) << "party " << p;
+    }
     EXPECT_EQ(kv["step_bytes_sent"], std::to_string(static_cast<std::int64_t>(sim.party_bytes[p]))) << "party " << p;
     EXPECT_EQ(kv["attended"], std::to_string(sim.attended)) << "party " << p;
     EXPECT_EQ(kv["step_declared_bytes"], kv["step_bytes_sent"]) << "party " << p;
-    if (p == 0) EXPECT_EQ(kv["step_rounds"], std::to_string(sim.total.rounds));
+    if (p == 0) {
+      EXPECT_EQ(kv["step_rounds"], std::to_string(sim.total.rounds));
+    }
   }
   // The private step picks the plaintext model's next token (full cache: the same attention).
   if (c.selection == "full") {
