@@ -42,11 +42,15 @@ class RMSNorm(nn.Module):
         return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
 
 
-def rope_tables(cfg, length, device=None):
+def rope_tables(cfg, length, positions=None):
+    """cos/sin of the rotary angles: (T, half) for positions 0..T-1, or (B, 1, T, half) for explicit
+    per-row positions (B, T) — training skips positions to show long distances in short rows."""
     half = cfg.head_dim // 2
     inv_freq = 1.0 / (cfg.rope_base ** (torch.arange(0, half, dtype=torch.float32) * 2.0 / cfg.head_dim))
-    pos = torch.arange(length, dtype=torch.float32)
-    angles = torch.outer(pos, inv_freq)                       # (T, half)
+    if positions is None:
+        angles = torch.outer(torch.arange(length, dtype=torch.float32), inv_freq)   # (T, half)
+    else:
+        angles = (positions.to(torch.float32)[..., None] * inv_freq).unsqueeze(1)  # (B, 1, T, half)
     return torch.cos(angles), torch.sin(angles)
 
 
@@ -104,9 +108,9 @@ class TinyLlama(nn.Module):
             if p.dim() == 2:
                 nn.init.normal_(p, std=0.02)
 
-    def forward(self, tokens, want_internals=False):
+    def forward(self, tokens, want_internals=False, positions=None):
         T = tokens.shape[1]
-        cos, sin = rope_tables(self.cfg, T)
+        cos, sin = rope_tables(self.cfg, T, positions)
         mask = torch.full((T, T), float("-inf")).triu(1)
         x = self.embed(tokens)
         internals = []

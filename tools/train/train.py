@@ -1,21 +1,26 @@
 #!/usr/bin/python3
 """Trains kvsim's small byte-level Llama-style model (see model.py) and writes its checkpoint.
 
-Usage (Debian's interpreter, with python3-torch, libopenblas0-pthread, fortunes, jargon-text), the
-two stages that made the committed checkpoint (docs/small-model.md):
-    /usr/bin/python3 tools/train/train.py --out stage1.bin
+Usage (Debian's interpreter, with python3-torch, libopenblas0-pthread, fortunes, jargon-text):
+    /usr/bin/python3 tools/train/train.py --out stage1.bin                  # from scratch
     /usr/bin/python3 tools/train/train.py --resume stage1.bin --final-steps 400 --lr 1e-3 \
-        --seed 20261127 --out models/small/kvsim-byte-lm.bin
+        --seed 20261127 --out stage2.bin                                     # one more stage
+docs/small-model.md lists the exact commands (seeds, steps, learning rates) of every stage that
+made the committed checkpoint, and the PoSE experiment.
 
-Recipe (docs/small-model.md): batches of repeated random strings only until the model copies them
-(90% of copied bytes right over 10 steps; so that induction heads form: with the mixture from the
-start, retrieval had not appeared after 600 steps); then 55% passkey episodes, 10% key-value lookup episodes, 20% repeated
-random strings in text (induction practice), 15% plain text, haystacks of natural text;
-answer bytes (and repeated copies) weigh 3x in the loss; the context length follows a curriculum 128 -> 256 -> 512 -> 1024
--> 2048 that advances when the running training passkey accuracy reaches 0.8; at 2048 it trains
-FINAL_STEPS more steps with a cosine learning-rate decay. Batches hold 4,096 tokens (at least 2 rows).
-Everything random derives from --seed; torch runs single-process with deterministic kernels, so the
-same seed and the same package versions give the same checkpoint.
+Recipe: batches of repeated random strings only until the model copies them (90% of copied bytes
+right over 10 steps; so that induction heads form: with the mixture from the start, retrieval had
+not appeared after 600 steps); then 55% passkey episodes, 10% key-value lookup episodes, 20%
+repeated random strings in text (induction practice), 15% plain text, haystacks of natural text
+(--passkey-share rescales the other three); answer bytes and repeated copies weigh 3x in the loss
+(--answer-weight). The context follows a curriculum 128 -> 256 -> 512 -> 1024 -> 2048 that
+advances when the running training passkey accuracy reaches 0.8; at 2048 it trains --final-steps
+more steps with a cosine learning-rate decay to 10%. With --pose the curriculum stops computing at
+512 bytes and skips positions instead (see CURRICULUM_POSE), --pose-steps at its last stage, then
+--final-steps at 2048; the decay spans both. A resumed stage trains --final-steps at 2048 only.
+Batches hold 4,096 tokens (at least 2 rows). Everything random derives from --seed; torch runs
+one thread with deterministic kernels, so the same seed and the same package versions give the
+same checkpoint.
 """
 import argparse
 import math
@@ -29,25 +34,42 @@ import torch.nn.functional as F
 import model as M
 import tasks
 
-CURRICULUM = [128, 256, 512, 1024, 2048]
+# Curricula of (row length, positional span). The full one computes every row at its length. The
+# PoSE one (Zhu et al. 2023) stops computing at 512: one random cut per row skips positions so
+# that the row's relative distances cover the span, which shows long distances at a quarter of
+# the attention cost and with four times as many retrieval episodes per step.
+CURRICULUM_FULL = [(128, 128), (256, 256), (512, 512), (1024, 1024), (2048, 2048)]
+CURRICULUM_POSE = [(128, 128), (256, 256), (512, 512), (512, 1024), (512, 2048)]
+FINAL_LENGTH = 2048
 TOKENS_PER_STEP = 4096
 WARMUP_MAX_STEPS = 1500  # induction warm-up: repeated random strings only until copying works
-FINAL_STEPS = 500  # steps at the final length, with the learning rate decaying to 10%
+POSE_STEPS = 300  # PoSE curriculum: steps at its last stage once reached
+FINAL_STEPS = 500  # steps at the full length, the tail of the learning-rate decay
 
 
-def make_batch(rng, corpus, length, batch, warmup=False):
-    rows, weights, kinds, spans = [], [], [], []
+def skipped_positions(rng, length, span):
+    """Positions 0..length-1 with one random jump of up to span - length at a random cut."""
+    pos = torch.arange(length)
+    if span > length:
+        cut = rng.randrange(1, length)
+        pos[cut:] += rng.randrange(span - length + 1)
+    return pos
+
+
+def make_batch(rng, corpus, length, pos_span, batch, warmup=False, passkey_share=0.55, answer_weight=3.0):
+    rows, weights, kinds, spans, positions = [], [], [], [], []
+    rest = (1.0 - passkey_share) / 0.45  # key-value, repeats and plain text keep their 10:20:15 ratio
     for _ in range(batch):
         r = rng.random()
         extra = []
         if warmup:
             text, extra = tasks.copy_episode(rng, length + 1)
             span, kind = (0, 0), "copy"
-        elif r < 0.55:
+        elif r < passkey_share:
             text, span, kind = *tasks.passkey_episode(rng, corpus, length + 1), "passkey"
-        elif r < 0.65:
+        elif r < passkey_share + 0.10 * rest:
             text, span, kind = *tasks.kv_episode(rng, corpus, length + 1), "kv"
-        elif r < 0.85:
+        elif r < 1.0 - 0.15 * rest:  # (thresholds equal 0.55 / 0.65 / 0.85 exactly by default)
             text, extra = tasks.repeat_episode(rng, corpus, length + 1)
             span, kind = (0, 0), "repeat"
         else:
@@ -58,29 +80,35 @@ def make_batch(rng, corpus, length, batch, warmup=False):
         # Target index t predicts byte t+1; a byte at j is predicted at position j-1.
         for a0, a1 in [span] + extra:
             if a1 > a0:
-                w[a0 - 1:a1 - 1] = 3.0
+                w[a0 - 1:a1 - 1] = answer_weight
         a0, a1 = span
         rows.append(list(text))
         weights.append(w)
         kinds.append(kind)
         spans.append((a0 - 1, a1 - 1))
+        positions.append(skipped_positions(rng, length, pos_span))
     data = torch.tensor(rows, dtype=torch.long)
-    return data[:, :-1], data[:, 1:], torch.stack(weights), kinds, spans
+    return data[:, :-1], data[:, 1:], torch.stack(weights), kinds, spans, torch.stack(positions)
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
-    ap.add_argument("--steps", type=int, default=4000, help="upper bound; training ends FINAL_STEPS after reaching 2048")
-    ap.add_argument("--minutes", type=float, default=60.0, help="safety cap; a capped run is not the recipe's")
+    ap.add_argument("--steps", type=int, default=4000, help="upper bound on all steps")
+    ap.add_argument("--minutes", type=float, default=180.0, help="safety cap; a capped run is not the recipe's")
     ap.add_argument("--seed", type=int, default=20261126)
     ap.add_argument("--lr", type=float, default=2e-3)
-    ap.add_argument("--resume", help="continue from this checkpoint at the final length (no warm-up)")
-    ap.add_argument("--final-steps", type=int, default=FINAL_STEPS, help="steps at the final length")
+    ap.add_argument("--resume", help="continue from this checkpoint at the full length (no warm-up, no curriculum)")
+    ap.add_argument("--pose", action="store_true", help="PoSE curriculum (positions skipped in 512-byte rows)")
+    ap.add_argument("--pose-steps", type=int, default=POSE_STEPS, help="with --pose: steps at its last stage")
+    ap.add_argument("--final-steps", type=int, default=FINAL_STEPS, help="steps at the full length")
+    ap.add_argument("--passkey-share", type=float, default=0.55, help="share of passkey rows")
+    ap.add_argument("--answer-weight", type=float, default=3.0, help="loss weight of answer and copied bytes")
     args = ap.parse_args()
 
     torch.manual_seed(args.seed)
     torch.use_deterministic_algorithms(True)
+    torch.set_num_threads(1)  # one thread: deterministic, and the recipe's time is CPU time
     rng = random.Random(args.seed)
     corpus, _ = tasks.load_corpus()
     cfg = M.Config()
@@ -88,31 +116,39 @@ def main():
     print(f"parameters: {sum(p.numel() for p in net.parameters()):,}", flush=True)
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, betas=(0.9, 0.95), weight_decay=0.01)
 
-    stage, recent, step, final_step = 0, [], 0, 0
+    # The tail (the last curriculum stage, then the full length) decays the learning rate to 10%.
+    stage, recent, step, tail_step = 0, [], 0, 0
+    curriculum = CURRICULUM_POSE if args.pose else CURRICULUM_FULL
+    pose_steps = args.pose_steps if args.pose and not args.resume else 0
+    tail = pose_steps + args.final_steps
     warming, copy_recent = not args.resume, []
     if args.resume:
-        stage = len(CURRICULUM) - 1
+        stage = len(curriculum) - 1
     t0 = time.time()
     budget = args.minutes * 60
     while step < args.steps:
         if time.time() - t0 > budget:
             print(f"WARNING: stopped by --minutes at step {step}; not the reproducible recipe", flush=True)
             break
-        length = CURRICULUM[stage]
-        batch = max(2, TOKENS_PER_STEP // length)
-        x, y, w, kinds, spans = make_batch(rng, corpus, length, batch, warmup=warming)
-        elapsed = time.time() - t0
-        warm = 1.0 if args.resume else min(1.0, (step + 1) / 100)
-        if stage == len(CURRICULUM) - 1:
-            final_step += 1
-            if final_step > args.final_steps:
+        if stage == len(curriculum) - 1:
+            tail_step += 1
+            if tail_step > tail:
                 break
-            decay = 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * final_step / args.final_steps))
+            decay = 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * tail_step / tail))
         else:
             decay = 1.0
+        length, pos_span = curriculum[stage] if tail_step <= pose_steps else (FINAL_LENGTH, FINAL_LENGTH)
+        if tail_step == pose_steps + 1:
+            print(f"full length {FINAL_LENGTH} at step {step}", flush=True)
+        batch = max(2, TOKENS_PER_STEP // length)
+        x, y, w, kinds, spans, positions = make_batch(rng, corpus, length, pos_span, batch, warmup=warming,
+                                                     passkey_share=args.passkey_share,
+                                                     answer_weight=args.answer_weight)
+        elapsed = time.time() - t0
+        warm = 1.0 if args.resume else min(1.0, (step + 1) / 100)
         for g in opt.param_groups:
             g["lr"] = args.lr * warm * decay
-        logits = net(x)
+        logits = net(x, positions=positions)
         loss_per = F.cross_entropy(logits.reshape(-1, cfg.vocab), y.reshape(-1), reduction="none")
         loss = (loss_per * w.reshape(-1)).sum() / w.sum()
         opt.zero_grad(set_to_none=True)
@@ -134,18 +170,18 @@ def main():
         recent = recent[-64:]
         acc = sum(recent) / max(1, len(recent))
         if step % 20 == 0:
-            print(f"step {step} t={elapsed/60:.1f}min len={length} loss={loss.item():.3f} "
+            print(f"step {step} t={elapsed/60:.1f}min len={length} span={pos_span} loss={loss.item():.3f} "
                   f"passkey_acc={acc:.2f}", flush=True)
-        if stage + 1 < len(CURRICULUM) and len(recent) >= 48 and acc >= 0.8:
+        if stage + 1 < len(curriculum) and len(recent) >= 48 and acc >= 0.8:
             stage += 1
             recent = []
-            print(f"curriculum -> {CURRICULUM[stage]} at step {step}", flush=True)
+            print(f"curriculum -> {curriculum[stage]} at step {step}", flush=True)
             M.save_checkpoint(net, args.out)
         if step % 100 == 0:
             M.save_checkpoint(net, args.out)
         step += 1
     M.save_checkpoint(net, args.out)
-    print(f"done: {step} steps, {(time.time()-t0)/60:.1f} min, final length {CURRICULUM[stage]}")
+    print(f"done: {step} steps, {(time.time()-t0)/60:.1f} min")
     return 0
 
 
