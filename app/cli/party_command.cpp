@@ -4,6 +4,7 @@
 // the small trained model, app/runner/private_decode.h). Each party prints `key value` lines;
 // with the same options every party's revealed digest and bytes equal the simulated run's
 // (tests/protocols/tcp_test.cpp, tests/app/private_tcp_test.cpp).
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <memory>
@@ -50,8 +51,12 @@ runner::MpcSelection selection_of(const po::variables_map& vm, int context) {
   s.budget = budget > 0 ? budget : std::max(1, context / 10);
   s.static_eviction = vm["static-eviction"].as<bool>();
   s.static_policy = vm["static-policy"].as<std::string>();
-  if (s.static_policy != "streaming" && s.static_policy != "h2o" && s.static_policy != "snapkv" && s.static_policy != "tova")
-    throw UsageError("--static-policy must be streaming, h2o, snapkv or tova (got '" + s.static_policy + "')");
+  const auto& allowed = runner::static_policies();
+  if (std::find(allowed.begin(), allowed.end(), s.static_policy) == allowed.end()) {
+    std::string names;
+    for (const auto& n : allowed) names += (names.empty() ? "" : ", ") + n;
+    throw UsageError("--static-policy must be one of " + names + " (got '" + s.static_policy + "')");
+  }
   s.static_keep = vm["static-keep"].as<double>();
   s.block = vm["block"].as<int>();
   s.n_init = vm["n-init"].as<int>();
@@ -61,26 +66,39 @@ runner::MpcSelection selection_of(const po::variables_map& vm, int context) {
 }
 
 // Every party loads the checkpoint and prefills the same seeded prompt: the other parties need
-// only its shapes, and only party 0's values enter the computation (as secret inputs).
-int run_private_decode(protocols::Protocol& proto, boost::asio::io_context& io, const po::variables_map& vm, int id,
-                       const std::string& family) {
+// only its shapes, and only party 0's values enter the computation (as secret inputs). All of it
+// is local, so it runs before connecting: a bad option fails without waiting for the peers.
+struct PreparedDecode {
+  models::lm::LmWeights weights;
+  std::unique_ptr<models::lm::SmallLm> lm;  // reads `weights`; the struct is never moved
+  runner::SmallPrompt prompt;
+  std::vector<std::vector<std::vector<std::int32_t>>> kept;
+  runner::PrivateRun run;
+};
+
+std::unique_ptr<PreparedDecode> prepare_private_decode(const po::variables_map& vm, const std::string& family) {
   const int context = vm["context"].as<int>();
   if (context < 16) throw UsageError("--context must be at least 16");
+  auto d = std::make_unique<PreparedDecode>();
   const std::string path = vm.count("checkpoint") ? vm["checkpoint"].as<std::string>() : models::lm::default_small_lm_path();
-  const models::lm::LmWeights w = models::lm::load_small_lm(path);
-  if (context >= w.config.max_context) throw UsageError("--context must be below the model's context " + std::to_string(w.config.max_context));
-  models::lm::SmallLm lm(w);
+  d->weights = models::lm::load_small_lm(path);
+  const int max_context = d->weights.config.max_context;
+  if (context >= max_context) throw UsageError("--context must be below the model's context " + std::to_string(max_context));
+  d->run.selection = selection_of(vm, context);
+  d->lm = std::make_unique<models::lm::SmallLm>(d->weights);
   const std::uint64_t seed = vm["seed"].as<std::uint64_t>();
-  const runner::SmallPrompt prompt = runner::prefill_small_prompt(lm, seed, context);
-  runner::PrivateRun run;
-  run.arch = runner::private_arch(w.config);
-  run.selection = selection_of(vm, context);
-  run.context = context;
-  run.family = family;
-  run.seed = seed;
-  std::vector<std::vector<std::vector<std::int32_t>>> kept;
-  runner::attach_small_prompt(run, lm, prompt, kept);
-  runner::check_private_run(run);
+  d->prompt = runner::prefill_small_prompt(*d->lm, seed, context);
+  d->run.arch = runner::private_arch(d->weights.config);
+  d->run.context = context;
+  d->run.family = family;
+  d->run.seed = seed;
+  runner::attach_small_prompt(d->run, *d->lm, d->prompt, d->kept);
+  runner::check_private_run(d->run);
+  return d;
+}
+
+int run_private_decode(protocols::Protocol& proto, boost::asio::io_context& io, const runner::PrivateRun& run, int id,
+                       const std::string& family) {
   const auto t0 = std::chrono::steady_clock::now();
   const runner::PartyClock wall = [t0] {
     return static_cast<sim::Time>(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count()) * 1000;
@@ -141,6 +159,8 @@ int cmd_party(const Args& args) {
   }
   const int id = p.vm["id"].as<int>();
   if (id < 0 || id >= static_cast<int>(peers.size())) throw UsageError("--id must be between 0 and " + std::to_string(peers.size() - 1));
+  std::unique_ptr<PreparedDecode> decode;
+  if (program == "private-decode") decode = prepare_private_decode(p.vm, family);
   protocols::TcpOptions topt;
   topt.connect_timeout = topt.io_timeout = std::chrono::milliseconds(p.vm["timeout-ms"].as<int>());
   boost::asio::io_context io;
@@ -148,7 +168,7 @@ int cmd_party(const Args& args) {
   net.connect();
   const bool cost_only = false;
   auto proto = protocols::make_protocol(family, net.channel(), p.vm["seed"].as<std::uint64_t>(), protocols::kDefaultFracBits, cost_only);
-  const int code = program == "demo" ? run_demo(*proto, io, p.vm, id, family) : run_private_decode(*proto, io, p.vm, id, family);
+  const int code = program == "demo" ? run_demo(*proto, io, p.vm, id, family) : run_private_decode(*proto, io, decode->run, id, family);
   net.flush();
   return code;
 }

@@ -1204,6 +1204,11 @@ class SelectionRecorder final : public models::kv::KvPolicy {
 };
 }  // namespace
 
+const std::vector<std::string>& static_policies() {
+  static const std::vector<std::string> names{"streaming", "h2o", "snapkv", "tova"};
+  return names;
+}
+
 std::vector<std::vector<std::vector<std::int32_t>>> static_kept_rows(const models::lm::LmWeights& w, const std::vector<int>& prompt,
                                                                      int token, const std::string& policy, int budget) {
   auto inner = models::kv::make_policy(policy, {{"budget", static_cast<double>(budget)}});

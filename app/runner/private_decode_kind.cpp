@@ -24,7 +24,7 @@ PrivateDecodeKind::PrivateDecodeKind(std::shared_ptr<const Resources> res) : res
       .defaults(-1.0).max(1);
   method.integer("budget", "tokens attended; overrides budget_fraction when > 0").defaults(0).min(0);
   method.string("static_policy", "static: the policy whose kept rows the cache holds (execute mode: its plaintext choice)")
-      .defaults("streaming").choices({"streaming", "h2o", "snapkv", "tova"});
+      .defaults("streaming").choices(static_policies());
   method.boolean("static_eviction", "mpcache: look-once static eviction").defaults(true);
   method.number("static_keep", "mpcache: share of the prompt static eviction keeps (public)").defaults(0.3).min(0, true).max(1);
   method.boolean("approximate_similarity", "mpcache: alpha min/max similarity (else the exact bound)").defaults(true);

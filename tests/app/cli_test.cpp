@@ -163,6 +163,12 @@ TEST(Cli, BadUsageExitsTwo) {
   const Outcome r = kvsim("run " + example("wan-bandwidth-sweep.toml"));
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.out.find("kvsim sweep"), std::string::npos);
+  // A bad private-decode option fails before the party connects (nobody listens on these ports).
+  const std::string party = "party --id 0 --peers 127.0.0.1:9,127.0.0.1:9,127.0.0.1:9 --timeout-ms 60000 --program private-decode ";
+  const Outcome sp = kvsim(party + "--selection static --static-policy quest");
+  EXPECT_EQ(sp.code, 2);
+  EXPECT_NE(sp.out.find("--static-policy must be one of streaming, h2o, snapkv, tova (got 'quest')"), std::string::npos) << sp.out;
+  EXPECT_EQ(kvsim(party + "--context 4").code, 2);
   const Outcome o = kvsim("run " + example("lan-wan-exchange.toml") + " -o /nonexistent/out.h5");
   EXPECT_EQ(o.code, 2);
   EXPECT_NE(o.out.find("does not exist"), std::string::npos);
