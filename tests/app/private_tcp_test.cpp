@@ -37,9 +37,8 @@ TEST_P(PrivateDecodeOverTcp, SameLogitsBytesAndRoundsAsTheSimulation) {
   run.context = context;
   run.seed = seed;
   run.family = c.family;
-  run.model = &lm;
-  run.token = prompt.token;
-  run.static_scores = &prompt.static_scores;
+  std::vector<std::vector<std::vector<std::int32_t>>> kept;
+  attach_small_prompt(run, lm, prompt, kept);  // as kvsim party does
   const hardware::Catalog cat = hardware::Catalog::load(hardware::Catalog::default_dir());
   const PrivateStep sim = run_private_decode(run, cat.link("lan-bumblebee"), cat.host("xeon-server"));
 
