@@ -48,7 +48,7 @@ PrivateArch private_arch(const models::Architecture& a) {
 }
 
 PrivateArch private_arch(const models::lm::LmConfig& c) {
-  return {"llama", c.n_layers, c.d_model, c.n_heads, c.n_kv_heads, c.head_dim, c.ffn_hidden, c.vocab};
+  return {"llama", c.n_layers, c.d_model, c.n_heads, c.n_kv_heads, c.head_dim, c.ffn_hidden, c.vocab, c.rope_base};
 }
 
 namespace {
@@ -618,7 +618,7 @@ struct Program {
     for (int h = 0; h < heads; ++h)
       for (int i = 0; i < hd; ++i) {
         const int j = i % half;
-        const float inv = 1.0f / std::pow(10000.0f, static_cast<float>(2 * j) / static_cast<float>(hd));
+        const float inv = 1.0f / std::pow(a.rope_base, static_cast<float>(2 * j) / static_cast<float>(hd));
         const float ang = static_cast<float>(pos) * inv;
         cs[static_cast<std::size_t>(h * hd + i)] = std::cos(ang);
         // rotate-half: out_i = x_i cos - x_{i+half} sin (i < half); x_i cos + x_{i-half} sin.
