@@ -122,7 +122,11 @@ TEST_P(PrivateMpcache, SelectsThePlaintextPolicysTokens) {
   const models::lm::LmWeights w = models::lm::load_small_lm(models::lm::default_small_lm_path());
   models::lm::SmallLm lm(w);
   const int context = 256;
-  const SmallPrompt prompt = prefill_small_prompt(lm, 11, context);
+  // Why prompt 12: a selection compares cluster scores that the private step computes in fixed
+  // point; on prompt 11 the current checkpoint's exact-bound (approximate = 0) scores, about 40-150,
+  // put two candidates within 0.2-0.5% of each other, so the private and the plaintext choice may
+  // legitimately differ (a logit error of 0.51). Prompts 12 and 14 have no such tie in any case.
+  const SmallPrompt prompt = prefill_small_prompt(lm, 12, context);
   PrivateRun run;
   run.arch = private_arch(w.config);
   run.selection.method = "mpcache";
