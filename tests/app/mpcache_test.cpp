@@ -124,8 +124,9 @@ TEST_P(PrivateMpcache, SelectsThePlaintextPolicysTokens) {
   const int context = 256;
   // Why prompt 12: a selection compares cluster scores that the private step computes in fixed
   // point; on prompt 11 the current checkpoint's exact-bound (approximate = 0) scores, about 40-150,
-  // put two candidates within 0.2-0.5% of each other, so the private and the plaintext choice may
-  // legitimately differ (a logit error of 0.51). Prompts 12 and 14 have no such tie in any case.
+  // put candidates at the cut within 0.2-0.5% of each other, so the private and the plaintext
+  // choice may legitimately differ (it did: a logit error of 0.51 in that one case). On prompts 12
+  // and 14 every case gives the plaintext policy's logits.
   const SmallPrompt prompt = prefill_small_prompt(lm, 12, context);
   PrivateRun run;
   run.arch = private_arch(w.config);
