@@ -618,7 +618,7 @@ struct Program {
     for (int h = 0; h < heads; ++h)
       for (int i = 0; i < hd; ++i) {
         const int j = i % half;
-        const float inv = 1.0f / std::pow(a.rope_base, static_cast<float>(2 * j) / static_cast<float>(hd));
+        const float inv = models::lm::rope_inverse_frequency(a.rope_base, j, hd);
         const float ang = static_cast<float>(pos) * inv;
         cs[static_cast<std::size_t>(h * hd + i)] = std::cos(ang);
         // rotate-half: out_i = x_i cos - x_{i+half} sin (i < half); x_i cos + x_{i-half} sin.

@@ -106,7 +106,7 @@ struct PrivateRun {
 // The policies method "static" accepts (one budget for every layer, a choice made at prefill).
 const std::vector<std::string>& static_policies();
 
-// The prompt rows a static policy (streaming, h2o, snapkv, tova: one budget for every layer) keeps: its selection
+// The prompt rows a static policy (one of static_policies(): one budget for every layer) keeps: its selection
 // for the first decode step (`token` after `prompt`) on the plaintext model, without the new
 // token, per layer and kv head (the first query head of each group).
 std::vector<std::vector<std::vector<std::int32_t>>> static_kept_rows(const models::lm::LmWeights& w, const std::vector<int>& prompt,

@@ -42,8 +42,7 @@ void SmallLm::rope_in_place(float* x, int heads, int position) const {
   const auto& c = w_->config;
   const int half = c.head_dim / 2;
   for (int i = 0; i < half; ++i) {
-    const float exponent = static_cast<float>(2 * i) / static_cast<float>(c.head_dim);
-    const float inv_freq = 1.0f / std::pow(c.rope_base, exponent);
+    const float inv_freq = rope_inverse_frequency(c.rope_base, i, c.head_dim);
     const float angle = static_cast<float>(position) * inv_freq;
     const float cs = std::cos(angle), sn = std::sin(angle);
     for (int h = 0; h < heads; ++h) {
@@ -154,6 +153,10 @@ Eigen::VectorXf SmallLm::decode(int token, kv::KvPolicy* policy) {
   }
   length_ = pos + 1;
   return w_->lm_head * rms_norm(x, w_->final_norm);
+}
+
+float rope_inverse_frequency(float base, int pair, int head_dim) {
+  return 1.0f / std::pow(base, static_cast<float>(2 * pair) / static_cast<float>(head_dim));
 }
 
 int choose_token(const Eigen::VectorXf& logits, double temperature, double top_p, sim::Rng& rng) {

@@ -57,6 +57,11 @@ class SmallLm {
   std::vector<std::vector<float>> probs_;
 };
 
+// RoPE's inverse frequency of rotary pair i (of head_dim / 2): 1 / base^(2i / head_dim) in
+// binary32, as tools/train/model.py computes it. The private decode's RoPE uses it too, so that
+// both take the checkpoint's base.
+float rope_inverse_frequency(float base, int pair, int head_dim);
+
 // Next-token choice: temperature 0 is greedy (first arg-max); otherwise softmax(logits / T) with
 // nucleus top_p, drawn from the seeded stream (the same routine speculative decoding uses).
 int choose_token(const Eigen::VectorXf& logits, double temperature, double top_p, sim::Rng& rng);
