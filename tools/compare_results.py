@@ -19,6 +19,7 @@ differences otherwise, 2 on bad usage.
 """
 import argparse
 import math
+import re
 import sys
 
 import h5py
@@ -72,8 +73,9 @@ def compare(before, after, rtol, loose_kinds, loose_rtol):
         for name in sorted(set(ra) & set(rb)):
             a, b = ra[name], rb[name]
             tol = loose_rtol if a["kind"] in loose_kinds else rtol
-            if a["kind"] in loose_kinds:
-                loose_tables.add(name.rsplit("-", 1)[0])
+            table = re.match(r"^(.*)-\d+-\d+$", name)  # reproduce names runs <table>-<n>-<index>
+            if a["kind"] in loose_kinds and table:
+                loose_tables.add(table.group(1))
             for key in sorted(set(a["metrics"]) ^ set(b["metrics"])):
                 diffs.append(f"run {name}: metric {key[0]} [{key[1]}] only in {'BEFORE' if key in a['metrics'] else 'AFTER'}")
             for key in sorted(set(a["metrics"]) & set(b["metrics"])):

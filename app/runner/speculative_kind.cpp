@@ -1,20 +1,19 @@
-// app/runner/speculative_kind.cpp — TriForce in cost mode.
+// app/runner/speculative_kind.cpp — TriForce in cost mode: the scenario's keys to a loop
+// configuration and acceptance, the loop (models/speculative/triforce_loop.h) on the point's engine.
 #include "app/runner/speculative_kind.h"
 
+#include <cmath>
+#include <map>
 #include <mutex>
 #include <optional>
 
-#include "app/runner/acceptance_source.h"
-#include "models/lm/checkpoint.h"
-
-#include <algorithm>
-#include <cmath>
-#include <map>
-
-#include "hardware/kernel_cost.h"
 #include "models/decode_curve.h"
+#include "models/lm/checkpoint.h"
+#include "models/speculative/acceptance.h"
+#include "models/execution.h"
 #include "models/memory.h"
-#include "models/speculative.h"
+#include "models/speculative/math.h"
+#include "models/speculative/triforce_loop.h"
 
 namespace kvsim::runner {
 
@@ -82,53 +81,32 @@ SpeculativeKind::SpeculativeKind(std::shared_ptr<const Resources> res)
   schema_.string("speedup_metric", "name of the speedup metric (default: prefix + speedup)").defaults("");
 }
 
-namespace {
-
-struct Forwards {
-  const models::Architecture& target;
-  const models::Architecture& draft;
-  models::Deployment dep;       // target deployment (offloading etc.)
-  models::Deployment on_chip;   // the same GPUs with the KV on chip (retrieval cache, draft)
-  std::int64_t batch = 1;
-  std::map<std::tuple<int, std::int64_t, std::int64_t, bool>, double> memo;
-  // One forward of `which` (0 draft, 1 target + retrieval cache, 2 target + full cache) over q new
-  // tokens per sequence for the whole batch.
-  double forward(int which, std::int64_t q, std::int64_t cached, bool graphs) {
-    const auto key = std::make_tuple(which, q, cached, graphs);
-    auto it = memo.find(key);
-    if (it != memo.end()) return it->second;
-    models::Deployment d = which == 2 ? dep : on_chip;
-    d.cuda_graphs = graphs;
-    if (which == 0) d.tp = 1;  // the draft is replicated on every GPU, not split
-    const models::Architecture& a = which == 0 ? draft : target;
-    const double t = models::simulate_forward(a, d, batch, q, cached, true);
-    memo.emplace(key, t);
-    return t;
-  }
-};
-
-}  // namespace
-
 KindOutput SpeculativeKind::run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const {
   const toml::table& t = point.tree;
   const models::Architecture& target = res_->zoo().get(scenarios::get_string(t, "models.target"), where(point, "models.target"));
   const models::Architecture& draft = res_->zoo().get(scenarios::get_string(t, "models.draft"), where(point, "models.draft"));
-  Forwards fw{target, draft, make_deployment(*res_, point, scenarios::get_table(t, "deployment"), "deployment"), {}, 1, {}};
-  fw.on_chip = fw.dep;
-  fw.on_chip.kv = models::KvPlacement::kGpu;
+  models::spec::LoopConfig cfg;
+  try {
+    cfg.method = models::spec::loop_method(scenarios::get_string(t, "method.name"));
+  } catch (const std::invalid_argument& e) {
+    throw scenarios::ScenarioError({{where(point, "method.name"), "method.name", e.what()}});
+  }
+  const models::Deployment dep = make_deployment(*res_, point, scenarios::get_table(t, "deployment"), "deployment");
   const models::Deployment base = make_deployment(*res_, point, scenarios::get_table(t, "baseline"), "baseline");
   const std::string method = scenarios::get_string(t, "method.name");
-  const int g1 = static_cast<int>(scenarios::get_integer(t, "method.gamma1"));
-  const int g2 = static_cast<int>(scenarios::get_integer(t, "method.gamma2"));
-  const std::int64_t budget = scenarios::get_integer(t, "method.retrieval_budget");
-  const std::int64_t dcache = scenarios::get_integer(t, "method.draft_cache");
-  const std::int64_t ncache = scenarios::get_integer(t, "method.naive_draft_cache");
-  const bool dg = scenarios::get_bool(t, "method.draft_graphs"), rg = scenarios::get_bool(t, "method.retrieval_graphs"),
-             tg = scenarios::get_bool(t, "method.target_graphs");
-  const std::int64_t prompt = scenarios::get_integer(t, "workload.context");
-  const std::int64_t gen = scenarios::get_integer(t, "workload.generate");
-  const std::int64_t batch = scenarios::get_integer(t, "workload.batch");
-  fw.batch = batch;
+  cfg.gamma1 = static_cast<int>(scenarios::get_integer(t, "method.gamma1"));
+  cfg.gamma2 = static_cast<int>(scenarios::get_integer(t, "method.gamma2"));
+  cfg.retrieval_budget = scenarios::get_integer(t, "method.retrieval_budget");
+  cfg.chunk = scenarios::get_integer(t, "method.chunk");
+  cfg.draft_cache = scenarios::get_integer(t, "method.draft_cache");
+  cfg.naive_draft_cache = scenarios::get_integer(t, "method.naive_draft_cache");
+  cfg.draft_graphs = scenarios::get_bool(t, "method.draft_graphs");
+  cfg.retrieval_graphs = scenarios::get_bool(t, "method.retrieval_graphs");
+  cfg.target_graphs = scenarios::get_bool(t, "method.target_graphs");
+  cfg.prompt = scenarios::get_integer(t, "workload.context");
+  cfg.generate = scenarios::get_integer(t, "workload.generate");
+  cfg.batch = scenarios::get_integer(t, "workload.batch");
+  const int g2 = cfg.gamma2;
   // Per-token acceptance probabilities from TriForce's per-round rates.
   const int full_gamma = static_cast<int>(scenarios::get_integer(t, "acceptance.full_gamma"));
   const std::string source = scenarios::get_string(t, "acceptance.source");
@@ -136,10 +114,10 @@ KindOutput SpeculativeKind::run(const scenarios::ScenarioPoint& point, sim::Engi
   auto bad = [&](const std::string& key, const std::string& msg) {
     return scenarios::ScenarioError({{where(point, key), key, msg}});
   };
-  std::optional<AcceptanceTrace> full_trace, draft_trace;
+  std::optional<models::spec::AcceptanceTrace> full_trace, draft_trace;
   auto load_trace = [&](const std::string& key) {
     try {
-      return AcceptanceTrace::load(scenarios::get_string(t, key));
+      return models::spec::AcceptanceTrace::load(scenarios::get_string(t, key));
     } catch (const std::exception& e) {
       throw bad(key, e.what());
     }
@@ -153,7 +131,7 @@ KindOutput SpeculativeKind::run(const scenarios::ScenarioPoint& point, sim::Engi
     full_trace = load_trace("acceptance.full_trace");
     a_full = full_trace->alpha();
   } else {
-    SmallModelAcceptance spec;
+    models::spec::SmallModelAcceptance spec;
     spec.policy = scenarios::get_string(t, "acceptance.small_model.policy");
     spec.budget = static_cast<int>(scenarios::get_integer(t, "acceptance.small_model.budget"));
     spec.chunk = static_cast<int>(scenarios::get_integer(t, "acceptance.small_model.chunk"));
@@ -176,11 +154,11 @@ KindOutput SpeculativeKind::run(const scenarios::ScenarioPoint& point, sim::Engi
         if (!slot) {
           auto& w = episodes_->weights[ckpt];
           if (!w) w = std::make_shared<const models::lm::LmWeights>(models::lm::load_small_lm(ckpt));
-          slot = std::make_shared<const std::vector<models::lm::PreparedEpisode>>(small_model_episodes(*w, spec));
+          slot = std::make_shared<const std::vector<models::lm::PreparedEpisode>>(models::spec::small_model_episodes(*w, spec));
         }
         eps = slot;
       }
-      a_full = small_model_alpha(*eps, spec);
+      a_full = models::spec::small_model_alpha(*eps, spec);
     } catch (const std::exception& e) {
       throw bad("acceptance.small_model", e.what());
     }
@@ -189,117 +167,39 @@ KindOutput SpeculativeKind::run(const scenarios::ScenarioPoint& point, sim::Engi
   const double a_draft = draft_trace ? draft_trace->alpha()
                                      : models::spec::alpha_from_per_round(scenarios::get_number(t, "acceptance.draft"),
                                                             static_cast<int>(scenarios::get_integer(t, "acceptance.draft_gamma")));
-  // One round of drafts at per-token acceptance `alpha`, or from the recorded trace when one is given.
-  auto draft_round = [&](double alpha, int gamma) {
-    return draft_trace ? draft_trace->round(gamma) : models::spec::simulate_round(alpha, gamma, rng);
-  };
-  const double a_middle_rate = scenarios::get_number(t, "acceptance.middle");
-
   // Memory: the target with its full cache (or offloaded), the retrieval cache and the draft.
   models::StepShape last;
-  last.cached = prompt + gen;
-  last.batch = batch;
-  const double b = static_cast<double>(batch);
+  last.cached = cfg.prompt + cfg.generate;
+  last.batch = cfg.batch;
+  const double b = static_cast<double>(cfg.batch);
   const std::vector<models::MemoryItem> residents = {
-      {"retrieval_cache", b * static_cast<double>(budget) * static_cast<double>(target.kv_bytes_per_token()) / fw.dep.tp},
-      {"draft_model_and_cache", static_cast<double>(draft.weight_bytes()) + b * static_cast<double>(dcache * draft.kv_bytes_per_token())}};
-  const models::MemoryPlan mem = models::plan_memory(target, fw.dep, last, residents);
+      {"retrieval_cache", b * static_cast<double>(cfg.retrieval_budget) * static_cast<double>(target.kv_bytes_per_token()) / dep.tp},
+      {"draft_model_and_cache", static_cast<double>(draft.weight_bytes()) + b * static_cast<double>(cfg.draft_cache * draft.kv_bytes_per_token())}};
+  const models::MemoryPlan mem = models::plan_memory(target, dep, last, residents);
   if (!mem.fits())
     throw scenarios::ScenarioError({{point.file, "deployment", "TriForce's configuration does not fit:\n" + mem.describe()}});
 
   // Autoregressive baseline: one full forward per token, context growing.
-  models::DecodeCurve ar(target, base, batch, 64);
-  const double ar_per_token = ar.generate_seconds(prompt, gen) / static_cast<double>(gen);
+  models::DecodeCurve ar(target, base, cfg.batch, 64);
+  const double ar_per_token = ar.generate_seconds(cfg.prompt, cfg.generate) / static_cast<double>(cfg.generate);
 
-  // A round's update of the retrieval cache: the new tokens' KV written into it (read + write).
-  auto cache_update = [&](std::int64_t tokens) {
-    hardware::KernelWork k{"retrieval_update", hardware::KernelClass::kElementwise, 0,  // tokens summed over the batch
-                           2.0 * static_cast<double>(tokens) * static_cast<double>(target.kv_bytes_per_token()) / fw.dep.tp};
-    return sim::to_seconds(hardware::kernel_cost(fw.dep.gpu, k, false).time);
-  };
-
-  // The retrieval cache's construction after prefill (once): every prompt key is read to form the
-  // chunk means (across the host link for offloaded layers), the chunks are scored, and the budget's
-  // K and V are gathered into the cache. Charged to the decode and reported on its own.
-  double build = 0;
-  if (method != "naive") {
-    const double kv_tok = static_cast<double>(target.kv_bytes_per_token()) / fw.dep.tp;
-    const double keys = b * static_cast<double>(prompt) * kv_tok / 2;
-    const double chunks = static_cast<double>(prompt) / static_cast<double>(scenarios::get_integer(t, "method.chunk"));
-    hardware::KernelWork k{"retrieval_build", hardware::KernelClass::kElementwise,
-                           2.0 * b * chunks * static_cast<double>(target.heads * target.head_dim) / fw.dep.tp,
-                           keys + 2.0 * b * static_cast<double>(budget) * kv_tok};
-    build = sim::to_seconds(hardware::kernel_cost(fw.dep.gpu, k, false).time);
-    if (fw.dep.kv == models::KvPlacement::kOffload) {
-      const double offloaded = static_cast<double>(target.layers - fw.dep.on_chip_layers) / static_cast<double>(target.layers);
-      build += sim::to_seconds(hardware::copy_cost(fw.dep.host_link, keys * offloaded, true).time);
-    }
-  }
-  double total = build;
-  std::int64_t produced = 0, rounds = 0, drafted = 0, accepted_full = 0;
-  int naive_gamma = 1;
-  double best_naive = 1e300;
-  if (method == "naive") {
-    // The naive policy's best gamma, by the closed form (the paper's tuning is not stated).
-    for (int g = 1; g <= 8; ++g) {
-      const double round = g * fw.forward(0, 1, ncache, dg) + fw.forward(2, g + 1, prompt, tg);
-      const double per_token = round / models::spec::expected_tokens(a_draft, g);
-      if (per_token < best_naive) { best_naive = per_token; naive_gamma = g; }
-    }
-  }
-  // Each sequence accepts independently; a batched level runs until every sequence has collected
-  // its tokens (finished sequences ride along, as padded batch kernels do). With batch = 1 this is
-  // exactly the single-sequence loop. `produced` counts tokens over all sequences.
-  std::vector<int> collected(batch);
-  while (produced < gen * batch) {
-    const std::int64_t ctx = prompt + produced / batch;
-    double round_time = 0;
-    std::fill(collected.begin(), collected.end(), 0);  // tokens handed to the full verification
-    auto pending = [&] { return *std::min_element(collected.begin(), collected.end()) < g2; };
-    if (method == "triforce" || method == "streamingllm-w-hierarchy") {
-      const double a_mid = method == "triforce" ? a_draft
-                                                : models::spec::alpha_from_per_round(a_middle_rate > 0 ? a_middle_rate : 0.5, g1);
-      while (pending()) {
-        round_time += g1 * fw.forward(0, 1, dcache, dg) + fw.forward(1, g1 + 1, budget, rg);
-        for (auto& c : collected)
-          if (c < g2) c += (method == "triforce" ? draft_round(a_mid, g1) : models::spec::simulate_round(a_mid, g1, rng)) + 1;
-      }
-    } else if (method == "triforce-code") {
-      while (pending()) {
-        round_time += fw.forward(0, 1, dcache, dg) + fw.forward(1, g2 + 1, budget, rg);
-        for (auto& c : collected)
-          if (c < g2) c += draft_round(a_draft, 1) == 1 ? 2 : 1;
-      }
-    } else if (method == "retrieval-wo-hierarchy") {
-      round_time += g2 * fw.forward(1, 1, budget, rg);
-      std::fill(collected.begin(), collected.end(), g2);
-    } else {  // naive
-      round_time += naive_gamma * fw.forward(0, 1, ncache, dg);
-      std::fill(collected.begin(), collected.end(), naive_gamma);
-    }
-    // The full verification of everything collected, then the draft re-sync and cache update.
-    const int widest = *std::max_element(collected.begin(), collected.end());
-    const double a_verify = method == "naive" ? a_draft : a_full;
-    round_time += fw.forward(2, widest + 1, ctx, tg);
-    std::int64_t out_tokens = 0;
-    for (const int c : collected) {
-      const int acc = method == "naive" ? draft_round(a_draft, c)
-                      : full_trace    ? full_trace->round(c)
-                                      : models::spec::simulate_round(a_verify, c, rng);
-      out_tokens += acc + 1;
-      drafted += c;
-      accepted_full += acc;
-    }
-    if (method != "naive" && method != "retrieval-wo-hierarchy") round_time += fw.forward(0, widest + 2, dcache, dg);
-    if (method != "naive") round_time += cache_update(out_tokens);
-    total += round_time;
-    produced += out_tokens;
-    ++rounds;
-  }
-  // Charge the whole decode on the engine's clock too, so the timeline of the run is its length.
-  engine.spawn([](sim::Engine& e, double seconds) -> sim::Task<void> { co_await e.sleep(sim::from_seconds(seconds)); }(engine, total),
-               "decode");
+  // The decode as a process on the engine: every forward is a span on the GPUs' compute streams.
+  models::spec::LoopAcceptance acceptance;
+  acceptance.full = a_full;
+  acceptance.draft = a_draft;
+  acceptance.middle = models::spec::alpha_from_per_round(
+      scenarios::get_number(t, "acceptance.middle") > 0 ? scenarios::get_number(t, "acceptance.middle") : 0.5, cfg.gamma1);
+  acceptance.full_trace = full_trace ? &*full_trace : nullptr;
+  acceptance.draft_trace = draft_trace ? &*draft_trace : nullptr;
+  models::spec::LevelCosts costs(target, draft, dep, cfg.batch);
+  models::Machine machine = models::make_machine(engine, dep);
+  models::spec::LoopResult loop;
+  engine.spawn(models::spec::run_loop(engine, machine, costs, cfg, acceptance, rng, loop), "triforce");
   engine.run();
+  const double total = sim::to_seconds(loop.decode);
+  const double build = sim::to_seconds(loop.build);
+  const std::int64_t produced = loop.produced, rounds = loop.rounds, drafted = loop.drafted, accepted_full = loop.accepted;
+  const int naive_gamma = loop.naive_gamma;
 
   // Latency per generated token of one sequence (the batch advances together).
   const double per_token = total / (static_cast<double>(produced) / b);

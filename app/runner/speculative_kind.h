@@ -1,21 +1,13 @@
 // app/runner/speculative_kind.h — kind "speculative": TriForce's hierarchical speculative decoding
 // and its baselines in cost mode, every forward charged through the decode cost model.
 //
-// Methods: "triforce" (paper Algorithm 1: the 68M draft with a StreamingLLM cache drafts gamma1
-// tokens for the target with a retrieval cache until gamma2 tokens are collected, then the target
-// with its full cache verifies them in one forward), "triforce-code" (the released code's variant:
-// gamma1 = 1, each middle iteration verifies all gamma2 + 1 positions, bonus on accept),
-// "naive" (the 68M draft with a 1K StreamingLLM cache drafts directly for the full target; the
-// best gamma in 1..8 is used), "retrieval-wo-hierarchy" (target + retrieval cache drafts for the
-// full target) and "streamingllm-w-hierarchy" (the hierarchy with a StreamingLLM cache in the
-// middle). The baseline is autoregressive decoding on its own deployment (which may differ:
-// TriForce's 2x4090 baseline keeps more layers on chip; the 1x4090 one is host attention).
-//
-// Acceptance comes from parameters (issue #6's source (b)): per-round rates in TriForce's
-// definition (accepted / drafted per round), converted to per-token probabilities by
-// models/speculative.h. Rounds are simulated on the engine with a seeded stream until the
-// generation length is reached; each round charges draft forwards, retrieval-cache forwards, the
-// full verification, the draft's re-sync and the retrieval cache update.
+// The loop itself (methods, rounds, what each round charges) is models/speculative/triforce_loop.h;
+// this kind reads the scenario, turns acceptance into per-token probabilities (parameters:
+// TriForce's per-round rates through models/speculative/math.h; small-model: execute mode; trace:
+// recorded outcomes; models/speculative/acceptance.h), checks memory, runs the loop as a process
+// on the point's engine and reports the rows. The baseline is autoregressive decoding on its own
+// deployment (which may differ: TriForce's 2x4090 baseline keeps more layers on chip; the 1x4090
+// one is host attention).
 #pragma once
 
 #include "app/runner/kind.h"

@@ -7,7 +7,7 @@
 
 #include "models/kv/attention.h"
 #include "models/kv/measured.h"
-#include "models/speculative.h"
+#include "models/speculative/math.h"
 
 namespace kvsim::models::lm {
 namespace {

@@ -6,7 +6,7 @@
 #include <stdexcept>
 
 #include "models/kv/attention.h"
-#include "models/speculative.h"
+#include "models/speculative/math.h"
 
 namespace kvsim::models::lm {
 namespace {

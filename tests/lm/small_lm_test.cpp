@@ -15,7 +15,7 @@
 #include "models/kv/measured.h"
 #include "models/lm/policy_eval.h"
 #include "models/lm/small_lm.h"
-#include "models/speculative.h"
+#include "models/speculative/math.h"
 
 using namespace kvsim::models;
 using namespace kvsim::models::lm;

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <numeric>
 
-#include "models/speculative.h"
+#include "models/speculative/math.h"
 #include "sim/engine.h"
 
 namespace kvsim::models::spec {

@@ -1,5 +1,5 @@
-// models/speculative.cpp — sampling, verification, acceptance conversions.
-#include "models/speculative.h"
+// models/speculative/math.cpp — sampling, verification, acceptance conversions.
+#include "models/speculative/math.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,6 +1,6 @@
-// models/speculative.h — the mathematics of speculative decoding (Leviathan et al. 2023; Chen et
+// models/speculative/math.h — the mathematics of speculative decoding (Leviathan et al. 2023; Chen et
 // al. 2023), written once and tested: sampling, verification with residual correction, and the
-// acceptance-rate conversions the TriForce reproduction needs (issue #6 builds the engine on it).
+// acceptance-rate conversions the TriForce reproduction needs.
 //
 // Contract:
 // - distributions are vectors of probabilities over a vocabulary; temperature 0 is greedy (all

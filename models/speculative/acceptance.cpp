@@ -1,5 +1,5 @@
-// app/runner/acceptance_source.cpp — see acceptance_source.h.
-#include "app/runner/acceptance_source.h"
+// models/speculative/acceptance.cpp — see acceptance_source.h.
+#include "models/speculative/acceptance.h"
 
 #include <fstream>
 #include <sstream>
@@ -8,7 +8,7 @@
 #include "models/kv/policy.h"
 #include "models/lm/policy_eval.h"
 
-namespace kvsim::runner {
+namespace kvsim::models::spec {
 
 AcceptanceTrace AcceptanceTrace::load(const std::string& path) {
   std::ifstream in(path);
@@ -77,4 +77,4 @@ double small_model_alpha(const std::vector<models::lm::PreparedEpisode>& episode
   return models::lm::evaluate_policy(*policy, episodes, options_of(spec)).draft_acceptance;
 }
 
-}  // namespace kvsim::runner
+}  // namespace kvsim::models::spec

@@ -1,8 +1,8 @@
-// app/runner/acceptance_source.h — where a speculative scenario's acceptance comes from (issue #6):
+// models/speculative/acceptance.h — where a speculative scenario's acceptance comes from:
 // (a) "small-model": execute mode on kvsim's small trained model, with the real KV policies: the
 //     per-token acceptance sum_x min(p_full, p_policy) of the model with a policy's cache drafting
 //     for the same model with the full cache, at the scenario's temperature and top-p;
-// (b) "parameters": TriForce's per-round rates, converted by models/speculative.h;
+// (b) "parameters": TriForce's per-round rates, converted by models/speculative/math.h;
 // (c) "trace": a recorded accept/reject trace, replayed token by token.
 //
 // Contract: an AcceptanceTrace file holds 0/1 outcomes of successive drafted tokens (whitespace
@@ -18,7 +18,7 @@
 #include "models/lm/policy_eval.h"
 #include "sim/random.h"
 
-namespace kvsim::runner {
+namespace kvsim::models::spec {
 
 class AcceptanceTrace {
  public:
@@ -50,4 +50,4 @@ std::vector<models::lm::PreparedEpisode> small_model_episodes(const models::lm::
 // Per-token acceptance of the policy's model drafting for the full-cache model on those episodes.
 double small_model_alpha(const std::vector<models::lm::PreparedEpisode>& episodes, const SmallModelAcceptance& spec);
 
-}  // namespace kvsim::runner
+}  // namespace kvsim::models::spec

@@ -1,0 +1,165 @@
+// models/speculative/triforce_loop.cpp — see triforce_loop.h.
+#include "models/speculative/triforce_loop.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "hardware/kernel_cost.h"
+#include "models/decode_curve.h"
+#include "models/speculative/math.h"
+#include "sim/device.h"
+
+namespace kvsim::models::spec {
+
+LoopMethod loop_method(std::string_view name) {
+  for (std::size_t i = 0; i < std::size(kLoopMethodNames); ++i)
+    if (kLoopMethodNames[i] == name) return static_cast<LoopMethod>(i);
+  throw std::invalid_argument("unknown speculative method '" + std::string(name) + "'");
+}
+
+LevelCosts::LevelCosts(const Architecture& target, const Architecture& draft, const Deployment& dep, std::int64_t batch)
+    : target_(target), draft_(draft), dep_(dep), on_chip_(dep), batch_(batch) {
+  on_chip_.kv = KvPlacement::kGpu;  // the retrieval cache and the draft keep their KV on chip
+}
+
+sim::Duration LevelCosts::forward(Level level, std::int64_t q, std::int64_t cached, bool graphs) {
+  const auto key = std::make_tuple(level, q, cached, graphs);
+  if (auto it = memo_.find(key); it != memo_.end()) return it->second;
+  Deployment d = level == Level::kFull ? dep_ : on_chip_;
+  d.cuda_graphs = graphs;
+  if (level == Level::kDraft) d.tp = 1;  // the draft is replicated on every GPU, not split
+  const Architecture& a = level == Level::kDraft ? draft_ : target_;
+  const sim::Duration t = sim::from_seconds(simulate_forward(a, d, batch_, q, cached, true));
+  memo_.emplace(key, t);
+  return t;
+}
+
+sim::Duration LevelCosts::cache_update(std::int64_t tokens) const {
+  const hardware::KernelWork k{"retrieval_update", hardware::KernelClass::kElementwise, 0,
+                               2.0 * static_cast<double>(tokens) * static_cast<double>(target_.kv_bytes_per_token()) / dep_.tp};
+  return hardware::kernel_cost(dep_.gpu, k, false).time;
+}
+
+sim::Duration LevelCosts::build_kernel(std::int64_t prompt, std::int64_t budget, std::int64_t chunk) const {
+  // Every prompt key is read to form the chunk means, the chunks are scored, and the budget's K
+  // and V are gathered into the cache.
+  const double b = static_cast<double>(batch_);
+  const double kv_tok = static_cast<double>(target_.kv_bytes_per_token()) / dep_.tp;
+  const double keys = b * static_cast<double>(prompt) * kv_tok / 2;
+  const double chunks = static_cast<double>(prompt) / static_cast<double>(chunk);
+  const hardware::KernelWork k{"retrieval_build", hardware::KernelClass::kElementwise,
+                               2.0 * b * chunks * static_cast<double>(target_.heads * target_.head_dim) / dep_.tp,
+                               keys + 2.0 * b * static_cast<double>(budget) * kv_tok};
+  return hardware::kernel_cost(dep_.gpu, k, false).time;
+}
+
+sim::Duration LevelCosts::build_copy(std::int64_t prompt) const {
+  if (dep_.kv != KvPlacement::kOffload) return 0;
+  const double kv_tok = static_cast<double>(target_.kv_bytes_per_token()) / dep_.tp;
+  const double keys = static_cast<double>(batch_) * static_cast<double>(prompt) * kv_tok / 2;
+  const double offloaded = static_cast<double>(target_.layers - dep_.on_chip_layers) / static_cast<double>(target_.layers);
+  return hardware::copy_cost(dep_.host_link, keys * offloaded, true).time;
+}
+
+namespace {
+
+// Runs one operation of duration d on stream `stream` of every GPU and waits for the last to end.
+sim::Engine::SleepAwaiter on_every_gpu(sim::Engine& engine, Machine& m, const char* stream, sim::Duration d,
+                                       const char* label) {
+  sim::Time end = engine.now();
+  for (auto& gpu : m.gpus) end = std::max(end, gpu->stream(stream).enqueue(d, label).end);
+  return engine.sleep_until(end);
+}
+
+}  // namespace
+
+sim::Task<void> run_loop(sim::Engine& engine, Machine& m, LevelCosts& costs, const LoopConfig& c, const LoopAcceptance& acc,
+                         sim::Rng& rng, LoopResult& r) {
+  const sim::Time start = engine.now();
+  const LoopMethod method = c.method;
+  const bool hierarchical = method == LoopMethod::kTriforce || method == LoopMethod::kTriforceCode ||
+                            method == LoopMethod::kStreamingWithHierarchy;
+  // One round of drafts at per-token acceptance `alpha`, or from the recorded trace when one is given.
+  auto draft_round = [&](double alpha, int gamma) {
+    return acc.draft_trace ? acc.draft_trace->round(gamma) : simulate_round(alpha, gamma, rng);
+  };
+
+  if (method != LoopMethod::kNaive) {
+    if (const sim::Duration copy = costs.build_copy(c.prompt); copy > 0)
+      co_await on_every_gpu(engine, m, "h2d", copy, "retrieval-build-keys");
+    co_await on_every_gpu(engine, m, "compute", costs.build_kernel(c.prompt, c.retrieval_budget, c.chunk), "retrieval-build");
+  }
+  r.build = engine.now() - start;
+
+  if (method == LoopMethod::kNaive) {
+    // The naive policy's best gamma, by the closed form (the paper's tuning is not stated).
+    double best = 1e300;
+    for (int g = 1; g <= 8; ++g) {
+      const double round = g * sim::to_seconds(costs.forward(Level::kDraft, 1, c.naive_draft_cache, c.draft_graphs)) +
+                           sim::to_seconds(costs.forward(Level::kFull, g + 1, c.prompt, c.target_graphs));
+      const double per_token = round / expected_tokens(acc.draft, g);
+      if (per_token < best) {
+        best = per_token;
+        r.naive_gamma = g;
+      }
+    }
+  }
+  const std::int64_t batch = c.batch;
+  std::vector<int> collected(static_cast<std::size_t>(batch));  // tokens handed to the full verification
+  auto pending = [&] { return *std::min_element(collected.begin(), collected.end()) < c.gamma2; };
+  while (r.produced < c.generate * batch) {
+    const std::int64_t ctx = c.prompt + r.produced / batch;
+    std::fill(collected.begin(), collected.end(), 0);
+    if (method == LoopMethod::kTriforce || method == LoopMethod::kStreamingWithHierarchy) {
+      const bool triforce = method == LoopMethod::kTriforce;
+      const double a_mid = triforce ? acc.draft : acc.middle;
+      while (pending()) {
+        for (int i = 0; i < c.gamma1; ++i)
+          co_await on_every_gpu(engine, m, "compute", costs.forward(Level::kDraft, 1, c.draft_cache, c.draft_graphs), "draft");
+        co_await on_every_gpu(engine, m, "compute", costs.forward(Level::kRetrieval, c.gamma1 + 1, c.retrieval_budget, c.retrieval_graphs),
+                              "retrieval-verify");
+        for (auto& n : collected)
+          if (n < c.gamma2) n += (triforce ? draft_round(a_mid, c.gamma1) : simulate_round(a_mid, c.gamma1, rng)) + 1;
+      }
+    } else if (method == LoopMethod::kTriforceCode) {
+      while (pending()) {
+        co_await on_every_gpu(engine, m, "compute", costs.forward(Level::kDraft, 1, c.draft_cache, c.draft_graphs), "draft");
+        co_await on_every_gpu(engine, m, "compute", costs.forward(Level::kRetrieval, c.gamma2 + 1, c.retrieval_budget, c.retrieval_graphs),
+                              "retrieval-verify");
+        for (auto& n : collected)
+          if (n < c.gamma2) n += draft_round(acc.draft, 1) == 1 ? 2 : 1;
+      }
+    } else if (method == LoopMethod::kRetrievalWithoutHierarchy) {
+      for (int i = 0; i < c.gamma2; ++i)
+        co_await on_every_gpu(engine, m, "compute", costs.forward(Level::kRetrieval, 1, c.retrieval_budget, c.retrieval_graphs),
+                              "retrieval-draft");
+      std::fill(collected.begin(), collected.end(), c.gamma2);
+    } else {  // naive
+      for (int i = 0; i < r.naive_gamma; ++i)
+        co_await on_every_gpu(engine, m, "compute", costs.forward(Level::kDraft, 1, c.naive_draft_cache, c.draft_graphs), "draft");
+      std::fill(collected.begin(), collected.end(), r.naive_gamma);
+    }
+    // The full verification of everything collected, then the draft re-sync and cache update.
+    const int widest = *std::max_element(collected.begin(), collected.end());
+    co_await on_every_gpu(engine, m, "compute", costs.forward(Level::kFull, widest + 1, ctx, c.target_graphs), "full-verify");
+    std::int64_t out_tokens = 0;
+    for (const int n : collected) {
+      const int accepted = method == LoopMethod::kNaive ? draft_round(acc.draft, n)
+                           : acc.full_trace            ? acc.full_trace->round(n)
+                                                       : simulate_round(acc.full, n, rng);
+      out_tokens += accepted + 1;
+      r.drafted += n;
+      r.accepted += accepted;
+    }
+    if (hierarchical)
+      co_await on_every_gpu(engine, m, "compute", costs.forward(Level::kDraft, widest + 2, c.draft_cache, c.draft_graphs), "draft-resync");
+    if (method != LoopMethod::kNaive) co_await on_every_gpu(engine, m, "compute", costs.cache_update(out_tokens), "retrieval-update");
+    r.produced += out_tokens;
+    ++r.rounds;
+  }
+  r.decode = engine.now() - start;
+}
+
+}  // namespace kvsim::models::spec

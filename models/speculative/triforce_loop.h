@@ -1,0 +1,109 @@
+// models/speculative/triforce_loop.h — TriForce's hierarchical speculative decoding and its
+// baselines as a process on the engine: every forward of every level is an operation on the GPUs'
+// compute streams (one span each on the run's timeline), drawn round by round with seeded
+// acceptance.
+//
+// Methods (LoopMethod):
+// - kTriforce: the paper's Algorithm 1. The 68M draft with a StreamingLLM cache drafts gamma1
+//   tokens for the target with the retrieval cache, until gamma2 tokens are collected; the target
+//   with its full cache verifies them in one forward.
+// - kTriforceCode: the released code's variant (gamma1 = 1, every middle iteration verifies all
+//   gamma2 + 1 positions, a bonus token on accept).
+// - kNaive: the 68M draft with a 1K StreamingLLM cache drafts directly for the full target, at the
+//   best gamma in 1..8 by the closed form (the paper does not state its tuning).
+// - kRetrievalWithoutHierarchy: the target with the retrieval cache drafts for the full target.
+// - kStreamingWithHierarchy: the hierarchy with a StreamingLLM cache in the middle.
+//
+// Contract:
+// - A batch decodes together: each sequence accepts independently; a level runs until every
+//   sequence has collected its tokens (finished ones ride along, as padded batch kernels do).
+// - Before the first round the retrieval cache is built once (every method but kNaive): its key
+//   reads cross the host link for offloaded layers ("h2d" stream), then the chunk scoring and
+//   gather run on "compute". Each round: the middle stage, the full verification, the draft's
+//   re-sync (hierarchical methods) and the retrieval cache's update with the round's tokens.
+// - Durations come from LevelCosts (hardware/kernel_cost.h through models/execution.h), memoized
+//   per shape; every rank of a tensor-parallel deployment runs each forward (the draft is
+//   replicated, the target split), so each GPU's compute stream shows it.
+// - Random draws come only from the Rng handed in, in round order: the same seed gives the same
+//   rounds.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string_view>
+#include <tuple>
+
+#include "models/architecture.h"
+#include "models/deployment.h"
+#include "models/execution.h"
+#include "models/speculative/acceptance.h"
+#include "sim/engine.h"
+#include "sim/random.h"
+#include "sim/task.h"
+
+namespace kvsim::models::spec {
+
+enum class LoopMethod { kTriforce, kTriforceCode, kNaive, kRetrievalWithoutHierarchy, kStreamingWithHierarchy };
+// The scenario names of the methods, in LoopMethod order.
+inline constexpr std::string_view kLoopMethodNames[] = {"triforce", "triforce-code", "naive", "retrieval-wo-hierarchy",
+                                                        "streamingllm-w-hierarchy"};
+// Throws std::invalid_argument for an unknown name.
+LoopMethod loop_method(std::string_view name);
+
+struct LoopConfig {
+  LoopMethod method = LoopMethod::kTriforce;
+  int gamma1 = 2, gamma2 = 6;
+  std::int64_t retrieval_budget = 4096;  // tokens in the retrieval (or middle StreamingLLM) cache
+  std::int64_t chunk = 8;                // tokens per retrieval-cache chunk
+  std::int64_t draft_cache = 256, naive_draft_cache = 1024;
+  bool draft_graphs = true, retrieval_graphs = true, target_graphs = false;
+  std::int64_t prompt = 0, generate = 256, batch = 1;
+};
+
+// Per-token acceptance probabilities, and optional recorded traces that replace them.
+struct LoopAcceptance {
+  double full = 0;    // retrieval level -> full target
+  double draft = 0;   // 68M draft -> target
+  double middle = 0;  // kStreamingWithHierarchy: StreamingLLM middle cache -> full
+  AcceptanceTrace* full_trace = nullptr;
+  AcceptanceTrace* draft_trace = nullptr;
+};
+
+enum class Level { kDraft, kRetrieval, kFull };
+
+// The cost of each level's forward on a deployment, memoized per (level, q, cached, graphs).
+class LevelCosts {
+ public:
+  LevelCosts(const Architecture& target, const Architecture& draft, const Deployment& dep, std::int64_t batch);
+  // One forward over q new tokens per sequence after `cached`, for the whole batch.
+  sim::Duration forward(Level level, std::int64_t q, std::int64_t cached, bool graphs);
+  // The retrieval cache's update with `tokens` new tokens (summed over the batch): read + write.
+  sim::Duration cache_update(std::int64_t tokens) const;
+  // The retrieval cache's construction after the prefill: the kernel, and the key reads over the
+  // host link for offloaded layers (zero when the KV is on chip).
+  sim::Duration build_kernel(std::int64_t prompt, std::int64_t budget, std::int64_t chunk) const;
+  sim::Duration build_copy(std::int64_t prompt) const;
+  const Deployment& deployment() const { return dep_; }
+
+ private:
+  const Architecture& target_;
+  const Architecture& draft_;
+  Deployment dep_, on_chip_;
+  std::int64_t batch_;
+  std::map<std::tuple<Level, std::int64_t, std::int64_t, bool>, sim::Duration> memo_;
+};
+
+struct LoopResult {
+  sim::Duration build = 0;     // the retrieval cache's construction
+  sim::Duration decode = 0;    // build + every round (the engine time the process took)
+  std::int64_t produced = 0;   // tokens over all sequences
+  std::int64_t rounds = 0, drafted = 0, accepted = 0;  // drafted / accepted at the full verification
+  int naive_gamma = 1;
+};
+
+// The decode as one process. `machine` holds the deployment's GPUs (models::make_machine); all
+// arguments must outlive the task.
+sim::Task<void> run_loop(sim::Engine& engine, Machine& machine, LevelCosts& costs, const LoopConfig& config,
+                         const LoopAcceptance& acceptance, sim::Rng& rng, LoopResult& result);
+
+}  // namespace kvsim::models::spec

@@ -1,0 +1,126 @@
+// tests/models/triforce_loop_test.cpp — TriForce's loop as a process on the engine: with acceptance
+// fixed at 0 or 1 every round is known, so the schedule (spans per level, the engine time) is
+// computed by hand from the levels' costs.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+#include "hardware/profile.h"
+#include "models/architecture.h"
+#include "models/speculative/triforce_loop.h"
+
+namespace kvsim::models::spec {
+namespace {
+
+struct Levels {
+  hardware::Catalog cat = hardware::Catalog::load(hardware::Catalog::default_dir());
+  Zoo zoo = Zoo::load(Zoo::default_dir());
+  const Architecture& target = zoo.get("yarn-llama2-7b-128k");
+  const Architecture& draft = zoo.get("llama-68m");
+};
+
+std::map<std::string, int> spans_by_label(const sim::Engine& e, const std::string& resource) {
+  std::map<std::string, int> n;
+  for (const auto& s : e.timeline().spans())
+    if (e.timeline().name(s.resource) == resource) ++n[e.timeline().name(s.label)];
+  return n;
+}
+
+TEST(TriforceLoop, ReleasedLoopAllRejectedIsHandComputed) {
+  Levels f;
+  const Deployment dep = standard_deployment(f.cat, "a100-80gb-sxm", 1, KvPlacement::kGpu, 0);
+  LoopConfig c;
+  c.method = LoopMethod::kTriforceCode;
+  c.gamma2 = 6;
+  c.prompt = 120000;
+  c.generate = 3;
+  LoopAcceptance acc;  // draft and full acceptance 0: every middle iteration adds one token,
+                       // every verification accepts none, so each round produces one token.
+  sim::Engine e(1);
+  Machine m = make_machine(e, dep);
+  LevelCosts costs(f.target, f.draft, dep, 1);
+  sim::Rng rng = e.random("acceptance");
+  LoopResult r;
+  e.spawn(run_loop(e, m, costs, c, acc, rng, r), "triforce");
+  e.run();
+
+  EXPECT_EQ(r.rounds, 3);
+  EXPECT_EQ(r.produced, 3);
+  EXPECT_EQ(r.drafted, 18);
+  EXPECT_EQ(r.accepted, 0);
+  const sim::Duration middle = costs.forward(Level::kDraft, 1, c.draft_cache, true) +
+                               costs.forward(Level::kRetrieval, c.gamma2 + 1, c.retrieval_budget, true);
+  sim::Duration rounds = 0;
+  for (int i = 0; i < 3; ++i)
+    rounds += 6 * middle + costs.forward(Level::kFull, 7, c.prompt + i, false) +
+              costs.forward(Level::kDraft, 8, c.draft_cache, true) + costs.cache_update(1);
+  const sim::Duration build = costs.build_kernel(c.prompt, c.retrieval_budget, c.chunk);
+  EXPECT_GT(build, 0);
+  EXPECT_EQ(r.build, build);
+  EXPECT_EQ(r.decode, build + rounds);  // one stream, nothing overlaps
+  EXPECT_EQ(e.now(), r.decode);
+
+  const auto n = spans_by_label(e, "gpu0/compute");
+  EXPECT_EQ(n.at("draft"), 18);
+  EXPECT_EQ(n.at("retrieval-verify"), 18);
+  EXPECT_EQ(n.at("full-verify"), 3);
+  EXPECT_EQ(n.at("draft-resync"), 3);
+  EXPECT_EQ(n.at("retrieval-update"), 3);
+  EXPECT_EQ(n.at("retrieval-build"), 1);
+}
+
+TEST(TriforceLoop, AllAcceptedHierarchyCollectsGammaTwoAndABonus) {
+  Levels f;
+  const Deployment dep = standard_deployment(f.cat, "a100-80gb-sxm", 1, KvPlacement::kGpu, 0);
+  LoopConfig c;
+  c.method = LoopMethod::kTriforce;
+  c.gamma1 = 2;
+  c.gamma2 = 6;
+  c.prompt = 4096;
+  c.generate = 14;  // two rounds of 6 accepted + 1 bonus
+  LoopAcceptance acc;
+  acc.draft = 1.0;
+  acc.full = 1.0;
+  sim::Engine e(1);
+  Machine m = make_machine(e, dep);
+  LevelCosts costs(f.target, f.draft, dep, 1);
+  sim::Rng rng = e.random("acceptance");
+  LoopResult r;
+  e.spawn(run_loop(e, m, costs, c, acc, rng, r), "triforce");
+  e.run();
+  EXPECT_EQ(r.rounds, 2);
+  EXPECT_EQ(r.produced, 14);
+  EXPECT_EQ(r.accepted, 12);
+  // Each middle iteration drafts gamma1 = 2 and collects 3 (2 accepted + the retrieval level's own):
+  // two iterations reach gamma2 = 6.
+  const auto n = spans_by_label(e, "gpu0/compute");
+  EXPECT_EQ(n.at("draft"), 2 * 2 * 2);
+  EXPECT_EQ(n.at("retrieval-verify"), 2 * 2);
+  EXPECT_EQ(n.at("full-verify"), 2);
+}
+
+TEST(TriforceLoop, TensorParallelForwardsRunOnEveryGpu) {
+  Levels f;
+  const Deployment dep = standard_deployment(f.cat, "rtx4090", 2, KvPlacement::kOffload, 9);
+  LoopConfig c;
+  c.method = LoopMethod::kNaive;
+  c.prompt = 130048;
+  c.generate = 4;
+  LoopAcceptance acc;
+  sim::Engine e(1);
+  Machine m = make_machine(e, dep);
+  LevelCosts costs(f.target, f.draft, dep, 1);
+  sim::Rng rng = e.random("acceptance");
+  LoopResult r;
+  e.spawn(run_loop(e, m, costs, c, acc, rng, r), "naive");
+  e.run();
+  EXPECT_EQ(r.build, 0);  // the naive policy builds no retrieval cache
+  EXPECT_EQ(spans_by_label(e, "gpu0/compute"), spans_by_label(e, "gpu1/compute"));
+  EXPECT_EQ(spans_by_label(e, "gpu1/compute").at("full-verify"), r.rounds);
+  EXPECT_THROW(loop_method("triforce-paper"), std::invalid_argument);
+  EXPECT_EQ(loop_method("naive"), LoopMethod::kNaive);
+}
+
+}  // namespace
+}  // namespace kvsim::models::spec
