@@ -5,7 +5,8 @@
 #include <sstream>
 
 #include "app/runner/kind.h"
-#include "app/runner/private_decode.h"
+#include "private_decode/prompt.h"
+#include "private_decode/run.h"
 #include "app/runner/reproduction.h"
 #include "models/lm/small_lm.h"
 #include "hardware/profile.h"
@@ -99,12 +100,15 @@ void BM_PrivateDecodeSmallModel(benchmark::State& state) {
   std::vector<int> prompt(512);
   for (std::size_t i = 0; i < prompt.size(); ++i) prompt[i] = 'a' + static_cast<int>(i % 26);
   lm.prefill(prompt);
-  runner::PrivateRun run;
-  run.arch = runner::private_arch(w.config);
+  private_decode::PrivateRun run;
+  run.arch = private_decode::private_arch(w.config);
   run.context = 512;
   run.model = &lm;
   run.token = 'a';
-  for (auto _ : state) benchmark::DoNotOptimize(runner::run_private_decode(run, cat.link("lan-bumblebee"), cat.host("xeon-server")).total.bytes);
+  for (auto _ : state) {
+    sim::Engine engine(run.seed);
+    benchmark::DoNotOptimize(private_decode::run_private_decode(engine, run, cat.link("lan-bumblebee"), cat.host("xeon-server")).total.bytes);
+  }
 }
 BENCHMARK(BM_PrivateDecodeSmallModel)->Unit(benchmark::kMillisecond);
 

@@ -54,39 +54,6 @@ Share interleave_cols(const Share& a, const Share& b, std::int64_t rows, std::in
 
 int index_bits(std::int64_t classes) { return static_cast<int>(std::bit_width(static_cast<std::uint64_t>(classes - 1))); }
 
-Share gather_cols(const Share& a, std::int64_t rows, std::int64_t cols, std::int64_t from, std::int64_t step, std::int64_t count) {
-  Share out{Shape{rows, count}, {}, {}, a.cost_only};
-  if (!has_data(a)) return out;
-  for (std::int64_t r = 0; r < rows; ++r)
-    for (std::int64_t c = 0; c < count; ++c) {
-      const auto i = static_cast<std::size_t>(r * cols + from + c * step);
-      out.s0.push_back(a.s0[i]);
-      if (!a.s1.empty()) out.s1.push_back(a.s1[i]);
-    }
-  return out;
-}
-Share broadcast_cols(const Share& a, std::int64_t rows, std::int64_t cols) {
-  Share out{Shape{rows, cols}, {}, {}, a.cost_only};
-  if (!has_data(a)) return out;
-  for (std::int64_t r = 0; r < rows; ++r)
-    for (std::int64_t c = 0; c < cols; ++c) {
-      out.s0.push_back(a.s0[static_cast<std::size_t>(r)]);
-      if (!a.s1.empty()) out.s1.push_back(a.s1[static_cast<std::size_t>(r)]);
-    }
-  return out;
-}
-Share sum_cols(const Share& a, std::int64_t rows, std::int64_t cols) {
-  Share out{Shape{rows, 1}, {}, {}, a.cost_only};
-  if (!has_data(a)) return out;
-  out.s0.assign(static_cast<std::size_t>(rows), 0);
-  if (!a.s1.empty()) out.s1.assign(static_cast<std::size_t>(rows), 0);
-  for (std::int64_t r = 0; r < rows; ++r)
-    for (std::int64_t c = 0; c < cols; ++c) {
-      out.s0[static_cast<std::size_t>(r)] += a.s0[static_cast<std::size_t>(r * cols + c)];
-      if (!a.s1.empty()) out.s1[static_cast<std::size_t>(r)] += a.s1[static_cast<std::size_t>(r * cols + c)];
-    }
-  return out;
-}
 
 Share Protocol::exact_trunc_input(const Share& a) const {
   RingTensor offset(a.shape);

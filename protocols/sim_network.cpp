@@ -26,7 +26,8 @@ sim::Link& SimNetwork::link(int a, int b, int* side) {
   return *links_[static_cast<std::size_t>(std::min(a, b) * parties_ + std::max(a, b))];
 }
 
-SimChannel::SimChannel(SimNetwork& net, int id) : Channel(id, net.parties()), net_(&net) {}
+SimChannel::SimChannel(SimNetwork& net, int id)
+    : Channel(id, net.parties()), net_(&net), cpu_(net.engine(), "P" + std::to_string(id) + "/cpu") {}
 
 void SimChannel::send_frame(int to, std::vector<std::byte> payload, std::uint64_t charged, std::string_view tag) {
   int side = 0;
@@ -48,7 +49,7 @@ sim::Task<std::vector<std::byte>> SimChannel::recv_frame(int from, std::string_v
 sim::Task<void> SimChannel::charge_compute(double ring_macs, double prg_bytes) {
   const hardware::HostProfile& h = net_->host();
   const double seconds = ring_macs / (h.ring_mac_per_core * net_->cores()) + prg_bytes / (h.prg_bytes_per_core * net_->cores());
-  if (seconds > 0) co_await net_->engine().sleep(sim::from_seconds(seconds));
+  if (seconds > 0) co_await cpu_.execute(sim::from_seconds(seconds), "compute");
 }
 
 }  // namespace kvsim::protocols

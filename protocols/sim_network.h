@@ -3,7 +3,8 @@
 // Contract: a SimNetwork owns one sim::Link per pair of parties (full mesh, every link with the
 // same bandwidth and one-way latency, e.g. a network preset from hardware/profiles/link) and one
 // SimChannel per party. Local compute is charged from a host profile: ring multiply-adds at
-// ring_mac_per_core x cores, PRG bytes at prg_bytes_per_core x cores.
+// ring_mac_per_core x cores, PRG bytes at prg_bytes_per_core x cores, as an operation on the
+// party's "P<i>/cpu" stream (a span on the timeline; the party waits for it, so it starts at once).
 #pragma once
 
 #include <memory>
@@ -11,6 +12,7 @@
 
 #include "hardware/profile.h"
 #include "protocols/channel.h"
+#include "sim/device.h"
 #include "sim/engine.h"
 #include "sim/link.h"
 
@@ -22,6 +24,7 @@ class SimChannel final : public Channel {
  public:
   SimChannel(SimNetwork& net, int id);
   sim::Task<void> charge_compute(double ring_macs, double prg_bytes) override;
+  sim::Stream& cpu() { return cpu_; }
 
  protected:
   void send_frame(int to, std::vector<std::byte> payload, std::uint64_t charged, std::string_view tag) override;
@@ -29,6 +32,7 @@ class SimChannel final : public Channel {
 
  private:
   SimNetwork* net_;
+  sim::Stream cpu_;
 };
 
 class SimNetwork {

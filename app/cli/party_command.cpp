@@ -1,7 +1,7 @@
 // app/cli/party_command.cpp — `kvsim party`: one MPC party as its own process, talking to the
 // others over TCP (protocols/tcp_network.h). The program is the same coroutine the simulated
 // runs execute: `demo` (protocols/demo_program.h) or `private-decode` (one private decode step of
-// the small trained model, app/runner/private_decode.h). Each party prints `key value` lines;
+// the small trained model, private_decode/run.h). Each party prints `key value` lines;
 // with the same options every party's revealed digest and bytes equal the simulated run's
 // (tests/protocols/tcp_test.cpp, tests/app/private_tcp_test.cpp).
 #include <algorithm>
@@ -11,7 +11,8 @@
 
 #include "app/cli/cli.h"
 #include "app/cli/options.h"
-#include "app/runner/private_decode.h"
+#include "private_decode/prompt.h"
+#include "private_decode/run.h"
 #include "models/lm/checkpoint.h"
 #include "models/lm/small_lm.h"
 #include "protocols/demo_program.h"
@@ -44,14 +45,14 @@ int run_demo(protocols::Protocol& proto, boost::asio::io_context& io, const po::
   return kExitOk;
 }
 
-runner::MpcSelection selection_of(const po::variables_map& vm, int context) {
-  runner::MpcSelection s;
+private_decode::MpcSelection selection_of(const po::variables_map& vm, int context) {
+  private_decode::MpcSelection s;
   s.method = vm["selection"].as<std::string>();
   const int budget = vm["budget"].as<int>();
   s.budget = budget > 0 ? budget : std::max(1, context / 10);
   s.static_eviction = vm["static-eviction"].as<bool>();
   s.static_policy = vm["static-policy"].as<std::string>();
-  const auto& allowed = runner::static_policies();
+  const auto& allowed = private_decode::static_policies();
   if (std::find(allowed.begin(), allowed.end(), s.static_policy) == allowed.end()) {
     std::string names;
     for (const auto& n : allowed) names += (names.empty() ? "" : ", ") + n;
@@ -71,9 +72,9 @@ runner::MpcSelection selection_of(const po::variables_map& vm, int context) {
 struct PreparedDecode {
   models::lm::LmWeights weights;
   std::unique_ptr<models::lm::SmallLm> lm;  // reads `weights`; the struct is never moved
-  runner::SmallPrompt prompt;
+  private_decode::SmallPrompt prompt;
   std::vector<std::vector<std::vector<std::int32_t>>> kept;
-  runner::PrivateRun run;
+  private_decode::PrivateRun run;
 };
 
 std::unique_ptr<PreparedDecode> prepare_private_decode(const po::variables_map& vm, const std::string& family) {
@@ -87,23 +88,23 @@ std::unique_ptr<PreparedDecode> prepare_private_decode(const po::variables_map& 
   d->run.selection = selection_of(vm, context);
   d->lm = std::make_unique<models::lm::SmallLm>(d->weights);
   const std::uint64_t seed = vm["seed"].as<std::uint64_t>();
-  d->prompt = runner::prefill_small_prompt(*d->lm, seed, context);
-  d->run.arch = runner::private_arch(d->weights.config);
+  d->prompt = private_decode::prefill_small_prompt(*d->lm, seed, context);
+  d->run.arch = private_decode::private_arch(d->weights.config);
   d->run.context = context;
   d->run.family = family;
   d->run.seed = seed;
-  runner::attach_small_prompt(d->run, *d->lm, d->prompt, d->kept);
-  runner::check_private_run(d->run);
+  private_decode::attach_small_prompt(d->run, *d->lm, d->prompt, d->kept);
+  private_decode::check_private_run(d->run);
   return d;
 }
 
-int run_private_decode(protocols::Protocol& proto, boost::asio::io_context& io, const runner::PrivateRun& run, int id,
+int run_private_decode(protocols::Protocol& proto, boost::asio::io_context& io, const private_decode::PrivateRun& run, int id,
                        const std::string& family) {
   const auto t0 = std::chrono::steady_clock::now();
-  const runner::PartyClock wall = [t0] {
+  const private_decode::PartyClock wall = [t0] {
     return static_cast<sim::Time>(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count()) * 1000;
   };
-  const runner::PartyResult r = protocols::run_task(io, runner::private_decode_party(run, proto, wall));
+  const private_decode::PartyResult r = protocols::run_task(io, private_decode::private_decode_party(run, proto, wall));
   std::int64_t declared = 0;
   if (!r.declared.bytes.empty()) declared = static_cast<std::int64_t>(r.declared.bytes[static_cast<std::size_t>(id)]);
   if (id >= protocols::computing_parties_of(family)) declared += static_cast<std::int64_t>(r.declared.offline_bytes);  // the dealer

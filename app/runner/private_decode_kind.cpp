@@ -3,10 +3,16 @@
 
 #include <cmath>
 
-#include "app/runner/private_decode.h"
+#include "private_decode/prompt.h"
+#include "private_decode/run.h"
 
 namespace kvsim::runner {
 
+using private_decode::MpcSelection;
+using private_decode::PrivateArch;
+using private_decode::PrivateRun;
+using private_decode::PrivateStep;
+using private_decode::SmallPrompt;
 using scenarios::TableSchema;
 
 PrivateDecodeKind::PrivateDecodeKind(std::shared_ptr<const Resources> res) : res_(std::move(res)) {
@@ -24,7 +30,7 @@ PrivateDecodeKind::PrivateDecodeKind(std::shared_ptr<const Resources> res) : res
       .defaults(-1.0).max(1);
   method.integer("budget", "tokens attended; overrides budget_fraction when > 0").defaults(0).min(0);
   method.string("static_policy", "static: the policy whose kept rows the cache holds (execute mode: its plaintext choice)")
-      .defaults("streaming").choices(static_policies());
+      .defaults("streaming").choices(private_decode::static_policies());
   method.boolean("static_eviction", "mpcache: look-once static eviction").defaults(true);
   method.number("static_keep", "mpcache: share of the prompt static eviction keeps (public)").defaults(0.3).min(0, true).max(1);
   method.boolean("approximate_similarity", "mpcache: alpha min/max similarity (else the exact bound)").defaults(true);
@@ -49,7 +55,7 @@ PrivateDecodeKind::PrivateDecodeKind(std::shared_ptr<const Resources> res) : res
   schema_.strings("ratio", "[numerator, denominator]: report their latency ratio as metric `ratio`");
 }
 
-KindOutput PrivateDecodeKind::run(const scenarios::ScenarioPoint& point, sim::Engine& /*engine*/) const {
+KindOutput PrivateDecodeKind::run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const {
   const toml::table& t = point.tree;
   const std::string model_name = scenarios::get_string(t, "model.name");
   const int context = static_cast<int>(scenarios::get_integer(t, "workload.context"));
@@ -69,10 +75,10 @@ KindOutput PrivateDecodeKind::run(const scenarios::ScenarioPoint& point, sim::En
       throw scenarios::ScenarioError({{where(point, "model.name"), "model.name", e.what()}});
     }
     lm = std::make_unique<models::lm::SmallLm>(*weights);
-    prompt = prefill_small_prompt(*lm, point.seed(), context);
-    arch = private_arch(weights->config);
+    prompt = private_decode::prefill_small_prompt(*lm, point.seed(), context);
+    arch = private_decode::private_arch(weights->config);
   } else {
-    arch = private_arch(res_->zoo().get(model_name, where(point, "model.name")));
+    arch = private_decode::private_arch(res_->zoo().get(model_name, where(point, "model.name")));
   }
 
   KindOutput out;
@@ -109,9 +115,9 @@ KindOutput PrivateDecodeKind::run(const scenarios::ScenarioPoint& point, sim::En
     run.family = family;
     run.seed = point.seed();
     std::vector<std::vector<std::vector<std::int32_t>>> kept;
-    if (lm) attach_small_prompt(run, *lm, prompt, kept);
+    if (lm) private_decode::attach_small_prompt(run, *lm, prompt, kept);
     const std::string name = m["name"].value_or(std::string("method"));
-    const PrivateStep s = run_private_decode(run, link, host);
+    const PrivateStep s = private_decode::run_private_decode(engine, run, link, host);  // parties on the point's engine
     steps[name] = s;
     out.metrics.push_back({name + "_s", s.total.seconds, "s"});
     out.metrics.push_back({name + "_mb", s.total.bytes / 1e6, "MB"});

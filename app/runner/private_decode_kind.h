@@ -1,5 +1,5 @@
 // app/runner/private_decode_kind.h — kind "private-decode": one decode step of a model under MPC
-// (app/runner/private_decode.h) for each listed KV method, on a simulated network, in cost mode
+// (private_decode/run.h) for each listed KV method, on a simulated network on the point's engine (one after another), in cost mode
 // for zoo models or in execute mode on the small trained model. Reports per method the step's
 // latency and communication and their breakdown by category, and (MPCache's reproduction) the
 // reductions of MPCache against the full cache.

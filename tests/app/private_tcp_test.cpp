@@ -5,13 +5,14 @@
 // (party 0's real scores) and the full cache; and the next token equals the plaintext model's.
 #include <gtest/gtest.h>
 
-#include "app/runner/private_decode.h"
+#include "private_decode/prompt.h"
+#include "private_decode/run.h"
 #include "hardware/profile.h"
 #include "models/lm/small_lm.h"
 #include "protocols/ring.h"
 #include "tests/support/party_processes.h"
 
-namespace kvsim::runner {
+namespace kvsim::private_decode {
 namespace {
 
 struct Case {
@@ -40,7 +41,8 @@ TEST_P(PrivateDecodeOverTcp, SameLogitsBytesAndRoundsAsTheSimulation) {
   std::vector<std::vector<std::vector<std::int32_t>>> kept;
   attach_small_prompt(run, lm, prompt, kept);  // as kvsim party does
   const hardware::Catalog cat = hardware::Catalog::load(hardware::Catalog::default_dir());
-  const PrivateStep sim = run_private_decode(run, cat.link("lan-bumblebee"), cat.host("xeon-server"));
+  sim::Engine engine(run.seed);
+  const PrivateStep sim = run_private_decode(engine, run, cat.link("lan-bumblebee"), cat.host("xeon-server"));
 
   const auto tcp = kvsim::testing::run_parties(
       KVSIM_BINARY, 3,
@@ -77,4 +79,4 @@ INSTANTIATE_TEST_SUITE_P(Selections, PrivateDecodeOverTcp,
                          [](const auto& info) { return info.param.family + "_" + info.param.selection; });
 
 }  // namespace
-}  // namespace kvsim::runner
+}  // namespace kvsim::private_decode

@@ -510,7 +510,8 @@ namespace kvsim::protocols {
 namespace {
 
 TEST(Secrets, TheTimelineRecordsTagsAndSizesNeverValues) {
-  // What a run can write to results: the timeline's labels are op tags, its numbers byte counts.
+  // What a run can write to results: the timeline's labels are op tags (or "compute", a party's
+  // local work), its numbers byte counts.
   sim::Engine e(3);
   SimNetwork net(e, 3, catalog().link("lan-bumblebee"), catalog().host("xeon-server"));
   std::vector<std::unique_ptr<Protocol>> ps;
@@ -525,10 +526,19 @@ TEST(Secrets, TheTimelineRecordsTagsAndSizesNeverValues) {
   e.run();
   const std::set<std::string> tags = {"input", "mul", "trunc", "a2b", "reveal"};
   ASSERT_FALSE(e.timeline().spans().empty());
+  int compute = 0;
   for (const sim::Span& s : e.timeline().spans()) {
+    const std::string& resource = e.timeline().name(s.resource);
+    if (resource.ends_with("/cpu")) {
+      EXPECT_EQ(e.timeline().name(s.label), "compute");
+      EXPECT_EQ(s.bytes, 0u);
+      ++compute;
+      continue;
+    }
     EXPECT_TRUE(tags.count(e.timeline().name(s.label))) << e.timeline().name(s.label);
     EXPECT_EQ(s.bytes % 8, 0u);
   }
+  EXPECT_GT(compute, 0);  // every party's local work is on the timeline
 }
 
 }  // namespace

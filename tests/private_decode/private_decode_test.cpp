@@ -1,4 +1,4 @@
-// tests/app/mpcache_test.cpp — private decoding (issue #7): a private decode step of the small
+// tests/private_decode/private_decode_test.cpp — private decoding: a private decode step of the small
 // model under 3-party ABY3 gives the plaintext model's logits; every step's declared cost equals
 // what the channels measured; each ablation switch changes only its own part of the breakdown.
 #include <gtest/gtest.h>
@@ -6,17 +6,24 @@
 #include <cmath>
 #include <cstdio>
 
-#include "app/runner/private_decode.h"
+#include "private_decode/prompt.h"
+#include "private_decode/run.h"
 #include "hardware/profile.h"
 #include "models/kv/policy.h"
 #include "models/lm/small_lm.h"
 
-namespace kvsim::runner {
+namespace kvsim::private_decode {
 namespace {
 
 const hardware::Catalog& catalog() {
   static const hardware::Catalog c = hardware::Catalog::load(hardware::Catalog::default_dir());
   return c;
+}
+
+// Every party on a fresh engine over the bumblebee LAN.
+PrivateStep simulate(const PrivateRun& run) {
+  sim::Engine engine(run.seed);
+  return run_private_decode(engine, run, catalog().link("lan-bumblebee"), catalog().host("xeon-server"));
 }
 
 PrivateStep cost_step(const PrivateArch& arch, MpcSelection sel, int context, const std::string& family = "aby3") {
@@ -25,7 +32,7 @@ PrivateStep cost_step(const PrivateArch& arch, MpcSelection sel, int context, co
   run.selection = sel;
   run.context = context;
   run.family = family;
-  return run_private_decode(run, catalog().link("lan-bumblebee"), catalog().host("xeon-server"));
+  return simulate(run);
 }
 
 PrivateArch small_gpt2() { return {"gpt2", 2, 64, 4, 4, 16, 128, 512}; }
@@ -82,7 +89,7 @@ TEST(PrivateDecode, SmallModelMatchesPlaintext) {
   run.context = static_cast<int>(prompt.size());
   run.model = &lm;
   run.token = '3';
-  const PrivateStep s = run_private_decode(run, catalog().link("lan-bumblebee"), catalog().host("xeon-server"));
+  const PrivateStep s = simulate(run);
   ASSERT_EQ(s.logits.size(), static_cast<std::size_t>(expect.size()));
   double worst = 0;
   int best_private = 0, best_plain = 0;
@@ -140,7 +147,7 @@ TEST_P(PrivateMpcache, SelectsThePlaintextPolicysTokens) {
   run.model = &lm;
   run.token = prompt.token;
   run.static_scores = &prompt.static_scores;
-  const PrivateStep s = run_private_decode(run, catalog().link("lan-bumblebee"), catalog().host("xeon-server"));
+  const PrivateStep s = simulate(run);
   EXPECT_EQ(s.declared.bytes, s.total.bytes);
   EXPECT_EQ(s.declared.rounds, s.total.rounds);
   if (c.static_eviction) {
@@ -176,7 +183,7 @@ TEST(PrivateDecode, StaticPoliciesKeepThePlaintextPolicysRows) {
     run.model = &lm;
     run.token = prompt.token;
     run.static_kept = &kept;
-    const PrivateStep s = run_private_decode(run, catalog().link("lan-bumblebee"), catalog().host("xeon-server"));
+    const PrivateStep s = simulate(run);
     auto policy = models::kv::make_policy(name, {{"budget", budget}});
     expect_policy_logits(name, s, w, prompt, lm, *policy);
     EXPECT_LE(s.attended, budget + 1) << name;  // SnapKV and TOVA keep the budget besides the new token
@@ -200,7 +207,7 @@ TEST(PrivateDecode, InfllmSelectsThePlaintextPolicysBlocks) {
   run.context = context;
   run.model = &lm;
   run.token = prompt.token;
-  const PrivateStep s = run_private_decode(run, catalog().link("lan-bumblebee"), catalog().host("xeon-server"));
+  const PrivateStep s = simulate(run);
   EXPECT_EQ(s.declared.bytes, s.total.bytes);
 
   auto policy = models::kv::make_policy("infllm", {{"budget", budget}, {"n_init", n_init}, {"block_size", block}, {"repr_topk", block}});
@@ -239,4 +246,4 @@ TEST(PrivateDecode, AblationSwitchesChangeOnlyTheirOwnPart) {
 }
 
 }  // namespace
-}  // namespace kvsim::runner
+}  // namespace kvsim::private_decode

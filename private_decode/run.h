@@ -1,5 +1,5 @@
-// app/runner/private_decode.h — one decode step of a transformer under MPC (issue #7), written
-// once on the protocol operations and run in execute mode (the small model's real weights and
+// private_decode/run.h — one decode step of a transformer under MPC, written once on the protocol
+// operations and run in execute mode (the small model's real weights and
 // prompt KV, secret-shared) or cost mode (shapes only, GPT-2 / 7B scale), with a KV selection
 // method expressed on the same operations.
 //
@@ -11,7 +11,7 @@
 //   output projection, MLP with SiLU-gated (Llama) or GeLU (GPT-2) activation, residuals; final
 //   norm, LM head; the logits are revealed.
 // - Every op's declared cost is summed while the op runs; `declared` must equal what the
-//   channels measured (tests/app/mpcache_test.cpp).
+//   channels measured (tests/private_decode/private_decode_test.cpp).
 // - Categories (the paper's breakdown): linear, attention, softmax, similarity, topk, one_hot,
 //   gather, other (norms, activations, RoPE, the embedding lookup's one-hot). Time per category is
 //   party 0's clock inside it (the engine's simulated time, or wall time over TCP); bytes are
@@ -43,10 +43,11 @@
 #include "models/architecture.h"
 #include "models/lm/small_lm.h"
 #include "protocols/protocol.h"
+#include "sim/engine.h"
 #include "sim/task.h"
 #include "sim/time.h"
 
-namespace kvsim::runner {
+namespace kvsim::private_decode {
 
 struct PrivateArch {
   std::string style = "llama";  // "llama" or "gpt2"
@@ -103,37 +104,6 @@ struct PrivateRun {
   const std::vector<std::vector<std::vector<std::int32_t>>>* static_kept = nullptr;
 };
 
-// The policies method "static" accepts (one budget for every layer, a choice made at prefill).
-const std::vector<std::string>& static_policies();
-
-// The prompt rows a static policy (one of static_policies(): one budget for every layer) keeps: its selection
-// for the first decode step (`token` after `prompt`) on the plaintext model, without the new
-// token, per layer and kv head (the first query head of each group).
-std::vector<std::vector<std::vector<std::int32_t>>> static_kept_rows(const models::lm::LmWeights& w, const std::vector<int>& prompt,
-                                                                     int token, const std::string& policy, int budget);
-
-// MPCache's static-eviction score of each of the first `n` prompt tokens per layer: the head-mean
-// attention of the last `obs_fraction` of the prompt's queries, summed over those queries
-// (models/kv/attention.h observation_attention; the plaintext policy ranks by the same sums).
-std::vector<std::vector<double>> static_eviction_scores(const models::lm::PrefillCapture& capture, const models::lm::SmallLm& lm,
-                                                        int n, double obs_fraction = 0.2);
-
-// The small model's prompt for a private decode: a passkey episode drawn from `seed` whose first
-// `context` bytes are prefilled into `lm` (which must be empty). Returns the step's token (the
-// episode's next byte), the prompt and the static-eviction scores.
-struct SmallPrompt {
-  std::vector<int> tokens;  // the prompt (context bytes)
-  int token = 0;
-  std::vector<std::vector<double>> static_scores;
-};
-SmallPrompt prefill_small_prompt(models::lm::SmallLm& lm, std::uint64_t seed, int context);
-
-// Execute mode on a prefilled prompt: points `run` at the model, the step's token and party 0's
-// prompt-derived inputs (static-eviction scores; for method "static", the static policy's kept
-// rows, computed into `kept` for run.selection). `lm`, `prompt` and `kept` must outlive the run.
-void attach_small_prompt(PrivateRun& run, const models::lm::SmallLm& lm, const SmallPrompt& prompt,
-                         std::vector<std::vector<std::vector<std::int32_t>>>& kept);
-
 // One party's view of a run: its own step and one-time costs (seconds by its clock, the bytes
 // it sent, its rounds), its categories and the declared cost of the ops it ran.
 struct PartyResult {
@@ -151,7 +121,9 @@ void check_private_run(const PrivateRun& run);
 // One party's program. `run`, `P` must outlive the task. Execute mode needs `run.model` at every
 // party (the shapes; only party 0's values enter, and only party 1's token).
 sim::Task<PartyResult> private_decode_party(const PrivateRun& run, protocols::Protocol& P, PartyClock clock);
-// Every party on the simulated network.
-PrivateStep run_private_decode(const PrivateRun& run, const hardware::LinkProfile& link, const hardware::HostProfile& host);
+// Every party as a process on `engine`, over a simulated network of `link` between them (their
+// local work charged from `host`); runs the engine until the step is done.
+PrivateStep run_private_decode(sim::Engine& engine, const PrivateRun& run, const hardware::LinkProfile& link,
+                               const hardware::HostProfile& host);
 
-}  // namespace kvsim::runner
+}  // namespace kvsim::private_decode

@@ -1,0 +1,83 @@
+// private_decode/select_infllm.cpp — "infllm": InfLLM's block selection under MPC. The n_init
+// initial tokens and the local window (budget / 2) are public and attended as they are; the blocks
+// between them are scored by their representatives against the step's queries, the top blocks
+// (one choice for the layer, shared by its heads) one-hot encoded and gathered.
+#include <algorithm>
+#include <stdexcept>
+
+#include "private_decode/selector.h"
+
+namespace kvsim::private_decode {
+namespace {
+
+class InfllmSelector final : public GroupSelector {
+ public:
+  using GroupSelector::GroupSelector;
+
+  // InfLLM's memory blocks at the step (n = cached + 1 tokens): n_init sinks, then blocks of
+  // `block` tokens up to the local window of budget / 2. Each block's representative is its mean
+  // key, computed once here: a local sum and one truncation (InfLLM ranks a block by its
+  // representative tokens' dot products; with all of the block as representatives that is the
+  // mean — the secret in-window scores that pick InfLLM's few representatives are not kept).
+  int infllm_first(int n) const { return std::min(s.n_init, n); }
+  int infllm_blocks(int n) const {
+    const int local = std::max(1, s.budget / 2);
+    return std::max(0, (n - infllm_first(n) - local) / s.block);
+  }
+  // Each block's representative, once after the prefill.
+  Task<void> after_prefill() override {
+    const int hd = a.head_dim, n = cached + 1, width = s.block, first = infllm_first(n), blocks = infllm_blocks(n);
+    for (auto& L : m.layers) {
+      L.reps.clear();
+      for (int g = 0; g < a.kv_heads; ++g) {
+        std::vector<int> firsts;
+        for (int b = 0; b < blocks; ++b) firsts.push_back(first + b * width);
+        const Share grid = channel_grid(L.k[static_cast<std::size_t>(g)], cached, firsts, width);
+        const Share sums = sum_rows(grid, static_cast<std::int64_t>(blocks) * hd, width);
+        const Share scaled = led.P.mul_public(sums, protocols::encode_fixed(1.0 / width, led.P.frac_bits()));
+        Share mean = co_await led.trunc("static", scaled);
+        mean.shape = Shape{blocks, hd};
+        L.reps.push_back(std::move(mean));
+      }
+    }
+  }
+
+ protected:
+  Candidates candidates(int n) const override {
+    Candidates c;
+    c.width = s.block;
+    const int local = std::max(1, s.budget / 2), init = infllm_first(n);
+    c.groups = infllm_blocks(n);
+    c.k = std::min(c.groups, std::max(1, (s.budget - init - local) / c.width));
+    for (int t = 0; t < init; ++t) c.public_rows.push_back(t);
+    for (int t = init + c.groups * c.width; t < n; ++t) c.public_rows.push_back(t);
+    c.score_rows = 1;
+    c.first = init;
+    return c;
+  }
+
+  // The block score sums q_h . r_h over heads: one (1, H d) x (H d, blocks) product.
+  Task<Share> scores(int l, const Share& q, std::vector<Share>&, std::vector<Share>&, int, const Candidates& c) override {
+    const int H = a.heads, hd = a.head_dim, group = a.heads / a.kv_heads, groups = c.groups;
+    auto& L = m.layers[static_cast<std::size_t>(l)];
+    if (L.reps.front().shape != Shape{groups, hd}) throw std::logic_error("private decode: infllm blocks changed since prefill");
+    std::vector<const Share*> per_head;
+    for (int h = 0; h < H; ++h) per_head.push_back(&L.reps[static_cast<std::size_t>(h / group)]);
+    const Share stacked = concat(per_head, Shape{H, groups, hd});
+    const Share reps = take_lazy(stacked, [&] {
+      std::vector<std::int64_t> idx;  // (H d, groups): row h d + c, column b
+      for (int h = 0; h < H; ++h)
+        for (int ch = 0; ch < hd; ++ch)
+          for (int b = 0; b < groups; ++b) idx.push_back((static_cast<std::int64_t>(h) * groups + b) * hd + ch);
+      return idx;
+    }, Shape{H * hd, groups});
+    Share sc = co_await led.matmul("similarity", q, reps, MatDims{1, 1, H * hd, groups});
+    co_return sc;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Selector> make_infllm_selector(Context& c) { return std::make_unique<InfllmSelector>(c); }
+
+}  // namespace kvsim::private_decode
