@@ -4,6 +4,7 @@
 
 #include <sstream>
 
+#include "app/kinds/kinds.h"
 #include "app/runner/kind.h"
 #include "private_decode/prompt.h"
 #include "private_decode/run.h"

@@ -312,6 +312,7 @@ struct Checker {
         t.insert(f.name, std::move(sub));
       }
     }
+    for (const TableRule& rule : schema.rules()) rule(t, prefix, fallback, out);
   }
 };
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -31,6 +32,14 @@ enum class FieldType {
 std::string_view field_type_name(FieldType t);
 
 class TableSchema;
+struct Diagnostic;
+
+// A check of a table that depends on its values (a KV policy's parameters depend on its name). It
+// runs after the table's keys were checked and their defaults filled in; it may insert further
+// defaults (so the resolved scenario states them) and report problems. `key` is the table's
+// dotted path, `fallback` the location for nodes without a source.
+using TableRule = std::function<void(toml::table& t, const std::string& key, std::string_view fallback,
+                                     std::vector<Diagnostic>& out)>;
 
 struct Field {
   std::string name;
@@ -44,7 +53,7 @@ struct Field {
   std::variant<std::monostate, std::string, std::int64_t, double, bool> default_value;
   std::shared_ptr<TableSchema> sub;            // tables
 
-  Field& required() { is_required = true; return *this; }
+  Field& required() { is_required = true; default_value = std::monostate{}; return *this; }  // no default then
   Field& min(double v, bool exclusive = false) { min_value = v; min_is_exclusive = exclusive; return *this; }
   Field& max(double v) { max_value = v; return *this; }
   Field& choices(std::vector<std::string> c) { allowed = std::move(c); return *this; }
@@ -71,6 +80,8 @@ class TableSchema {
   Field& table_map(std::string name, std::string doc, TableSchema sub);
 
   void append(const Field& f) { fields_.push_back(f); }
+  TableSchema& rule(TableRule r) { rules_.push_back(std::move(r)); return *this; }
+  const std::vector<TableRule>& rules() const { return rules_; }
   const Field* find(std::string_view name) const;
   const std::vector<Field>& fields() const { return fields_; }
   // The valid key closest to `name` by edit distance, if close enough to be a likely typo.
@@ -82,6 +93,7 @@ class TableSchema {
  private:
   Field& add(std::string name, FieldType type, std::string doc);
   std::vector<Field> fields_;
+  std::vector<TableRule> rules_;
 };
 
 struct Diagnostic {

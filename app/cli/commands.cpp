@@ -18,6 +18,7 @@
 #include "app/cli/options.h"
 #include "app/cli/report.h"
 #include "models/kv/policy.h"
+#include "app/kinds/kinds.h"
 #include "app/runner/kind.h"
 #include "app/runner/reproduction.h"
 #include "app/runner/run_point.h"
@@ -328,19 +329,18 @@ int cmd_reproduce(const Args& args) {
   if (p.help) return kExitOk;
   const std::string what = p.vm["what"].as<std::string>();
   const auto all = runner::reproductions(scenario_dir());
-  const std::map<std::string, std::string> planned = {{"triforce", "issue #6"}, {"mpcache", "issue #7"}, {"datarus", "issue #8"}};
   std::vector<runner::ReproductionInfo> chosen;
   for (const auto& r : all) {
     if (what != "all" && what != r.name) continue;
     if (!r.available) {
-      std::cerr << "kvsim reproduce: " << r.name << " is not available yet: no scenarios in " << r.folder << " ("
-                << planned.at(r.name) << ")\n";
+      std::cerr << "kvsim reproduce: " << r.name << " is not available: no scenarios in " << r.folder << "\n";
       if (what != "all") return kExitUsage;
       continue;
     }
     chosen.push_back(r);
   }
-  if (what != "all" && chosen.empty() && !planned.count(what))
+  const bool known = std::any_of(all.begin(), all.end(), [&](const runner::ReproductionInfo& r) { return r.name == what; });
+  if (what != "all" && chosen.empty() && !known)
     throw UsageError("unknown reproduction '" + what + "'; choose triforce, mpcache, datarus or all");
   if (chosen.empty()) {
     std::cerr << "kvsim reproduce: nothing to reproduce yet\n";

@@ -13,6 +13,7 @@
 
 #include "app/cli/cli.h"
 #include "app/cli/options.h"
+#include "app/kinds/kinds.h"
 #include "app/runner/kind.h"
 #include "app/runner/run_point.h"
 #include "hardware/profile.h"

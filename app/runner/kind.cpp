@@ -1,13 +1,6 @@
 // app/runner/kind.cpp — the kind registry.
 #include "app/runner/kind.h"
 
-#include "app/runner/datarus_kinds.h"
-#include "app/runner/decode_kind.h"
-#include "app/runner/exchange_kind.h"
-#include "app/runner/speculative_kind.h"
-#include "app/runner/kv_quality_kind.h"
-#include "app/runner/private_decode_kind.h"
-#include "app/runner/gather_kind.h"
 
 namespace kvsim::runner {
 
@@ -29,23 +22,6 @@ scenarios::KindLookup KindRegistry::lookup() const {
                                  const Kind* k = find(n);
                                  return k ? &k->schema() : nullptr;
                                }};
-}
-
-KindRegistry builtin_kinds() {
-  KindRegistry r;
-  r.add(std::make_unique<ExchangeKind>());
-  auto resources = std::make_shared<const Resources>();
-  r.add(std::make_unique<DecodeKind>(resources));
-  r.add(std::make_unique<SolveCostKind>(resources));
-  r.add(std::make_unique<GrpoRolloutKind>(resources));
-  r.add(std::make_unique<ReferenceShardingKind>(resources));
-  r.add(std::make_unique<AgenticTurnsKind>(resources));
-  r.add(std::make_unique<SpeculativeKind>(resources));
-  r.add(std::make_unique<SpeculativeLevelsKind>(resources));
-  r.add(std::make_unique<KvQualityKind>());
-  r.add(std::make_unique<PrivateDecodeKind>(resources));
-  r.add(std::make_unique<GatherKind>(resources));
-  return r;
 }
 
 }  // namespace kvsim::runner

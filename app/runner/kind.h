@@ -53,7 +53,4 @@ class KindRegistry {
   std::vector<std::unique_ptr<Kind>> kinds_;
 };
 
-// Every kind kvsim ships (a new registry each call: no global state).
-KindRegistry builtin_kinds();
-
 }  // namespace kvsim::runner

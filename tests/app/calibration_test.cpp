@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "app/kinds/kinds.h"
 #include "app/runner/kind.h"
 #include "app/runner/run_point.h"
 

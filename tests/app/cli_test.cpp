@@ -56,6 +56,20 @@ TEST(Cli, VersionAndHelp) {
   EXPECT_NE(typo.out.find("did you mean 'run'?"), std::string::npos);
 }
 
+TEST(Cli, ResolvedKvQualityStatesThePolicysParameters) {
+  // The named policy's parameters appear with their defaults (they enter the hash), another
+  // policy's parameter is refused with its position.
+  const std::string ok = write("snapkv.toml", "kind = \"kv-quality\"\n[policy]\nname = \"snapkv\"\nbudget = 64\n");
+  const Outcome r = kvsim("run " + ok + " --print-resolved");
+  EXPECT_EQ(r.code, 0) << r.out;
+  for (const char* line : {"budget = 64", "window = 32", "kernel = 7", "maxpool = 1"})
+    EXPECT_NE(r.out.find(line), std::string::npos) << line << " missing in\n" << r.out;
+  const std::string bad = write("snapkv-chunk.toml", "kind = \"kv-quality\"\n[policy]\nname = \"snapkv\"\nchunk = 8\n");
+  const Outcome b = kvsim("run " + bad + " --print-resolved");
+  EXPECT_EQ(b.code, 2);
+  EXPECT_NE(b.out.find(":4:1: policy.chunk: policy 'snapkv' has no such parameter"), std::string::npos) << b.out;
+}
+
 TEST(Cli, RunWritesHdf5AndReportReadsIt) {
   const std::string out = temp("run.h5"), trace = temp("trace.json");
   fs::remove(out);

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "app/runner/answer_lengths.h"
+#include "app/kinds/kinds.h"
 #include "app/runner/kind.h"
 #include "app/runner/reproduction.h"
 #include "app/runner/run_point.h"

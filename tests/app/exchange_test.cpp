@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "app/kinds/kinds.h"
 #include "app/runner/kind.h"
 #include "app/runner/run_point.h"
 

@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "app/kinds/kinds.h"
 #include "app/runner/kind.h"
 #include "app/runner/reproduction.h"
 #include "app/runner/run_point.h"

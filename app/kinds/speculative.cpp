@@ -1,21 +1,52 @@
-// app/runner/speculative_kind.cpp — TriForce in cost mode: the scenario's keys to a loop
-// configuration and acceptance, the loop (models/speculative/triforce_loop.h) on the point's engine.
-#include "app/runner/speculative_kind.h"
-
+// app/kinds/speculative.cpp — kind "speculative": TriForce's hierarchical speculative decoding
+// and its baselines in cost mode, every forward charged through the decode cost model.
+//
+// The loop itself (methods, rounds, what each round charges) is models/speculative/triforce_loop.h;
+// this kind reads the scenario, turns acceptance into per-token probabilities (parameters:
+// TriForce's per-round rates through models/speculative/math.h; small-model: execute mode; trace:
+// recorded outcomes; models/speculative/acceptance.h), checks memory, runs the loop as a process
+// on the point's engine and reports the rows. The baseline is autoregressive decoding on its own
+// deployment (which may differ: TriForce's 2x4090 baseline keeps more layers on chip; the 1x4090
+// one is host attention).
 #include <cmath>
 #include <map>
 #include <mutex>
 #include <optional>
 
+#include "app/kinds/kinds.h"
+#include "app/runner/kind.h"
+#include "app/runner/resources.h"
 #include "models/decode_curve.h"
-#include "models/lm/checkpoint.h"
-#include "models/speculative/acceptance.h"
 #include "models/execution.h"
+#include "models/lm/checkpoint.h"
 #include "models/memory.h"
+#include "models/speculative/acceptance.h"
 #include "models/speculative/math.h"
 #include "models/speculative/triforce_loop.h"
 
 namespace kvsim::runner {
+namespace {
+
+class SpeculativeKind final : public Kind {
+ public:
+  explicit SpeculativeKind(std::shared_ptr<const Resources> res);
+  std::string_view name() const override { return "speculative"; }
+  std::string_view description() const override {
+    return "TriForce hierarchical speculative decoding and its baselines, forwards charged on modeled GPUs";
+  }
+  const scenarios::TableSchema& schema() const override { return schema_; }
+  KindOutput run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const override;
+
+ private:
+  std::shared_ptr<const Resources> res_;
+  scenarios::TableSchema schema_;
+  // Small-model episodes (acceptance source "small-model"), prefilled once per registry: a sweep
+  // over budgets or chunk sizes reuses them.
+  struct EpisodeCache;
+  std::shared_ptr<EpisodeCache> episodes_;
+};
+
+}  // namespace
 
 using scenarios::TableSchema;
 
@@ -225,5 +256,7 @@ KindOutput SpeculativeKind::run(const scenarios::ScenarioPoint& point, sim::Engi
   if (source != "parameters") out.table.push_back({row, pre + "alpha_full", "1", a_full, nan});
   return out;
 }
+
+std::unique_ptr<Kind> speculative_kind(std::shared_ptr<const Resources> res) { return std::make_unique<SpeculativeKind>(std::move(res)); }
 
 }  // namespace kvsim::runner

@@ -1,16 +1,53 @@
-// app/runner/kv_quality_kind.cpp — see kv_quality_kind.h.
-#include "app/runner/kv_quality_kind.h"
-
+// app/kinds/kv_quality.cpp — kind "kv-quality": runs a KV policy on kvsim's small trained
+// model over seeded episodes (passkey, key-value lookup, held-out text) and reports what it loses
+// against the full cache and what work it does (models/lm/policy_eval.h defines every metric).
+//
+// Scenario: [policy] name + that policy's parameters (kvsim list policies); [workload] task,
+// context, episodes, filler, question_in_prefill; [sampling] temperature/top_p for the draft
+// acceptance; [model] checkpoint (default: the committed one). Sweeps over policy x budget x
+// context are ordinary scenario sweeps. Prefilled episodes are cached per (task, context, seed,
+// ...) inside one registry, so a sweep prefills each episode once.
+#include <algorithm>
 #include <cmath>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <sstream>
 
+#include "app/kinds/kinds.h"
+#include "app/runner/kind.h"
 #include "app/runner/kv_trace_replay.h"
 #include "app/runner/resources.h"
 #include "models/kv/policy.h"
+#include "models/lm/policy_eval.h"
 #include "sim/random.h"
 
 namespace kvsim::runner {
+namespace {
+
+class KvQualityKind final : public Kind {
+ public:
+  KvQualityKind();
+  std::string_view name() const override { return "kv-quality"; }
+  std::string_view description() const override {
+    return "a KV eviction/selection policy on the small trained model: recall, error, accuracy, acceptance, work";
+  }
+  const scenarios::TableSchema& schema() const override { return schema_; }
+  KindOutput run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const override;
+
+ private:
+  struct Cache {
+    std::mutex mu;
+    std::map<std::string, std::shared_ptr<const models::lm::LmWeights>> weights;
+    std::map<std::string, std::shared_ptr<const std::vector<models::lm::PreparedEpisode>>> episodes;
+    std::map<std::string, std::shared_ptr<const std::string>> corpus;
+  };
+  scenarios::TableSchema schema_;
+  std::shared_ptr<Cache> cache_ = std::make_shared<Cache>();
+};
+
+}  // namespace
 
 using scenarios::TableSchema;
 namespace lm = models::lm;
@@ -26,6 +63,25 @@ KvQualityKind::KvQualityKind() {
   }
   policy.string("name", "the policy (kvsim list policies)").required().choices(names);
   for (const auto& p : params) policy.number(p, "a policy parameter (kvsim list policies gives meaning and default)");
+  // The named policy's own parameters: another policy's is refused, a missing one gets its default,
+  // so the resolved scenario (and its hash) states every value the policy used.
+  policy.rule([](toml::table& t, const std::string& key, std::string_view fallback, std::vector<scenarios::Diagnostic>& out) {
+    const auto name = t["name"].value<std::string>();
+    const auto& catalog = kv::policy_catalog();
+    const auto info = std::find_if(catalog.begin(), catalog.end(), [&](const kv::PolicyInfo& p) { return name && p.name == *name; });
+    if (info == catalog.end()) return;  // a missing or unknown name is reported by its field
+    std::string own;
+    for (const auto& spec : info->params) own += (own.empty() ? "" : ", ") + spec.name;
+    for (auto&& [k, v] : t) {
+      if (k.str() == "name") continue;
+      const bool mine = std::any_of(info->params.begin(), info->params.end(), [&](const kv::ParamSpec& p) { return p.name == k.str(); });
+      if (!mine)
+        out.push_back({scenarios::location_of(k.source(), fallback), key + "." + std::string(k.str()),
+                       "policy '" + *name + "' has no such parameter (its parameters: " + (own.empty() ? "none" : own) + ")"});
+    }
+    for (const auto& spec : info->params)
+      if (!t.contains(spec.name)) t.insert(spec.name, spec.default_value);
+  });
   TableSchema workload;
   workload.string("task", "episodes: passkey retrieval, key-value lookup, or held-out text").defaults("passkey")
       .choices({"passkey", "kv", "text"});
@@ -187,5 +243,7 @@ KindOutput KvQualityKind::run(const scenarios::ScenarioPoint& point, sim::Engine
   }
   return out;
 }
+
+std::unique_ptr<Kind> kv_quality_kind() { return std::make_unique<KvQualityKind>(); }
 
 }  // namespace kvsim::runner

@@ -1,4 +1,4 @@
-// app/runner/grpo_rollout_kind.cpp — S2: GRPO rollout memory and time for three strategies.
+// app/kinds/grpo_rollout.cpp — S2: GRPO rollout memory and time for three strategies.
 //
 // For a group of G completions of one prompt (P prompt tokens, R response tokens, kv bytes of KV
 // per token), the KV held at the end of the rollout is (docs/datarus.md):
@@ -12,11 +12,31 @@
 // cascade attention), so shared-prefix decoding costs what batched decoding costs.
 #include <cmath>
 
-#include "app/runner/datarus_kinds.h"
+#include "app/kinds/kinds.h"
+#include "app/runner/kind.h"
+#include "app/runner/resources.h"
 #include "models/decode_curve.h"
 #include "models/memory.h"
 
 namespace kvsim::runner {
+namespace {
+
+class GrpoRolloutKind final : public Kind {
+ public:
+  explicit GrpoRolloutKind(std::shared_ptr<const Resources> res);
+  std::string_view name() const override { return "grpo-rollout"; }
+  std::string_view description() const override {
+    return "GRPO rollout memory and time: batched, shared-prefix KV, sequential (Datarus S2)";
+  }
+  const scenarios::TableSchema& schema() const override { return schema_; }
+  KindOutput run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const override;
+
+ private:
+  std::shared_ptr<const Resources> res_;
+  scenarios::TableSchema schema_;
+};
+
+}  // namespace
 
 using scenarios::TableSchema;
 
@@ -107,5 +127,7 @@ KindOutput GrpoRolloutKind::run(const scenarios::ScenarioPoint& point, sim::Engi
   }
   return out;
 }
+
+std::unique_ptr<Kind> grpo_rollout_kind(std::shared_ptr<const Resources> res) { return std::make_unique<GrpoRolloutKind>(std::move(res)); }
 
 }  // namespace kvsim::runner

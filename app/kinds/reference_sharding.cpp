@@ -1,4 +1,4 @@
-// app/runner/reference_sharding_kind.cpp — S3: the frozen reference model, sharded or replicated.
+// app/kinds/reference_sharding.cpp — S3: the frozen reference model, sharded or replicated.
 //
 // Sharded over N GPUs, each GPU holds W/N bytes of reference weights and, before each reference
 // forward, gathers the other (N-1)/N of them. The all-gather runs on the engine as a ring: N
@@ -8,13 +8,33 @@
 // prefetching, only the part of the gather that exceeds that compute is exposed.
 #include <cmath>
 
-#include "app/runner/datarus_kinds.h"
+#include "app/kinds/kinds.h"
+#include "app/runner/kind.h"
+#include "app/runner/resources.h"
 #include "hardware/kernel_cost.h"
 #include "models/memory.h"
 #include "sim/link.h"
 #include "sim/sync.h"
 
 namespace kvsim::runner {
+namespace {
+
+class ReferenceShardingKind final : public Kind {
+ public:
+  explicit ReferenceShardingKind(std::shared_ptr<const Resources> res);
+  std::string_view name() const override { return "reference-sharding"; }
+  std::string_view description() const override {
+    return "reference model sharded over N GPUs vs replicated; all-gather on the engine (Datarus S3)";
+  }
+  const scenarios::TableSchema& schema() const override { return schema_; }
+  KindOutput run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const override;
+
+ private:
+  std::shared_ptr<const Resources> res_;
+  scenarios::TableSchema schema_;
+};
+
+}  // namespace
 
 using scenarios::TableSchema;
 
@@ -128,5 +148,7 @@ KindOutput ReferenceShardingKind::run(const scenarios::ScenarioPoint& point, sim
   }
   return out;
 }
+
+std::unique_ptr<Kind> reference_sharding_kind(std::shared_ptr<const Resources> res) { return std::make_unique<ReferenceShardingKind>(std::move(res)); }
 
 }  // namespace kvsim::runner

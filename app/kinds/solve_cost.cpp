@@ -1,13 +1,33 @@
-// app/runner/solve_cost_kind.cpp — S1: what an answer and a solved problem cost on a GPU.
+// app/kinds/solve_cost.cpp — S1: what an answer and a solved problem cost on a GPU.
 #include <cmath>
 #include <map>
 
+#include "app/kinds/kinds.h"
 #include "app/runner/answer_lengths.h"
-#include "app/runner/datarus_kinds.h"
+#include "app/runner/kind.h"
+#include "app/runner/resources.h"
 #include "models/decode_curve.h"
 #include "models/memory.h"
 
 namespace kvsim::runner {
+namespace {
+
+class SolveCostKind final : public Kind {
+ public:
+  explicit SolveCostKind(std::shared_ptr<const Resources> res);
+  std::string_view name() const override { return "solve-cost"; }
+  std::string_view description() const override {
+    return "cost per answer and per solved problem from answer-length statistics (Datarus S1)";
+  }
+  const scenarios::TableSchema& schema() const override { return schema_; }
+  KindOutput run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const override;
+
+ private:
+  std::shared_ptr<const Resources> res_;
+  scenarios::TableSchema schema_;
+};
+
+}  // namespace
 
 using scenarios::TableSchema;
 
@@ -145,5 +165,7 @@ KindOutput SolveCostKind::run(const scenarios::ScenarioPoint& point, sim::Engine
   }
   return out;
 }
+
+std::unique_ptr<Kind> solve_cost_kind(std::shared_ptr<const Resources> res) { return std::make_unique<SolveCostKind>(std::move(res)); }
 
 }  // namespace kvsim::runner

@@ -1,14 +1,37 @@
-// app/runner/speculative_levels_kind.cpp — kind "speculative-levels" (TriForce Fig. 1): each level's
+// app/kinds/speculative_levels.cpp — kind "speculative-levels" (TriForce Fig. 1): each level's
 // one-token forward run on the point's engine.
 #include <cmath>
 #include <iterator>
 #include <vector>
 
-#include "app/runner/speculative_kind.h"
+#include "app/kinds/kinds.h"
+#include "app/runner/kind.h"
+#include "app/runner/resources.h"
 #include "models/execution.h"
 #include "models/step_plan.h"
 
 namespace kvsim::runner {
+namespace {
+
+// Kind "speculative-levels": TriForce Fig. 1's per-level cost at one context: the draft with its
+// StreamingLLM cache, the target with the retrieval cache, the target with the full cache; each
+// level's one-token forward latency (cost model) and its GPU memory (weights + the KV it holds).
+class SpeculativeLevelsKind final : public Kind {
+ public:
+  explicit SpeculativeLevelsKind(std::shared_ptr<const Resources> res);
+  std::string_view name() const override { return "speculative-levels"; }
+  std::string_view description() const override {
+    return "per-level forward latency and memory of TriForce's hierarchy (Fig. 1)";
+  }
+  const scenarios::TableSchema& schema() const override { return schema_; }
+  KindOutput run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const override;
+
+ private:
+  std::shared_ptr<const Resources> res_;
+  scenarios::TableSchema schema_;
+};
+
+}  // namespace
 
 using scenarios::TableSchema;
 
@@ -74,5 +97,7 @@ KindOutput SpeculativeLevelsKind::run(const scenarios::ScenarioPoint& point, sim
   }
   return out;
 }
+
+std::unique_ptr<Kind> speculative_levels_kind(std::shared_ptr<const Resources> res) { return std::make_unique<SpeculativeLevelsKind>(std::move(res)); }
 
 }  // namespace kvsim::runner

@@ -1,4 +1,4 @@
-// app/runner/agentic_turns_kind.cpp — S4: multi-turn agent sessions and prefix caching.
+// app/kinds/agentic_turns.cpp — S4: multi-turn agent sessions and prefix caching.
 //
 // Turn i (1-based) starts from a history of H_i = S + (i-1) T tokens (S: system prompt, T: tokens
 // appended per turn), prefills the turn's new input of T - r tokens and decodes r response
@@ -9,11 +9,31 @@
 // (sinks + recent window).
 #include <cmath>
 
-#include "app/runner/datarus_kinds.h"
+#include "app/kinds/kinds.h"
+#include "app/runner/kind.h"
+#include "app/runner/resources.h"
 #include "models/decode_curve.h"
 #include "models/memory.h"
 
 namespace kvsim::runner {
+namespace {
+
+class AgenticTurnsKind final : public Kind {
+ public:
+  explicit AgenticTurnsKind(std::shared_ptr<const Resources> res);
+  std::string_view name() const override { return "agentic-turns"; }
+  std::string_view description() const override {
+    return "multi-turn agent sessions with and without prefix caching; idle KV (Datarus S4)";
+  }
+  const scenarios::TableSchema& schema() const override { return schema_; }
+  KindOutput run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const override;
+
+ private:
+  std::shared_ptr<const Resources> res_;
+  scenarios::TableSchema schema_;
+};
+
+}  // namespace
 
 using scenarios::Dimension;
 using scenarios::TableSchema;
@@ -122,5 +142,7 @@ KindOutput AgenticTurnsKind::run(const scenarios::ScenarioPoint& point, sim::Eng
   out.metrics.push_back({"prefill_tokens_cache", tok_c, "1"});
   return out;
 }
+
+std::unique_ptr<Kind> agentic_turns_kind(std::shared_ptr<const Resources> res) { return std::make_unique<AgenticTurnsKind>(std::move(res)); }
 
 }  // namespace kvsim::runner
