@@ -1,91 +1,125 @@
 // app/kinds/private_decode.cpp — kind "private-decode": one decode step of a model under MPC
-// (private_decode/run.h) for each listed KV method, on a simulated network on the point's engine (one after another), in cost mode
-// for zoo models or in execute mode on the small trained model. Reports per method the step's
+// (private_decode/run.h) for each listed KV method, one after another on a simulated network on the
+// point's engine, in cost mode for zoo models or in execute mode on the small trained model. Reports per method the step's
 // latency and communication and their breakdown by category, and (MPCache's reproduction) the
 // reductions of MPCache against the full cache.
 #include <cmath>
+#include <map>
+#include <string>
+#include <vector>
 
 #include "app/kinds/kinds.h"
 #include "app/runner/kind.h"
 #include "app/runner/resources.h"
 #include "private_decode/prompt.h"
 #include "private_decode/run.h"
+#include "scenarios/binder.h"
 
 namespace kvsim::runner {
 namespace {
-
-class PrivateDecodeKind final : public Kind {
- public:
-  explicit PrivateDecodeKind(std::shared_ptr<const Resources> res);
-  std::string_view name() const override { return "private-decode"; }
-  std::string_view description() const override {
-    return "a decode step under MPC (ABY3 / semi2k) with KV selection methods: latency, communication, breakdown";
-  }
-  const scenarios::TableSchema& schema() const override { return schema_; }
-  KindOutput run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const override;
-
- private:
-  std::shared_ptr<const Resources> res_;
-  scenarios::TableSchema schema_;
-};
-
-}  // namespace
 
 using private_decode::MpcSelection;
 using private_decode::PrivateArch;
 using private_decode::PrivateRun;
 using private_decode::PrivateStep;
 using private_decode::SmallPrompt;
-using scenarios::TableSchema;
 
-PrivateDecodeKind::PrivateDecodeKind(std::shared_ptr<const Resources> res) : res_(std::move(res)) {
-  TableSchema model;
-  model.string("name", "a zoo architecture (cost mode) or \"small\" (execute mode on the trained small model)").required();
-  TableSchema mpc;
-  mpc.string("family", "protocol: aby3 (3PC) or semi2k (2PC with a dealer)").defaults("aby3").choices({"aby3", "semi2k"});
-  mpc.string("network", "link profile between the parties").defaults("lan-bumblebee");
-  mpc.string("host", "host profile charging the parties' local work").defaults("xeon-server");
-  TableSchema method;
-  method.string("name", "label of the method in the output (metric prefix)").required();
-  method.string("selection", "full | static | dynamic-naive | infllm | mpcache").required()
+// The scenario, one member per key (scenarios/binder.h).
+struct Config {
+  struct Model {
+    std::string name;
+  } model;
+  struct Mpc {
+    std::string family = "aby3", network = "lan-bumblebee", host = "xeon-server";
+  } mpc;
+  struct Method {
+    std::string name, selection;
+    double budget_fraction = -1.0;
+    int budget = 0;
+    std::string static_policy = "streaming";
+    bool static_eviction = true;
+    double static_keep = 0.3;
+    bool approximate_similarity = true, hierarchical = true, share_layers = true, parallel_topk = true;
+    int cluster1 = 32, cluster2 = 16, block = 128, n_init = 128;
+  };
+  std::vector<Method> method;
+  struct Workload {
+    int context = 512;
+    double budget_fraction = 0.1;
+  } workload;
+  std::string row, reduction_of = "mpcache";
+  bool rows_are_methods = false;
+  std::vector<std::string> ratio;
+};
+
+scenarios::Binder<Config> config_binder() {
+  using scenarios::Binder;
+  Binder<Config::Model> model;
+  model.bind("name", &Config::Model::name, "a zoo architecture (cost mode) or \"small\" (execute mode on the trained small model)").required();
+  Binder<Config::Mpc> mpc;
+  mpc.bind("family", &Config::Mpc::family, "protocol: aby3 (3PC) or semi2k (2PC with a dealer)").choices({"aby3", "semi2k"});
+  mpc.bind("network", &Config::Mpc::network, "link profile between the parties");
+  mpc.bind("host", &Config::Mpc::host, "host profile charging the parties' local work");
+  using M = Config::Method;
+  Binder<M> method;
+  method.bind("name", &M::name, "label of the method in the output (metric prefix)").required();
+  method.bind("selection", &M::selection, "full | static | dynamic-naive | infllm | mpcache").required()
       .choices({"full", "static", "dynamic-naive", "infllm", "mpcache"});
-  method.number("budget_fraction", "tokens attended (static: kept) as a share of the context (default: workload's)")
-      .defaults(-1.0).max(1);
-  method.integer("budget", "tokens attended; overrides budget_fraction when > 0").defaults(0).min(0);
-  method.string("static_policy", "static: the policy whose kept rows the cache holds (execute mode: its plaintext choice)")
-      .defaults("streaming").choices(private_decode::static_policies());
-  method.boolean("static_eviction", "mpcache: look-once static eviction").defaults(true);
-  method.number("static_keep", "mpcache: share of the prompt static eviction keeps (public)").defaults(0.3).min(0, true).max(1);
-  method.boolean("approximate_similarity", "mpcache: alpha min/max similarity (else the exact bound)").defaults(true);
-  method.boolean("hierarchical", "mpcache: two cluster levels (else level 2 only)").defaults(true);
-  method.boolean("share_layers", "mpcache: adjacent layers share selections").defaults(true);
-  method.boolean("parallel_topk", "one top-k for all heads (else one per head)").defaults(true);
-  method.integer("cluster1", "mpcache level-1 cluster size").defaults(32).min(1);
-  method.integer("cluster2", "mpcache level-2 cluster size (1: the token-level port)").defaults(16).min(1);
-  method.integer("block", "infllm block size").defaults(128).min(1);
-  method.integer("n_init", "infllm initial tokens").defaults(128).min(0);
-  TableSchema work;
-  work.integer("context", "prompt tokens in the KV cache").defaults(512).min(16);
-  work.number("budget_fraction", "every method's budget as a share of the context, unless it sets its own")
-      .defaults(0.1).min(0, true).max(1);
-  schema_.table("model", "the model", std::move(model)).required();
-  schema_.table("mpc", "protocol and network", std::move(mpc));
-  schema_.table_array("method", "the methods compared (the first named `full` is the reference)", std::move(method)).required();
-  schema_.table("workload", "the step", std::move(work));
-  schema_.string("row", "the table row this point fills").defaults("");
-  schema_.string("reduction_of", "method whose reductions against `full` are reported").defaults("mpcache");
-  schema_.boolean("rows_are_methods", "table rows are the methods, metrics latency_s and comm_mb (ablations)").defaults(false);
-  schema_.strings("ratio", "[numerator, denominator]: report their latency ratio as metric `ratio`");
+  method.bind("budget_fraction", &M::budget_fraction, "tokens attended (static: kept) as a share of the context (default: workload's)").max(1);
+  method.bind("budget", &M::budget, "tokens attended; overrides budget_fraction when > 0").min(0);
+  method.bind("static_policy", &M::static_policy, "static: the policy whose kept rows the cache holds (execute mode: its plaintext choice)")
+      .choices(private_decode::static_policies());
+  method.bind("static_eviction", &M::static_eviction, "mpcache: look-once static eviction");
+  method.bind("static_keep", &M::static_keep, "mpcache: share of the prompt static eviction keeps (public)").min(0, true).max(1);
+  method.bind("approximate_similarity", &M::approximate_similarity, "mpcache: alpha min/max similarity (else the exact bound)");
+  method.bind("hierarchical", &M::hierarchical, "mpcache: two cluster levels (else level 2 only)");
+  method.bind("share_layers", &M::share_layers, "mpcache: adjacent layers share selections");
+  method.bind("parallel_topk", &M::parallel_topk, "one top-k for all heads (else one per head)");
+  method.bind("cluster1", &M::cluster1, "mpcache level-1 cluster size").min(1);
+  method.bind("cluster2", &M::cluster2, "mpcache level-2 cluster size (1: the token-level port)").min(1);
+  method.bind("block", &M::block, "infllm block size").min(1);
+  method.bind("n_init", &M::n_init, "infllm initial tokens").min(0);
+  Binder<Config::Workload> work;
+  work.bind("context", &Config::Workload::context, "prompt tokens in the KV cache").min(16);
+  work.bind("budget_fraction", &Config::Workload::budget_fraction, "every method's budget as a share of the context, unless it sets its own")
+      .min(0, true).max(1);
+  Binder<Config> b;
+  b.table("model", &Config::model, "the model", model).required();
+  b.table("mpc", &Config::mpc, "protocol and network", mpc);
+  b.table_array("method", &Config::method, "the methods compared (the first named `full` is the reference)", method).required();
+  b.table("workload", &Config::workload, "the step", work);
+  b.bind("row", &Config::row, "the table row this point fills");
+  b.bind("reduction_of", &Config::reduction_of, "method whose reductions against `full` are reported");
+  b.bind("rows_are_methods", &Config::rows_are_methods, "table rows are the methods, metrics latency_s and comm_mb (ablations)");
+  b.bind("ratio", &Config::ratio, "[numerator, denominator]: report their latency ratio as metric `ratio`");
+  return b;
 }
 
+class PrivateDecodeKind final : public Kind {
+ public:
+  explicit PrivateDecodeKind(std::shared_ptr<const Resources> res) : res_(std::move(res)), binder_(config_binder()) {}
+  std::string_view name() const override { return "private-decode"; }
+  std::string_view description() const override {
+    return "a decode step under MPC (ABY3 / semi2k) with KV selection methods: latency, communication, breakdown";
+  }
+  const scenarios::TableSchema& schema() const override { return binder_.schema(); }
+  KindOutput run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const override;
+
+ private:
+  std::shared_ptr<const Resources> res_;
+  scenarios::Binder<Config> binder_;
+};
+
+}  // namespace
+
 KindOutput PrivateDecodeKind::run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const {
-  const toml::table& t = point.tree;
-  const std::string model_name = scenarios::get_string(t, "model.name");
-  const int context = static_cast<int>(scenarios::get_integer(t, "workload.context"));
+  const Config c = binder_.read(point.tree);
+  const std::string& model_name = c.model.name;
+  const int context = c.workload.context;
+  const std::string& family = c.mpc.family;
   const auto& cat = res_->catalog();
-  const hardware::LinkProfile& link = cat.link(scenarios::get_string(t, "mpc.network"));
-  const hardware::HostProfile& host = cat.host(scenarios::get_string(t, "mpc.host"));
-  const std::string family = scenarios::get_string(t, "mpc.family");
+  const hardware::LinkProfile& link = cat.link(c.mpc.network);
+  const hardware::HostProfile& host = cat.host(c.mpc.host);
 
   std::unique_ptr<models::lm::LmWeights> weights;
   std::unique_ptr<models::lm::SmallLm> lm;
@@ -105,30 +139,27 @@ KindOutput PrivateDecodeKind::run(const scenarios::ScenarioPoint& point, sim::En
   }
 
   KindOutput out;
-  const std::string row = scenarios::get_string(t, "row");
+  const std::string& row = c.row;
   const double nan = std::nan("");
   std::map<std::string, PrivateStep> steps;
-  const toml::array* methods = t["method"].as_array();
-  for (std::size_t i = 0; i < methods->size(); ++i) {
-    const toml::table& m = *methods->get(i)->as_table();
+  for (std::size_t i = 0; i < c.method.size(); ++i) {
+    const Config::Method& m = c.method[i];
     const std::string key = "method[" + std::to_string(i) + "]";
     MpcSelection sel;
-    sel.method = m["selection"].value_or(std::string("full"));
-    const std::int64_t budget = m["budget"].value_or<std::int64_t>(0);
-    const double own = m["budget_fraction"].value_or(-1.0);
-    const double fraction = own > 0 ? own : scenarios::get_number(t, "workload.budget_fraction");
-    sel.budget = budget > 0 ? static_cast<int>(budget) : std::max(1, static_cast<int>(std::lround(fraction * context)));
-    sel.static_policy = m["static_policy"].value_or(std::string("streaming"));
-    sel.static_eviction = m["static_eviction"].value_or(true);
-    sel.static_keep = m["static_keep"].value_or(0.3);
-    sel.approximate = m["approximate_similarity"].value_or(true);
-    sel.hierarchical = m["hierarchical"].value_or(true);
-    sel.share_layers = m["share_layers"].value_or(true);
-    sel.parallel_topk = m["parallel_topk"].value_or(true);
-    sel.cluster1 = static_cast<int>(m["cluster1"].value_or<std::int64_t>(32));
-    sel.cluster2 = static_cast<int>(m["cluster2"].value_or<std::int64_t>(16));
-    sel.block = static_cast<int>(m["block"].value_or<std::int64_t>(128));
-    sel.n_init = static_cast<int>(m["n_init"].value_or<std::int64_t>(128));
+    sel.method = m.selection;
+    const double fraction = m.budget_fraction > 0 ? m.budget_fraction : c.workload.budget_fraction;
+    sel.budget = m.budget > 0 ? m.budget : std::max(1, static_cast<int>(std::lround(fraction * context)));
+    sel.static_policy = m.static_policy;
+    sel.static_eviction = m.static_eviction;
+    sel.static_keep = m.static_keep;
+    sel.approximate = m.approximate_similarity;
+    sel.hierarchical = m.hierarchical;
+    sel.share_layers = m.share_layers;
+    sel.parallel_topk = m.parallel_topk;
+    sel.cluster1 = m.cluster1;
+    sel.cluster2 = m.cluster2;
+    sel.block = m.block;
+    sel.n_init = m.n_init;
     if (sel.cluster1 % sel.cluster2 != 0)
       throw scenarios::ScenarioError({{where(point, key + ".cluster1"), key + ".cluster1", "must be a multiple of cluster2"}});
     PrivateRun run;
@@ -139,7 +170,7 @@ KindOutput PrivateDecodeKind::run(const scenarios::ScenarioPoint& point, sim::En
     run.seed = point.seed();
     std::vector<std::vector<std::vector<std::int32_t>>> kept;
     if (lm) private_decode::attach_small_prompt(run, *lm, prompt, kept);
-    const std::string name = m["name"].value_or(std::string("method"));
+    const std::string& name = m.name;
     const PrivateStep s = private_decode::run_private_decode(engine, run, link, host);  // parties on the point's engine
     steps[name] = s;
     out.metrics.push_back({name + "_s", s.total.seconds, "s"});
@@ -152,7 +183,7 @@ KindOutput PrivateDecodeKind::run(const scenarios::ScenarioPoint& point, sim::En
       out.metrics.push_back({name + "/" + c + "_s", v.seconds, "s"});
       out.metrics.push_back({name + "/" + c + "_mb", v.bytes / 1e6, "MB"});
     }
-    if (scenarios::get_bool(t, "rows_are_methods")) {
+    if (c.rows_are_methods) {
       out.table.push_back({name, "latency_s", "s", s.total.seconds, nan});
       out.table.push_back({name, "comm_mb", "MB", s.total.bytes / 1e6, nan});
     } else if (!row.empty()) {
@@ -160,7 +191,7 @@ KindOutput PrivateDecodeKind::run(const scenarios::ScenarioPoint& point, sim::En
       out.table.push_back({row, name + "_mb", "MB", s.total.bytes / 1e6, nan});
     }
   }
-  const std::string red = scenarios::get_string(t, "reduction_of");
+  const std::string& red = c.reduction_of;
   if (steps.count("full") && steps.count(red)) {
     const PrivateStep &f = steps.at("full"), &r = steps.at(red);
     const double lat = f.total.seconds / r.total.seconds, comm = f.total.bytes / r.total.bytes;
@@ -171,14 +202,14 @@ KindOutput PrivateDecodeKind::run(const scenarios::ScenarioPoint& point, sim::En
       out.table.push_back({row, "comm_reduction", "1", comm, nan});
     }
   }
-  if (const toml::array* ratio = t["ratio"].as_array(); ratio && ratio->size() == 2) {
-    const std::string num = ratio->get(0)->value_or(std::string()), den = ratio->get(1)->value_or(std::string());
+  if (c.ratio.size() == 2) {
+    const std::string &num = c.ratio[0], &den = c.ratio[1];
     if (!steps.count(num) || !steps.count(den))
       throw scenarios::ScenarioError({{where(point, "ratio"), "ratio", "names a method that is not listed"}});
     const double r = steps.at(num).total.seconds / steps.at(den).total.seconds;
     out.metrics.push_back({"ratio", r, "1"});
     if (!row.empty()) out.table.push_back({row, "ratio", "1", r, nan});
-  } else if (ratio) {
+  } else if (point.tree.contains("ratio")) {
     throw scenarios::ScenarioError({{where(point, "ratio"), "ratio", "expected [numerator, denominator]"}});
   }
   return out;

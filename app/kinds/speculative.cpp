@@ -23,181 +23,219 @@
 #include "models/speculative/acceptance.h"
 #include "models/speculative/math.h"
 #include "models/speculative/triforce_loop.h"
+#include "scenarios/binder.h"
 
 namespace kvsim::runner {
 namespace {
 
+namespace spec = models::spec;
+
+// The scenario, one member per key (scenarios/binder.h); [deployment] and [baseline] are read by
+// make_deployment().
+struct Config {
+  struct Models {
+    std::string target, draft = "llama-68m";
+  } models;
+  struct Method {
+    std::string name;
+    int gamma1 = 2, gamma2 = 6;
+    std::int64_t retrieval_budget = 4096, chunk = 8, draft_cache = 256, naive_draft_cache = 1024;
+    bool draft_graphs = true, retrieval_graphs = true, target_graphs = false;
+  } method;
+  struct SmallModel {
+    std::string policy = "triforce";
+    int budget = 64, chunk = 8, context = 2048, episodes = 6;
+    std::string task = "text", checkpoint;
+  };
+  struct Acceptance {
+    std::string source = "parameters";
+    double full = -1.0;
+    int full_gamma = 0;
+    double draft = 0;
+    int draft_gamma = 4;
+    std::string full_trace, draft_trace;
+    SmallModel small_model;
+    double middle = 0.0;
+  } acceptance;
+  struct Workload {
+    std::int64_t context = 0, generate = 256, batch = 1;
+    double temperature = 0.6, top_p = 0.9;
+  } workload;
+  std::string row, metric_prefix, speedup_metric;
+};
+
+scenarios::Binder<Config> config_binder() {
+  using scenarios::Binder;
+  Binder<Config::Models> models;
+  models.bind("target", &Config::Models::target, "target architecture").required();
+  models.bind("draft", &Config::Models::draft, "draft architecture");
+  Binder<Config::Method> method;
+  std::vector<std::string> names(std::begin(spec::kLoopMethodNames), std::end(spec::kLoopMethodNames));
+  method.bind("name", &Config::Method::name, "what decodes").required().choices(names);
+  method.bind("gamma1", &Config::Method::gamma1, "draft tokens per middle iteration").min(1).max(16);
+  method.bind("gamma2", &Config::Method::gamma2, "tokens collected before the full verification").min(1).max(64);
+  method.bind("retrieval_budget", &Config::Method::retrieval_budget, "tokens in the retrieval (or middle StreamingLLM) cache").min(16);
+  method.bind("chunk", &Config::Method::chunk, "tokens per retrieval-cache chunk (its construction scores one mean key per chunk)").min(1);
+  method.bind("draft_cache", &Config::Method::draft_cache, "the 68M draft's StreamingLLM budget").min(16);
+  method.bind("naive_draft_cache", &Config::Method::naive_draft_cache, "the naive policy's StreamingLLM budget").min(16);
+  method.bind("draft_graphs", &Config::Method::draft_graphs, "the draft runs from CUDA graphs");
+  method.bind("retrieval_graphs", &Config::Method::retrieval_graphs, "the retrieval-cache forward runs from a CUDA graph");
+  method.bind("target_graphs", &Config::Method::target_graphs, "the full-cache forward runs from a CUDA graph");
+  Binder<Config::SmallModel> small;
+  small.bind("policy", &Config::SmallModel::policy, "the drafting model's KV policy").choices({"triforce", "streaming", "h2o", "snapkv", "quest"});
+  small.bind("budget", &Config::SmallModel::budget, "its budget in tokens (scale the 7B budget to the small context)").min(16);
+  small.bind("chunk", &Config::SmallModel::chunk, "triforce's chunk size").min(1);
+  small.bind("context", &Config::SmallModel::context, "episode length (bytes)").min(128).max(8192);
+  small.bind("episodes", &Config::SmallModel::episodes, "episodes averaged").min(1).max(200);
+  small.bind("task", &Config::SmallModel::task, "held-out text or passkey episodes").choices({"text", "passkey"});
+  small.bind("checkpoint", &Config::SmallModel::checkpoint, "small-model checkpoint (empty: the committed one)");
+  Binder<Config::Acceptance> acc;
+  acc.bind("source", &Config::Acceptance::source, "where acceptance comes from: parameters (below), small-model (execute mode), trace")
+      .choices({"parameters", "small-model", "trace"});
+  acc.bind("full", &Config::Acceptance::full, "per-round acceptance, retrieval level -> full target (TriForce's definition)").max(0.999);
+  acc.bind("full_gamma", &Config::Acceptance::full_gamma, "the gamma at which `full` was measured (0: the method's gamma2)").min(0);
+  acc.bind("draft", &Config::Acceptance::draft, "per-round acceptance, 68M draft -> target, at draft_gamma").required().min(0).max(0.999);
+  acc.bind("draft_gamma", &Config::Acceptance::draft_gamma, "the gamma at which `draft` was measured").min(1);
+  acc.bind("full_trace", &Config::Acceptance::full_trace, "source = trace: 0/1 outcomes of the full verification's drafted tokens");
+  acc.bind("draft_trace", &Config::Acceptance::draft_trace, "0/1 outcomes of the draft's tokens (optional; else `draft`)");
+  acc.table("small_model", &Config::Acceptance::small_model, "source = small-model: how the full-verification acceptance is measured", small);
+  acc.bind("middle", &Config::Acceptance::middle, "per-round acceptance, StreamingLLM middle cache -> full (streamingllm-w-hierarchy)")
+      .min(0).max(0.999);
+  Binder<Config::Workload> work;
+  work.bind("context", &Config::Workload::context, "prompt tokens").required().min(1);
+  work.bind("generate", &Config::Workload::generate, "tokens generated (per sequence)").min(1);
+  work.bind("batch", &Config::Workload::batch, "sequences decoded together, each with its own context and caches").min(1).max(256);
+  work.bind("temperature", &Config::Workload::temperature, "sampling temperature (acceptance carries its effect, except with source = small-model)")
+      .min(0);
+  work.bind("top_p", &Config::Workload::top_p, "nucleus sampling (used with source = small-model)").min(0, true).max(1);
+  Binder<Config> b;
+  b.table("models", &Config::models, "the target and draft", models).required();
+  b.schema_only("deployment", "where the target (and the draft) run", deployment_schema()).required();
+  b.schema_only("baseline", "where autoregressive decoding runs (TriForce's baselines)", deployment_schema()).required();
+  b.table("method", &Config::method, "the speculative method", method).required();
+  b.table("acceptance", &Config::acceptance, "acceptance rates (TriForce's per-round definition)", acc).required();
+  b.table("workload", &Config::workload, "what is decoded", work).required();
+  b.bind("row", &Config::row, "the table row this point fills");
+  b.bind("metric_prefix", &Config::metric_prefix, "prefix of the table's metric names, e.g. triforce_");
+  b.bind("speedup_metric", &Config::speedup_metric, "name of the speedup metric (default: prefix + speedup)");
+  return b;
+}
+
 class SpeculativeKind final : public Kind {
  public:
-  explicit SpeculativeKind(std::shared_ptr<const Resources> res);
+  explicit SpeculativeKind(std::shared_ptr<const Resources> res)
+      : res_(std::move(res)), binder_(config_binder()), episodes_(std::make_shared<EpisodeCache>()) {}
   std::string_view name() const override { return "speculative"; }
   std::string_view description() const override {
     return "TriForce hierarchical speculative decoding and its baselines, forwards charged on modeled GPUs";
   }
-  const scenarios::TableSchema& schema() const override { return schema_; }
+  const scenarios::TableSchema& schema() const override { return binder_.schema(); }
   KindOutput run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const override;
 
  private:
+  // The full level's per-token acceptance from the small model in execute mode.
+  double small_model_alpha(const scenarios::ScenarioPoint& point, const Config& c) const;
+
   std::shared_ptr<const Resources> res_;
-  scenarios::TableSchema schema_;
+  scenarios::Binder<Config> binder_;
   // Small-model episodes (acceptance source "small-model"), prefilled once per registry: a sweep
   // over budgets or chunk sizes reuses them.
-  struct EpisodeCache;
+  struct EpisodeCache {
+    std::mutex mu;
+    std::map<std::string, std::shared_ptr<const models::lm::LmWeights>> weights;
+    std::map<std::string, std::shared_ptr<const std::vector<models::lm::PreparedEpisode>>> by_key;
+  };
   std::shared_ptr<EpisodeCache> episodes_;
 };
 
-}  // namespace
-
-using scenarios::TableSchema;
-
-struct SpeculativeKind::EpisodeCache {
-  std::mutex mu;
-  std::map<std::string, std::shared_ptr<const models::lm::LmWeights>> weights;
-  std::map<std::string, std::shared_ptr<const std::vector<models::lm::PreparedEpisode>>> by_key;
-};
-
-SpeculativeKind::SpeculativeKind(std::shared_ptr<const Resources> res)
-    : res_(std::move(res)), episodes_(std::make_shared<EpisodeCache>()) {
-  TableSchema models;
-  models.string("target", "target architecture").required();
-  models.string("draft", "draft architecture").defaults("llama-68m");
-  TableSchema method;
-  method.string("name", "what decodes").required().choices(
-      {"triforce", "triforce-code", "naive", "retrieval-wo-hierarchy", "streamingllm-w-hierarchy"});
-  method.integer("gamma1", "draft tokens per middle iteration").defaults(2).min(1).max(16);
-  method.integer("gamma2", "tokens collected before the full verification").defaults(6).min(1).max(64);
-  method.integer("retrieval_budget", "tokens in the retrieval (or middle StreamingLLM) cache").defaults(4096).min(16);
-  method.integer("chunk", "tokens per retrieval-cache chunk (its construction scores one mean key per chunk)").defaults(8).min(1);
-  method.integer("draft_cache", "the 68M draft's StreamingLLM budget").defaults(256).min(16);
-  method.integer("naive_draft_cache", "the naive policy's StreamingLLM budget").defaults(1024).min(16);
-  method.boolean("draft_graphs", "the draft runs from CUDA graphs").defaults(true);
-  method.boolean("retrieval_graphs", "the retrieval-cache forward runs from a CUDA graph").defaults(true);
-  method.boolean("target_graphs", "the full-cache forward runs from a CUDA graph").defaults(false);
-  TableSchema acc;
-  acc.string("source", "where acceptance comes from: parameters (below), small-model (execute mode), trace")
-      .defaults("parameters").choices({"parameters", "small-model", "trace"});
-  acc.number("full", "per-round acceptance, retrieval level -> full target (TriForce's definition)")
-      .defaults(-1.0).max(0.999);
-  acc.integer("full_gamma", "the gamma at which `full` was measured (0: the method's gamma2)").defaults(0).min(0);
-  acc.number("draft", "per-round acceptance, 68M draft -> target, at draft_gamma").required().min(0).max(0.999);
-  acc.integer("draft_gamma", "the gamma at which `draft` was measured").defaults(4).min(1);
-  acc.string("full_trace", "source = trace: 0/1 outcomes of the full verification's drafted tokens").defaults("");
-  acc.string("draft_trace", "0/1 outcomes of the draft's tokens (optional; else `draft`)").defaults("");
-  TableSchema small;
-  small.string("policy", "the drafting model's KV policy").defaults("triforce").choices({"triforce", "streaming", "h2o", "snapkv", "quest"});
-  small.integer("budget", "its budget in tokens (scale the 7B budget to the small context)").defaults(64).min(16);
-  small.integer("chunk", "triforce's chunk size").defaults(8).min(1);
-  small.integer("context", "episode length (bytes)").defaults(2048).min(128).max(8192);
-  small.integer("episodes", "episodes averaged").defaults(6).min(1).max(200);
-  small.string("task", "held-out text or passkey episodes").defaults("text").choices({"text", "passkey"});
-  small.string("checkpoint", "small-model checkpoint (empty: the committed one)").defaults("");
-  acc.table("small_model", "source = small-model: how the full-verification acceptance is measured", std::move(small));
-  acc.number("middle", "per-round acceptance, StreamingLLM middle cache -> full (streamingllm-w-hierarchy)")
-      .defaults(0.0).min(0).max(0.999);
-  TableSchema work;
-  work.integer("context", "prompt tokens").required().min(1);
-  work.integer("generate", "tokens generated (per sequence)").defaults(256).min(1);
-  work.integer("batch", "sequences decoded together, each with its own context and caches").defaults(1).min(1).max(256);
-  work.number("temperature", "sampling temperature (acceptance carries its effect, except with source = small-model)")
-      .defaults(0.6).min(0);
-  work.number("top_p", "nucleus sampling (used with source = small-model)").defaults(0.9).min(0, true).max(1);
-  schema_.table("models", "the target and draft", std::move(models)).required();
-  schema_.table("deployment", "where the target (and the draft) run", deployment_schema()).required();
-  schema_.table("baseline", "where autoregressive decoding runs (TriForce's baselines)", deployment_schema()).required();
-  schema_.table("method", "the speculative method", std::move(method)).required();
-  schema_.table("acceptance", "acceptance rates (TriForce's per-round definition)", std::move(acc)).required();
-  schema_.table("workload", "what is decoded", std::move(work)).required();
-  schema_.string("row", "the table row this point fills").defaults("");
-  schema_.string("metric_prefix", "prefix of the table's metric names, e.g. triforce_").defaults("");
-  schema_.string("speedup_metric", "name of the speedup metric (default: prefix + speedup)").defaults("");
+double SpeculativeKind::small_model_alpha(const scenarios::ScenarioPoint& point, const Config& c) const {
+  const Config::SmallModel& sm = c.acceptance.small_model;
+  spec::SmallModelAcceptance s;
+  s.policy = sm.policy;
+  s.budget = sm.budget;
+  s.chunk = sm.chunk;
+  s.context = sm.context;
+  s.episodes = sm.episodes;
+  s.task = sm.task;
+  s.temperature = c.workload.temperature;
+  s.top_p = c.workload.top_p;
+  s.seed = point.seed();
+  const std::string ckpt = sm.checkpoint.empty() ? models::lm::default_small_lm_path() : sm.checkpoint;
+  std::shared_ptr<const std::vector<models::lm::PreparedEpisode>> eps;
+  {
+    std::lock_guard lock(episodes_->mu);
+    const std::string key = ckpt + "|" + s.task + "|" + std::to_string(s.context) + "|" + std::to_string(s.episodes) + "|" +
+                            std::to_string(s.seed) + "|" + std::to_string(s.temperature) + "|" + std::to_string(s.top_p);
+    auto& slot = episodes_->by_key[key];
+    if (!slot) {
+      auto& w = episodes_->weights[ckpt];
+      if (!w) w = std::make_shared<const models::lm::LmWeights>(models::lm::load_small_lm(ckpt));
+      slot = std::make_shared<const std::vector<models::lm::PreparedEpisode>>(spec::small_model_episodes(*w, s));
+    }
+    eps = slot;
+  }
+  return spec::small_model_alpha(*eps, s);
 }
 
+}  // namespace
+
 KindOutput SpeculativeKind::run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const {
-  const toml::table& t = point.tree;
-  const models::Architecture& target = res_->zoo().get(scenarios::get_string(t, "models.target"), where(point, "models.target"));
-  const models::Architecture& draft = res_->zoo().get(scenarios::get_string(t, "models.draft"), where(point, "models.draft"));
-  models::spec::LoopConfig cfg;
-  try {
-    cfg.method = models::spec::loop_method(scenarios::get_string(t, "method.name"));
-  } catch (const std::invalid_argument& e) {
-    throw scenarios::ScenarioError({{where(point, "method.name"), "method.name", e.what()}});
-  }
-  const models::Deployment dep = make_deployment(*res_, point, scenarios::get_table(t, "deployment"), "deployment");
-  const models::Deployment base = make_deployment(*res_, point, scenarios::get_table(t, "baseline"), "baseline");
-  const std::string method = scenarios::get_string(t, "method.name");
-  cfg.gamma1 = static_cast<int>(scenarios::get_integer(t, "method.gamma1"));
-  cfg.gamma2 = static_cast<int>(scenarios::get_integer(t, "method.gamma2"));
-  cfg.retrieval_budget = scenarios::get_integer(t, "method.retrieval_budget");
-  cfg.chunk = scenarios::get_integer(t, "method.chunk");
-  cfg.draft_cache = scenarios::get_integer(t, "method.draft_cache");
-  cfg.naive_draft_cache = scenarios::get_integer(t, "method.naive_draft_cache");
-  cfg.draft_graphs = scenarios::get_bool(t, "method.draft_graphs");
-  cfg.retrieval_graphs = scenarios::get_bool(t, "method.retrieval_graphs");
-  cfg.target_graphs = scenarios::get_bool(t, "method.target_graphs");
-  cfg.prompt = scenarios::get_integer(t, "workload.context");
-  cfg.generate = scenarios::get_integer(t, "workload.generate");
-  cfg.batch = scenarios::get_integer(t, "workload.batch");
-  const int g2 = cfg.gamma2;
-  // Per-token acceptance probabilities from TriForce's per-round rates.
-  const int full_gamma = static_cast<int>(scenarios::get_integer(t, "acceptance.full_gamma"));
-  const std::string source = scenarios::get_string(t, "acceptance.source");
-  sim::Rng rng = engine.random("acceptance");
+  const Config c = binder_.read(point.tree);
   auto bad = [&](const std::string& key, const std::string& msg) {
     return scenarios::ScenarioError({{where(point, key), key, msg}});
   };
-  std::optional<models::spec::AcceptanceTrace> full_trace, draft_trace;
-  auto load_trace = [&](const std::string& key) {
+  const models::Architecture& target = res_->zoo().get(c.models.target, where(point, "models.target"));
+  const models::Architecture& draft = res_->zoo().get(c.models.draft, where(point, "models.draft"));
+  const models::Deployment dep = make_deployment(*res_, point, scenarios::get_table(point.tree, "deployment"), "deployment");
+  const models::Deployment base = make_deployment(*res_, point, scenarios::get_table(point.tree, "baseline"), "baseline");
+  spec::LoopConfig cfg;
+  cfg.method = spec::loop_method(c.method.name);
+  cfg.gamma1 = c.method.gamma1;
+  cfg.gamma2 = c.method.gamma2;
+  cfg.retrieval_budget = c.method.retrieval_budget;
+  cfg.chunk = c.method.chunk;
+  cfg.draft_cache = c.method.draft_cache;
+  cfg.naive_draft_cache = c.method.naive_draft_cache;
+  cfg.draft_graphs = c.method.draft_graphs;
+  cfg.retrieval_graphs = c.method.retrieval_graphs;
+  cfg.target_graphs = c.method.target_graphs;
+  cfg.prompt = c.workload.context;
+  cfg.generate = c.workload.generate;
+  cfg.batch = c.workload.batch;
+
+  // Per-token acceptance probabilities from TriForce's per-round rates, a trace or the small model.
+  const Config::Acceptance& a = c.acceptance;
+  std::optional<spec::AcceptanceTrace> full_trace, draft_trace;
+  auto load_trace = [&](const std::string& key, const std::string& path) {
     try {
-      return models::spec::AcceptanceTrace::load(scenarios::get_string(t, key));
+      return spec::AcceptanceTrace::load(path);
     } catch (const std::exception& e) {
       throw bad(key, e.what());
     }
   };
   double a_full = 0;
-  if (source == "parameters") {
-    if (scenarios::get_number(t, "acceptance.full") < 0) throw bad("acceptance.full", "required when acceptance.source = \"parameters\"");
-    a_full = models::spec::alpha_from_per_round(scenarios::get_number(t, "acceptance.full"), full_gamma > 0 ? full_gamma : g2);
-  } else if (source == "trace") {
-    if (scenarios::get_string(t, "acceptance.full_trace").empty()) throw bad("acceptance.full_trace", "required when acceptance.source = \"trace\"");
-    full_trace = load_trace("acceptance.full_trace");
+  if (a.source == "parameters") {
+    if (a.full < 0) throw bad("acceptance.full", "required when acceptance.source = \"parameters\"");
+    a_full = spec::alpha_from_per_round(a.full, a.full_gamma > 0 ? a.full_gamma : cfg.gamma2);
+  } else if (a.source == "trace") {
+    if (a.full_trace.empty()) throw bad("acceptance.full_trace", "required when acceptance.source = \"trace\"");
+    full_trace = load_trace("acceptance.full_trace", a.full_trace);
     a_full = full_trace->alpha();
   } else {
-    models::spec::SmallModelAcceptance spec;
-    spec.policy = scenarios::get_string(t, "acceptance.small_model.policy");
-    spec.budget = static_cast<int>(scenarios::get_integer(t, "acceptance.small_model.budget"));
-    spec.chunk = static_cast<int>(scenarios::get_integer(t, "acceptance.small_model.chunk"));
-    spec.context = static_cast<int>(scenarios::get_integer(t, "acceptance.small_model.context"));
-    spec.episodes = static_cast<int>(scenarios::get_integer(t, "acceptance.small_model.episodes"));
-    spec.task = scenarios::get_string(t, "acceptance.small_model.task");
-    spec.temperature = scenarios::get_number(t, "workload.temperature");
-    spec.top_p = scenarios::get_number(t, "workload.top_p");
-    spec.seed = point.seed();
-    std::string ckpt = scenarios::get_string(t, "acceptance.small_model.checkpoint");
-    if (ckpt.empty()) ckpt = models::lm::default_small_lm_path();
     try {
-      std::shared_ptr<const std::vector<models::lm::PreparedEpisode>> eps;
-      {
-        std::lock_guard lock(episodes_->mu);
-        const std::string key = ckpt + "|" + spec.task + "|" + std::to_string(spec.context) + "|" +
-                                std::to_string(spec.episodes) + "|" + std::to_string(spec.seed) + "|" +
-                                std::to_string(spec.temperature) + "|" + std::to_string(spec.top_p);
-        auto& slot = episodes_->by_key[key];
-        if (!slot) {
-          auto& w = episodes_->weights[ckpt];
-          if (!w) w = std::make_shared<const models::lm::LmWeights>(models::lm::load_small_lm(ckpt));
-          slot = std::make_shared<const std::vector<models::lm::PreparedEpisode>>(models::spec::small_model_episodes(*w, spec));
-        }
-        eps = slot;
-      }
-      a_full = models::spec::small_model_alpha(*eps, spec);
+      a_full = small_model_alpha(point, c);
     } catch (const std::exception& e) {
       throw bad("acceptance.small_model", e.what());
     }
   }
-  if (!scenarios::get_string(t, "acceptance.draft_trace").empty()) draft_trace = load_trace("acceptance.draft_trace");
-  const double a_draft = draft_trace ? draft_trace->alpha()
-                                     : models::spec::alpha_from_per_round(scenarios::get_number(t, "acceptance.draft"),
-                                                            static_cast<int>(scenarios::get_integer(t, "acceptance.draft_gamma")));
+  if (!a.draft_trace.empty()) draft_trace = load_trace("acceptance.draft_trace", a.draft_trace);
+  spec::LoopAcceptance acceptance;
+  acceptance.full = a_full;
+  acceptance.draft = draft_trace ? draft_trace->alpha() : spec::alpha_from_per_round(a.draft, a.draft_gamma);
+  acceptance.middle = spec::alpha_from_per_round(a.middle > 0 ? a.middle : 0.5, cfg.gamma1);
+  acceptance.full_trace = full_trace ? &*full_trace : nullptr;
+  acceptance.draft_trace = draft_trace ? &*draft_trace : nullptr;
+
   // Memory: the target with its full cache (or offloaded), the retrieval cache and the draft.
   models::StepShape last;
   last.cached = cfg.prompt + cfg.generate;
@@ -215,45 +253,35 @@ KindOutput SpeculativeKind::run(const scenarios::ScenarioPoint& point, sim::Engi
   const double ar_per_token = ar.generate_seconds(cfg.prompt, cfg.generate) / static_cast<double>(cfg.generate);
 
   // The decode as a process on the engine: every forward is a span on the GPUs' compute streams.
-  models::spec::LoopAcceptance acceptance;
-  acceptance.full = a_full;
-  acceptance.draft = a_draft;
-  acceptance.middle = models::spec::alpha_from_per_round(
-      scenarios::get_number(t, "acceptance.middle") > 0 ? scenarios::get_number(t, "acceptance.middle") : 0.5, cfg.gamma1);
-  acceptance.full_trace = full_trace ? &*full_trace : nullptr;
-  acceptance.draft_trace = draft_trace ? &*draft_trace : nullptr;
-  models::spec::LevelCosts costs(target, draft, dep, cfg.batch);
+  spec::LevelCosts costs(target, draft, dep, cfg.batch);
   models::Machine machine = models::make_machine(engine, dep);
-  models::spec::LoopResult loop;
-  engine.spawn(models::spec::run_loop(engine, machine, costs, cfg, acceptance, rng, loop), "triforce");
+  sim::Rng rng = engine.random("acceptance");
+  spec::LoopResult loop;
+  engine.spawn(spec::run_loop(engine, machine, costs, cfg, acceptance, rng, loop), "triforce");
   engine.run();
-  const double total = sim::to_seconds(loop.decode);
-  const double build = sim::to_seconds(loop.build);
-  const std::int64_t produced = loop.produced, rounds = loop.rounds, drafted = loop.drafted, accepted_full = loop.accepted;
-  const int naive_gamma = loop.naive_gamma;
 
   // Latency per generated token of one sequence (the batch advances together).
-  const double per_token = total / (static_cast<double>(produced) / b);
-  const std::string row = scenarios::get_string(t, "row").empty() ? method : scenarios::get_string(t, "row");
+  const double per_token = sim::to_seconds(loop.decode) / (static_cast<double>(loop.produced) / b);
+  const double rate = static_cast<double>(loop.accepted) / static_cast<double>(loop.drafted);
+  const std::string row = c.row.empty() ? c.method.name : c.row;
   const double nan = std::nan("");
   KindOutput out;
   out.metrics = {{"ms_per_token", per_token * 1e3, "ms"},
                  {"baseline_ms_per_token", ar_per_token * 1e3, "ms"},
                  {"speedup", ar_per_token / per_token, "1"},
-                 {"rounds", static_cast<double>(rounds), "1"},
-                 {"acceptance_per_round", static_cast<double>(accepted_full) / static_cast<double>(drafted), "1"},
+                 {"rounds", static_cast<double>(loop.rounds), "1"},
+                 {"acceptance_per_round", rate, "1"},
                  {"alpha_full", a_full, "1"},
-                 {"naive_gamma", static_cast<double>(naive_gamma), "1"},
-                 {"retrieval_build_ms", build * 1e3, "ms"},
+                 {"naive_gamma", static_cast<double>(loop.naive_gamma), "1"},
+                 {"retrieval_build_ms", sim::to_seconds(loop.build) * 1e3, "ms"},
                  {"gpu_memory", mem.gpu_total, "B"}};
-  const std::string pre = scenarios::get_string(t, "metric_prefix");
-  const std::string speedup_name =
-      scenarios::get_string(t, "speedup_metric").empty() ? pre + "speedup" : scenarios::get_string(t, "speedup_metric");
+  const std::string& pre = c.metric_prefix;
+  const std::string speedup_name = c.speedup_metric.empty() ? pre + "speedup" : c.speedup_metric;
   out.table = {{row, speedup_name, "1", ar_per_token / per_token, nan},
                {row, pre + "ms", "ms", per_token * 1e3, nan},
                {row, "baseline_ms", "ms", ar_per_token * 1e3, nan},
-               {row, pre + "acceptance", "1", static_cast<double>(accepted_full) / static_cast<double>(drafted), nan}};
-  if (source != "parameters") out.table.push_back({row, pre + "alpha_full", "1", a_full, nan});
+               {row, pre + "acceptance", "1", rate, nan}};
+  if (a.source != "parameters") out.table.push_back({row, pre + "alpha_full", "1", a_full, nan});
   return out;
 }
 
