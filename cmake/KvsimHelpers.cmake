@@ -7,12 +7,3 @@ function(kvsim_library name)
   target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR})
   target_link_libraries(${name} PUBLIC ${ARG_DEPS})
 endfunction()
-
-# A folder whose code has not been written yet still declares its place in the dependency graph.
-function(kvsim_interface_library name)
-  cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})
-  add_library(${name} INTERFACE)
-  add_library(kvsim::${name} ALIAS ${name})
-  target_include_directories(${name} INTERFACE ${PROJECT_SOURCE_DIR})
-  target_link_libraries(${name} INTERFACE ${ARG_DEPS})
-endfunction()

@@ -168,8 +168,8 @@ class Protocol {
   // Row-wise argmax as a one-hot (rows, cols) share (ties: the first), next to max_rows.
   sim::Task<Share> argmax_rows(const Share& a, std::int64_t rows, std::int64_t cols);
   // Top-k of each row by an oblivious bitonic sorting network (descending): values (rows, k)
-  // and their column indices (integer shares). Reveals nothing. SPU's shuffle-then-quickselect,
-  // which reveals comparison bits after a secret shuffle, is not implemented yet.
+  // and their column indices (integer shares). Reveals nothing (topk_quickselect below is SPU's
+  // cheaper variant, which reveals comparison bits after a secret shuffle).
   struct TopK {
     Share values, indices;
   };

@@ -17,7 +17,7 @@
 
 #include "app/kinds/kinds.h"
 #include "app/runner/kind.h"
-#include "app/runner/kv_trace_replay.h"
+#include "models/lm/trace_replay.h"
 #include "app/runner/resources.h"
 #include "models/kv/policy.h"
 #include "models/lm/policy_eval.h"
@@ -116,7 +116,7 @@ KindOutput run_trace(const scenarios::ScenarioPoint& point, const std::string& f
   } catch (const std::exception& e) {
     throw scenarios::ScenarioError({{where(point, "workload.trace"), "workload.trace", e.what()}});
   }
-  const TraceQuality q = replay_trace(trace, policy);
+  const lm::TraceQuality q = lm::replay_trace(trace, policy);
   KindOutput out;
   auto m = [&](std::string n, double v, std::string unit) { out.metrics.push_back({std::move(n), v, std::move(unit)}); };
   m("attention_recall", q.attention_recall, "1");

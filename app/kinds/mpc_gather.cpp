@@ -54,12 +54,14 @@ struct Measured {
 
 // One-hot over `classes` for (heads x picks) secret indices, then (heads, picks, classes) x
 // (heads, classes, width): the gather as MPC runs it.
-Measured gather_cost(const hardware::LinkProfile& link, const hardware::HostProfile& host, const std::string& family,
-                     std::int64_t heads, std::int64_t picks, std::int64_t classes, std::int64_t width) {
-  sim::Engine e(1);
+// Runs on `e` (the point's engine) from its current time; the parties' seeds come from `seed`.
+Measured gather_cost(sim::Engine& e, std::uint64_t seed, const hardware::LinkProfile& link, const hardware::HostProfile& host,
+                     const std::string& family, std::int64_t heads, std::int64_t picks, std::int64_t classes, std::int64_t width) {
+  const sim::Time start = e.now();
   protocols::SimNetwork net(e, protocols::parties_of(family), link, host);
   std::vector<std::unique_ptr<protocols::Protocol>> ps;
-  for (int p = 0; p < net.parties(); ++p) ps.push_back(protocols::make_protocol(family, net.channel(p), 1, protocols::kDefaultFracBits, true));
+  for (int p = 0; p < net.parties(); ++p)
+    ps.push_back(protocols::make_protocol(family, net.channel(p), seed, protocols::kDefaultFracBits, true));
   auto party = [&](protocols::Protocol& P) -> sim::Task<void> {
     const protocols::Share idx = protocols::shape_only(protocols::Shape{heads * picks});
     const protocols::Share table = protocols::shape_only(protocols::Shape{heads, classes, width});
@@ -67,17 +69,18 @@ Measured gather_cost(const hardware::LinkProfile& link, const hardware::HostProf
     protocols::Share out = co_await P.matmul(hot, table, protocols::MatDims{heads, picks, classes, width});
     (void)out;
   };
-  for (auto& p : ps) e.spawn(party(*p), "party");
+  for (auto& p : ps) e.spawn(party(*p), "P" + std::to_string(p->id()));
   const sim::RunResult r = e.run();
+  if (!r.parked.empty()) throw std::logic_error("mpc-gather: a party is stuck");
   Measured m;
-  m.seconds = sim::to_seconds(r.end_time);
+  m.seconds = sim::to_seconds(e.now() - start);
   for (int p = 0; p < net.parties(); ++p) m.bytes += static_cast<double>(net.channel(p).stats().bytes_sent);
   return m;
 }
 
 }  // namespace
 
-KindOutput GatherKind::run(const scenarios::ScenarioPoint& point, sim::Engine& /*engine*/) const {
+KindOutput GatherKind::run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const {
   const toml::table& t = point.tree;
   const std::int64_t T = scenarios::get_integer(t, "gather.tokens"), C = scenarios::get_integer(t, "gather.clusters");
   const std::int64_t k = scenarios::get_integer(t, "gather.selected"), H = scenarios::get_integer(t, "gather.heads");
@@ -90,9 +93,9 @@ KindOutput GatherKind::run(const scenarios::ScenarioPoint& point, sim::Engine& /
   const auto& host = cat.host(scenarios::get_string(t, "mpc.host"));
   const std::string family = scenarios::get_string(t, "mpc.family");
   // K and V rows together: width 2d per token, 2 d s per cluster.
-  const Measured tok = gather_cost(link, host, family, H, k, T, 2 * d);
+  const Measured tok = gather_cost(engine, point.seed(), link, host, family, H, k, T, 2 * d);
   const std::int64_t picks = std::max<std::int64_t>(1, (k + s - 1) / s);
-  const Measured clu = gather_cost(link, host, family, H, picks, C, 2 * d * s);
+  const Measured clu = gather_cost(engine, point.seed(), link, host, family, H, picks, C, 2 * d * s);
   KindOutput out;
   const double lat = tok.seconds / clu.seconds, comm = tok.bytes / clu.bytes;
   out.metrics = {{"token_s", tok.seconds, "s"}, {"token_mb", tok.bytes / 1e6, "MB"}, {"cluster_s", clu.seconds, "s"},

@@ -71,24 +71,26 @@ sim::Task<void> ring_member(sim::Engine& e, sim::Link& out, sim::Link& in, int s
   done = std::max(done, e.now());
 }
 
-double ring_allgather_seconds(std::uint64_t seed, int n, double shard_bytes, double bandwidth, sim::Duration latency) {
+// The ring all-gather of `n` shards as messages over links on `e` (the point's engine), from its
+// current time: each GPU sends its shard, then forwards what arrived, n - 1 steps.
+double ring_allgather_seconds(sim::Engine& e, const std::string& ring, int n, double shard_bytes, double bandwidth,
+                              sim::Duration latency) {
   if (n <= 1) return 0;
-  sim::Engine e(seed);
-  e.timeline().set_enabled(false);
+  const sim::Time start = e.now();
   std::vector<std::unique_ptr<sim::Link>> links;  // link i: GPU i -> GPU (i+1) % n
   for (int i = 0; i < n; ++i)
-    links.push_back(std::make_unique<sim::Link>(e, sim::LinkConfig{"ring" + std::to_string(i), bandwidth, latency, 0}));
-  sim::Time done = 0;
+    links.push_back(std::make_unique<sim::Link>(e, sim::LinkConfig{ring + "/" + std::to_string(i), bandwidth, latency, 0}));
+  sim::Time done = start;
   for (int i = 0; i < n; ++i)
     e.spawn(ring_member(e, *links[i], *links[(i + n - 1) % n], n - 1, static_cast<std::uint64_t>(std::llround(shard_bytes)), done),
-            "gpu" + std::to_string(i));
+            ring + "/gpu" + std::to_string(i));
   e.run();
-  return sim::to_seconds(done);
+  return sim::to_seconds(done - start);
 }
 
 }  // namespace
 
-KindOutput ReferenceShardingKind::run(const scenarios::ScenarioPoint& point, sim::Engine&) const {
+KindOutput ReferenceShardingKind::run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const {
   const toml::table& t = point.tree;
   const models::Architecture& arch = res_->zoo().get(scenarios::get_string(t, "model.name"), where(point, "model.name"));
   const bool nominal = scenarios::get_string(t, "workload.bandwidth") == "nominal";
@@ -129,7 +131,7 @@ KindOutput ReferenceShardingKind::run(const scenarios::ScenarioPoint& point, sim
       const int n = static_cast<int>(nv.value_or(1.0));
       const std::string row = name + "/N=" + std::to_string(n);
       const double shard = W / n;
-      const double gather = ring_allgather_seconds(point.seed() + static_cast<std::uint64_t>(n), n, shard, bw, link.latency);
+      const double gather = ring_allgather_seconds(engine, name + "/N=" + std::to_string(n), n, shard, bw, link.latency);
       const double flops = static_cast<double>(G) * static_cast<double>(L) * 2.0 * static_cast<double>(arch.params());
       const double compute = flops / (n * gpu.peak_fp16 * gpu.efficiency.gemm_compute);
       const double g_sharded = max_group(shard);

@@ -11,7 +11,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "app/runner/kv_trace_replay.h"
+#include "models/lm/trace_replay.h"
 #include "models/kv/measured.h"
 #include "models/lm/policy_eval.h"
 #include "models/lm/small_lm.h"
@@ -158,15 +158,15 @@ TEST(KvTrace, RecordedTraceReplaysLikeTheLiveModel) {
   // Trace: the full model's Q/K/V, replayed. Quest attends densely in layers 0-1, so those layers'
   // inputs agree; the comparison runs with the full cache on both sides.
   const std::string path = temp_path("kvsim_trace_test.h5");
-  kvsim::results::write_kv_trace(path, kvsim::runner::record_small_model_trace(weights(), e.tokens, prompt));
+  kvsim::results::write_kv_trace(path, kvsim::models::lm::record_small_model_trace(weights(), e.tokens, prompt));
   const auto trace = kvsim::results::read_kv_trace(path);
   EXPECT_EQ(trace.decode_steps, static_cast<int>(e.tokens.size()) - prompt);
   auto full = kv::make_policy("full", {});
-  const auto r_full = kvsim::runner::replay_trace(trace, *full);
+  const auto r_full = kvsim::models::lm::replay_trace(trace, *full);
   EXPECT_NEAR(r_full.attention_recall, 1.0, 1e-5);  // float sums of probabilities
   EXPECT_NEAR(r_full.output_rel_error, 0.0, 1e-6);
   auto quest = kv::make_policy("quest", {{"budget", 128}});
-  const auto r = kvsim::runner::replay_trace(trace, *quest);
+  const auto r = kvsim::models::lm::replay_trace(trace, *quest);
   EXPECT_GT(r.attention_recall, 0.3);
   EXPECT_LT(r.attention_recall, 1.0);
   // Same policy, same selections on identical inputs: the work matches the live run's exactly.

@@ -1,11 +1,11 @@
-// app/runner/kv_trace_replay.cpp — see kv_trace_replay.h.
-#include "app/runner/kv_trace_replay.h"
+// models/lm/trace_replay.cpp — see kv_trace_replay.h.
+#include "models/lm/trace_replay.h"
 
 #include <stdexcept>
 
 #include "models/kv/attention.h"
 
-namespace kvsim::runner {
+namespace kvsim::models::lm {
 namespace kv = models::kv;
 using kv::MatrixRM;
 
@@ -122,4 +122,4 @@ results::KvTrace record_small_model_trace(const models::lm::LmWeights& weights, 
   return t;
 }
 
-}  // namespace kvsim::runner
+}  // namespace kvsim::models::lm

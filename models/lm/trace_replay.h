@@ -1,4 +1,4 @@
-// app/runner/kv_trace_replay.h — runs a KV policy on a recorded trace (results/kv_trace.h) exactly
+// models/lm/trace_replay.h — runs a KV policy on a recorded trace (results/kv_trace.h) exactly
 // as on the live small model: the prompt's Q/K/V as a dense prefill, then one decode step per
 // recorded token, every selection measured against full attention (models/kv/measured.h). Also
 // records such a trace from the small model, so the two paths can be checked against each other.
@@ -10,7 +10,7 @@
 #include "models/lm/small_lm.h"
 #include "results/kv_trace.h"
 
-namespace kvsim::runner {
+namespace kvsim::models::lm {
 
 struct TraceQuality {
   double attention_recall = 0, output_rel_error = 0, attended_fraction = 0, adjacent_layer_overlap = 1;
@@ -25,4 +25,4 @@ TraceQuality replay_trace(const results::KvTrace& trace, models::kv::KvPolicy& p
 results::KvTrace record_small_model_trace(const models::lm::LmWeights& weights, const std::vector<int>& tokens,
                                           int prompt_length);
 
-}  // namespace kvsim::runner
+}  // namespace kvsim::models::lm
