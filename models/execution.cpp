@@ -15,6 +15,13 @@ Machine make_machine(sim::Engine& engine, const Deployment& dep, const std::stri
   return m;
 }
 
+sim::Engine::SleepAwaiter on_every_gpu(sim::Engine& engine, Machine& m, std::string_view stream, sim::Duration d,
+                                       std::string_view label) {
+  sim::Time end = engine.now();
+  for (auto& gpu : m.gpus) end = std::max(end, gpu->stream(stream).enqueue(d, label).end);
+  return engine.sleep_until(end);
+}
+
 hardware::Cost op_cost(const Op& op, const Deployment& dep) {
   switch (op.kind) {
     case OpKind::kFramework: return {op.fixed, hardware::Bound::kLaunch};

@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "hardware/kernel_cost.h"
@@ -43,6 +44,11 @@ struct StepStats {
 
 // Cost of one op standing alone (what `kvsim explain` prints).
 hardware::Cost op_cost(const Op& op, const Deployment& dep);
+
+// One operation of duration `d` on stream `stream` of every GPU of the machine (tensor-parallel
+// ranks run a forward together; a replicated model runs on each); resumes when the last has ended.
+sim::Engine::SleepAwaiter on_every_gpu(sim::Engine& engine, Machine& machine, std::string_view stream, sim::Duration d,
+                                       std::string_view label);
 
 // The deployment and the plan are taken by value: a coroutine outlives the full expression that
 // created it, so a reference to a temporary plan would dangle by the time the step runs. The

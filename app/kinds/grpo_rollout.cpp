@@ -10,13 +10,14 @@
 // Time: batched and shared decode G sequences together (shared prefill once, batched G times);
 // sequential decodes them one after another. Each sequence reads its whole context per step (no
 // cascade attention), so shared-prefix decoding costs what batched decoding costs.
+#include <array>
 #include <cmath>
+#include <string>
 
 #include "app/kinds/kinds.h"
 #include "app/runner/kind.h"
 #include "app/runner/resources.h"
-#include "models/decode_curve.h"
-#include "models/memory.h"
+#include "models/serving/grpo.h"
 
 namespace kvsim::runner {
 namespace {
@@ -54,76 +55,41 @@ GrpoRolloutKind::GrpoRolloutKind(std::shared_ptr<const Resources> res) : res_(st
   schema_.table("rollout", "group shape", std::move(r)).required();
 }
 
-KindOutput GrpoRolloutKind::run(const scenarios::ScenarioPoint& point, sim::Engine&) const {
+KindOutput GrpoRolloutKind::run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const {
   const toml::table& t = point.tree;
   const models::Architecture& arch = res_->zoo().get(scenarios::get_string(t, "model.name"), where(point, "model.name"));
   const models::Deployment dep = make_deployment(*res_, point, scenarios::get_table(t, "deployment"), "deployment");
   const std::int64_t P = scenarios::get_integer(t, "rollout.prompt_tokens");
   const std::int64_t stride = scenarios::get_integer(t, "rollout.curve_stride");
   const std::int64_t g_max = scenarios::get_integer(t, "rollout.max_group_search");
-  const double kv = static_cast<double>(arch.kv_bytes_per_token()) / dep.tp;
   const double gib = 1024.0 * 1024 * 1024, nan = std::nan("");
+  namespace serving = models::serving;
   KindOutput out;
-
-  // Everything but the KV: weights, decode activations and logits of a batch of g.
-  auto base_memory = [&](std::int64_t g) {
-    models::StepShape s;
-    s.batch = g;
-    s.cached = 0;
-    const models::MemoryPlan m = models::plan_memory(arch, dep, s);
-    double other = 0;
-    for (const auto& it : m.gpu_items) if (it.name != "kv_cache") other += it.bytes;
-    return other;
-  };
-  auto kv_bytes = [&](int strategy, std::int64_t g, std::int64_t R) {
-    const double gd = static_cast<double>(g);
-    switch (strategy) {
-      case 0: return gd * static_cast<double>(P + R) * kv;
-      case 1: return (static_cast<double>(P) + gd * static_cast<double>(R)) * kv;
-      default: return static_cast<double>(P + R) * kv;
-    }
-  };
-  const char* names[] = {"batched", "shared", "sequential"};
-  const double capacity = dep.gpu.usable_memory_bytes;
-
   for (const auto& rv : *t["rollout"]["response_tokens"].as_array()) {
     const auto R = static_cast<std::int64_t>(rv.value_or(0.0));
-    models::DecodeCurve single(arch, dep, 1, stride);
-    const double prefill1 = single.prefill_seconds(P, 0);
-    const double decode1 = single.generate_seconds(P, R);
     for (const auto& gv : *t["rollout"]["group_sizes"].as_array()) {
-      const auto G = static_cast<std::int64_t>(gv.value_or(0.0));
-      const std::string row = "P=" + std::to_string(P) + "/R=" + std::to_string(R) + "/G=" + std::to_string(G);
-      for (int s = 0; s < 3; ++s) out.table.push_back({row, std::string("kv_") + names[s], "GiB", kv_bytes(s, G, R) / gib, nan});
-      out.table.push_back({row, "logprob_logits_fp32", "GiB", static_cast<double>(G) * static_cast<double>(P + R) * arch.vocab * 4.0 / gib, nan});
-      double peak[3];
+      const serving::GrpoShape shape{P, R, static_cast<std::int64_t>(gv.value_or(0.0))};
+      const std::string row = "P=" + std::to_string(P) + "/R=" + std::to_string(R) + "/G=" + std::to_string(shape.group);
+      const serving::GrpoMemory mem = serving::grpo_memory(arch, dep, shape);
+      for (int s = 0; s < 3; ++s) out.table.push_back({row, "kv_" + std::string(serving::kGrpoNames[s]), "GiB", mem.kv[s] / gib, nan});
+      out.table.push_back({row, "logprob_logits_fp32", "GiB", mem.logits_fp32 / gib, nan});
       for (int s = 0; s < 3; ++s) {
-        peak[s] = base_memory(s == 2 ? 1 : G) + kv_bytes(s, G, R);
-        out.table.push_back({row, std::string("peak_") + names[s], "GiB", peak[s] / gib, nan});
-        out.table.push_back({row, std::string("fits_") + names[s], "1", peak[s] <= capacity ? 1.0 : 0.0, nan});
+        out.table.push_back({row, "peak_" + std::string(serving::kGrpoNames[s]), "GiB", mem.peak[s] / gib, nan});
+        out.table.push_back({row, "fits_" + std::string(serving::kGrpoNames[s]), "1", mem.fits[s] ? 1.0 : 0.0, nan});
       }
-      // Time of the whole group's rollout.
-      models::DecodeCurve group(arch, dep, G, stride);
-      const double decode_g = group.generate_seconds(P, R);
-      const double prefill_g = models::simulate_forward(arch, dep, G, P, 0, false);
-      const double times[3] = {prefill_g + decode_g, prefill1 + decode_g,
-                               static_cast<double>(G) * (prefill1 + decode1)};
-      for (int s = 0; s < 3; ++s) {
-        out.table.push_back({row, std::string("time_") + names[s], "s", peak[s] <= capacity ? times[s] : nan, nan});
-      }
+      // Time of the whole group's rollout, each strategy on its own GPUs on the engine.
+      const std::array<double, 3> times = serving::grpo_times(engine, arch, dep, shape, stride);
+      for (int s = 0; s < 3; ++s)
+        out.table.push_back({row, "time_" + std::string(serving::kGrpoNames[s]), "s", mem.fits[s] ? times[s] : nan, nan});
       out.metrics.push_back({row + ".time_sequential_over_batched", times[2] / times[0], "1"});
     }
     // The largest group that fits, per strategy (sequential does not depend on G).
     const std::string row = "P=" + std::to_string(P) + "/R=" + std::to_string(R);
-    for (int s = 0; s < 2; ++s) {
-      std::int64_t best = 0;
-      for (std::int64_t g = 1; g <= g_max; ++g) {
-        if (base_memory(g) + kv_bytes(s, g, R) <= capacity) best = g;
-        else break;
-      }
-      out.table.push_back({row, std::string("max_group_") + names[s], "1", static_cast<double>(best), nan});
-    }
-    out.table.push_back({row, "fits_sequential_any_group", "1", base_memory(1) + kv_bytes(2, 1, R) <= capacity ? 1.0 : 0.0, nan});
+    for (int s = 0; s < 2; ++s)
+      out.table.push_back({row, "max_group_" + std::string(serving::kGrpoNames[s]), "1",
+                           static_cast<double>(serving::grpo_max_group(arch, dep, P, R, static_cast<serving::Grpo>(s), g_max)), nan});
+    out.table.push_back({row, "fits_sequential_any_group", "1",
+                         serving::grpo_max_group(arch, dep, P, R, serving::Grpo::kSequential, 1) >= 1 ? 1.0 : 0.0, nan});
   }
   return out;
 }

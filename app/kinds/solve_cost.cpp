@@ -3,14 +3,17 @@
 #include <map>
 
 #include "app/kinds/kinds.h"
-#include "app/runner/answer_lengths.h"
 #include "app/runner/kind.h"
 #include "app/runner/resources.h"
 #include "models/decode_curve.h"
-#include "models/memory.h"
+#include "models/serving/answer_cost.h"
+#include "models/serving/answer_lengths.h"
 
 namespace kvsim::runner {
 namespace {
+
+using models::serving::Answer;
+using models::serving::AnswerStats;
 
 class SolveCostKind final : public Kind {
  public:
@@ -54,15 +57,6 @@ SolveCostKind::SolveCostKind(std::shared_ptr<const Resources> res) : res_(std::m
   schema_.table("comparison", "what generating fewer tokens than a baseline means", std::move(cmp));
 }
 
-namespace {
-
-struct Cost {
-  bool fits = false;
-  double gpu_s_per_answer = 0, gpu_s_per_correct = 0, wh_per_correct = 0;
-};
-
-}  // namespace
-
 KindOutput SolveCostKind::run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const {
   const toml::table& t = point.tree;
   const std::int64_t prompt = scenarios::get_integer(t, "prompt_tokens");
@@ -85,7 +79,7 @@ KindOutput SolveCostKind::run(const scenarios::ScenarioPoint& point, sim::Engine
     const std::string label = scenarios::get_string(a, "label");
     sim::Rng rng = engine.random("answers/" + label);
     try {
-      traces.push_back({label, scenarios::get_string(a, "model"), synthesize_answers(st, rng), st.cap});
+      traces.push_back({label, scenarios::get_string(a, "model"), models::serving::synthesize_answers(st, rng), st.cap});
     } catch (const std::invalid_argument& e) {
       throw scenarios::ScenarioError({{where(point, "answers"), "answers[" + std::to_string(i) + "]", e.what()}});
     }
@@ -111,29 +105,15 @@ KindOutput SolveCostKind::run(const scenarios::ScenarioPoint& point, sim::Engine
     std::map<std::string, std::unique_ptr<models::DecodeCurve>> curves;
     auto cost_of = [&](const std::string& model, const std::vector<Answer>& trace, double scale, double cap) {
       const models::Architecture& arch = res_->zoo().get(model);
-      models::StepShape last;
-      last.cached = prompt + static_cast<std::int64_t>(std::ceil(cap * scale));
-      Cost c;
-      c.fits = models::plan_memory(arch, dep, last).fits();
-      if (!c.fits) return c;
       auto& curve = curves[model];
       if (!curve) curve = std::make_unique<models::DecodeCurve>(arch, dep, 1, stride);
-      const double prefill = curve->prefill_seconds(prompt, 0);
-      double total = 0;
-      std::int64_t correct = 0;
-      for (const auto& a : trace) {
-        const auto n = static_cast<std::int64_t>(std::llround(static_cast<double>(a.tokens) * scale));
-        total += prefill + curve->generate_seconds(prompt, n);
-        correct += a.correct;
-      }
-      total *= dep.tp;  // GPU-seconds
-      c.gpu_s_per_answer = total / static_cast<double>(trace.size());
-      c.gpu_s_per_correct = correct ? total / static_cast<double>(correct) : nan;
-      c.wh_per_correct = c.gpu_s_per_correct * dep.gpu.board_power / 3600.0;
-      return c;
+      char scaled[32];
+      std::snprintf(scaled, sizeof scaled, "x%.4g", scale);
+      return models::serving::decode_answers(engine, dname + "/" + model + "/" + scaled + "/answer", arch, dep, *curve, prompt, trace,
+                                             scale, cap);
     };
     for (const auto& tr : traces) {
-      const Cost c = cost_of(tr.model, tr.answers, 1.0, tr.cap);
+      const models::serving::AnswerCost c = cost_of(tr.model, tr.answers, 1.0, tr.cap);
       const std::string row = tr.label + "/" + dname;
       out.table.push_back({row, "fits", "1", c.fits ? 1.0 : 0.0, nan});
       out.table.push_back({row, "gpu_s_per_answer", "s", c.fits ? c.gpu_s_per_answer : nan, nan});
@@ -148,11 +128,11 @@ KindOutput SolveCostKind::run(const scenarios::ScenarioPoint& point, sim::Engine
       auto it = std::find_if(traces.begin(), traces.end(), [&](const Trace& x) { return x.label == cand; });
       if (it == traces.end())
         throw scenarios::ScenarioError({{where(point, "comparison.candidate"), "comparison.candidate", "no [[answers]] labelled '" + cand + "'"}});
-      const Cost mine = cost_of(it->model, it->answers, 1.0, it->cap);
+      const models::serving::AnswerCost mine = cost_of(it->model, it->answers, 1.0, it->cap);
       for (const auto& rv : *(*cmp)["token_ratios"].as_array()) {
         const double r = rv.value_or(1.0);
         // The baseline writes 1/r times the candidate's tokens for the same answers (equal accuracy).
-        const Cost theirs = cost_of(base, it->answers, 1.0 / r, it->cap);
+        const models::serving::AnswerCost theirs = cost_of(base, it->answers, 1.0 / r, it->cap);
         char label[64];
         std::snprintf(label, sizeof label, "vs-%s/r=%.2f/%s", base.c_str(), r, dname.c_str());
         const bool ok = mine.fits && theirs.fits;

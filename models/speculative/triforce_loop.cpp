@@ -63,18 +63,6 @@ sim::Duration LevelCosts::build_copy(std::int64_t prompt) const {
   return hardware::copy_cost(dep_.host_link, keys * offloaded, true).time;
 }
 
-namespace {
-
-// Runs one operation of duration d on stream `stream` of every GPU and waits for the last to end.
-sim::Engine::SleepAwaiter on_every_gpu(sim::Engine& engine, Machine& m, const char* stream, sim::Duration d,
-                                       const char* label) {
-  sim::Time end = engine.now();
-  for (auto& gpu : m.gpus) end = std::max(end, gpu->stream(stream).enqueue(d, label).end);
-  return engine.sleep_until(end);
-}
-
-}  // namespace
-
 sim::Task<void> run_loop(sim::Engine& engine, Machine& m, LevelCosts& costs, const LoopConfig& c, const LoopAcceptance& acc,
                          sim::Rng& rng, LoopResult& r) {
   const sim::Time start = engine.now();

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <map>
 
-#include "app/runner/answer_lengths.h"
+#include "models/serving/answer_lengths.h"
 #include "app/kinds/kinds.h"
 #include "app/runner/kind.h"
 #include "app/runner/reproduction.h"
@@ -37,9 +37,9 @@ std::vector<results::ReproRow> run_table(const std::string& file, const std::vec
 }
 
 TEST(AnswerLengths, TraceHasThePublishedStatistics) {
-  const AnswerStats s{2400, 0.516, 10440, 28814, 30268, 0.095};
+  const models::serving::AnswerStats s{2400, 0.516, 10440, 28814, 30268, 0.095};
   sim::Rng rng = sim::RandomStreams(1).stream("t");
-  const auto trace = synthesize_answers(s, rng);
+  const auto trace = models::serving::synthesize_answers(s, rng);
   ASSERT_EQ(trace.size(), 2400u);
   double total = 0;
   int correct = 0, capped = 0;
@@ -56,13 +56,13 @@ TEST(AnswerLengths, TraceHasThePublishedStatistics) {
   EXPECT_NEAR(total / 2400, 10440, 0.03 * 10440);
   // Same stream, same trace.
   sim::Rng again = sim::RandomStreams(1).stream("t");
-  const auto trace2 = synthesize_answers(s, again);
+  const auto trace2 = models::serving::synthesize_answers(s, again);
   for (std::size_t i = 0; i < trace.size(); ++i) ASSERT_EQ(trace[i].tokens, trace2[i].tokens);
 }
 
 TEST(AnswerLengths, NormalQuantileInvertsTheCdf) {
-  for (double p : {1e-6, 0.01, 0.3, 0.5, 0.9, 0.999999}) EXPECT_NEAR(normal_cdf(normal_quantile(p)), p, 1e-12);
-  EXPECT_THROW(normal_quantile(0), std::invalid_argument);
+  for (double p : {1e-6, 0.01, 0.3, 0.5, 0.9, 0.999999}) EXPECT_NEAR(models::serving::normal_cdf(models::serving::normal_quantile(p)), p, 1e-12);
+  EXPECT_THROW(models::serving::normal_quantile(0), std::invalid_argument);
 }
 
 TEST(DecodeCurve, SumOfStepsIsExactForALinearCurve) {

@@ -1,4 +1,4 @@
-// app/runner/answer_lengths.h — per-answer output lengths and correctness, reconstructed from the
+// models/serving/answer_lengths.h — per-answer output lengths and correctness, reconstructed from the
 // summary statistics the Datarus brief publishes (samples, pass@1, mean, p90, cap, share at cap).
 //
 // The brief holds statistics, not the per-sample lists, so a trace is synthesized that has them:
@@ -15,7 +15,7 @@
 
 #include "sim/random.h"
 
-namespace kvsim::runner {
+namespace kvsim::models::serving {
 
 struct AnswerStats {
   std::int64_t samples = 0;
@@ -37,4 +37,4 @@ std::vector<Answer> synthesize_answers(const AnswerStats& stats, sim::Rng& rng);
 double normal_cdf(double x);
 double normal_quantile(double p);
 
-}  // namespace kvsim::runner
+}  // namespace kvsim::models::serving

@@ -1,12 +1,12 @@
-// app/runner/answer_lengths.cpp — fitting and sampling a truncated log-normal to published stats.
-#include "app/runner/answer_lengths.h"
+// models/serving/answer_lengths.cpp — fitting and sampling a truncated log-normal to published stats.
+#include "models/serving/answer_lengths.h"
 
 #include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
 
-namespace kvsim::runner {
+namespace kvsim::models::serving {
 
 double normal_cdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
 
@@ -105,4 +105,4 @@ std::vector<Answer> synthesize_answers(const AnswerStats& s, sim::Rng& rng) {
   return out;
 }
 
-}  // namespace kvsim::runner
+}  // namespace kvsim::models::serving
