@@ -8,12 +8,13 @@
 // holds meanwhile is the whole history, or, with StreamingLLM eviction, at most its budget
 // (sinks + recent window).
 #include <cmath>
+#include <string>
 
 #include "app/kinds/kinds.h"
 #include "app/runner/kind.h"
 #include "app/runner/resources.h"
-#include "models/decode_curve.h"
 #include "models/memory.h"
+#include "models/serving/agentic.h"
 
 namespace kvsim::runner {
 namespace {
@@ -57,7 +58,7 @@ AgenticTurnsKind::AgenticTurnsKind(std::shared_ptr<const Resources> res) : res_(
   schema_.table("session", "the agent loop", std::move(s)).required();
 }
 
-KindOutput AgenticTurnsKind::run(const scenarios::ScenarioPoint& point, sim::Engine&) const {
+KindOutput AgenticTurnsKind::run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const {
   const toml::table& t = point.tree;
   const models::Architecture& arch = res_->zoo().get(scenarios::get_string(t, "model.name"), where(point, "model.name"));
   const models::Deployment dep = make_deployment(*res_, point, scenarios::get_table(t, "deployment"), "deployment");
@@ -72,7 +73,6 @@ KindOutput AgenticTurnsKind::run(const scenarios::ScenarioPoint& point, sim::Eng
     throw scenarios::ScenarioError({{where(point, "session.response_tokens"), "session.response_tokens",
                                      "must be smaller than session.turn_tokens (the turn's input is the rest)"}});
   }
-  const double kv = static_cast<double>(arch.kv_bytes_per_token()) / dep.tp;
   const double gib = 1024.0 * 1024 * 1024, nan = std::nan("");
   KindOutput out;
   // The first turn whose history no longer fits the model's context window.
@@ -93,46 +93,50 @@ KindOutput AgenticTurnsKind::run(const scenarios::ScenarioPoint& point, sim::Eng
   if (!mem.fits()) {
     throw scenarios::ScenarioError({{point.file, "session", "the final history does not fit:\n" + mem.describe()}});
   }
-  models::DecodeCurve curve(arch, dep, 1, scenarios::get_integer(t, "session.curve_stride"));
+  namespace serving = models::serving;
+  serving::AgenticSession session;
+  session.system_tokens = S;
+  session.turns = turns;
+  session.turn_tokens = T;
+  session.response_tokens = r;
+  session.tool_wait_s = wait;
+  session.curve_stride = scenarios::get_integer(t, "session.curve_stride");
+  const serving::SessionCost cost = serving::run_sessions(engine, arch, dep, session);
   double tok_nc = 0, tok_c = 0, t_nc = 0, t_c = 0, t_dec = 0;
   results::Series per_turn_nc{"prefill_s_no_cache", "s", {}}, per_turn_c{"prefill_s_cache", "s", {}};
-  for (std::int64_t i = 1; i <= turns; ++i) {
-    const std::int64_t history = S + (i - 1) * T, input = T - r;
-    const double p_nc = models::simulate_forward(arch, dep, 1, history + input, 0, false);
-    const double p_c = models::simulate_forward(arch, dep, 1, input, history, false);
-    const double dec = curve.generate_seconds(history + input, r);
-    const std::string row = "turn=" + std::to_string(i);
-    out.table.push_back({row, "prefill_tokens_no_cache", "1", static_cast<double>(history + input), nan});
-    out.table.push_back({row, "prefill_tokens_cache", "1", static_cast<double>(input), nan});
-    out.table.push_back({row, "prefill_s_no_cache", "s", p_nc, nan});
-    out.table.push_back({row, "prefill_s_cache", "s", p_c, nan});
-    out.table.push_back({row, "decode_s", "s", dec, nan});
-    per_turn_nc.values.push_back(p_nc);
-    per_turn_c.values.push_back(p_c);
-    tok_nc += static_cast<double>(history + input);
-    tok_c += static_cast<double>(input);
-    t_nc += p_nc;
-    t_c += p_c;
-    t_dec += dec;
+  for (std::size_t i = 0; i < cost.turns.size(); ++i) {
+    const serving::TurnCost& c = cost.turns[i];
+    const std::string row = "turn=" + std::to_string(i + 1);
+    out.table.push_back({row, "prefill_tokens_no_cache", "1", static_cast<double>(c.prefill_tokens_no_cache), nan});
+    out.table.push_back({row, "prefill_tokens_cache", "1", static_cast<double>(c.prefill_tokens_cache), nan});
+    out.table.push_back({row, "prefill_s_no_cache", "s", c.prefill_s_no_cache, nan});
+    out.table.push_back({row, "prefill_s_cache", "s", c.prefill_s_cache, nan});
+    out.table.push_back({row, "decode_s", "s", c.decode_s, nan});
+    per_turn_nc.values.push_back(c.prefill_s_no_cache);
+    per_turn_c.values.push_back(c.prefill_s_cache);
+    tok_nc += static_cast<double>(c.prefill_tokens_no_cache);
+    tok_c += static_cast<double>(c.prefill_tokens_cache);
+    t_nc += c.prefill_s_no_cache;
+    t_c += c.prefill_s_cache;
+    t_dec += c.decode_s;
   }
   out.table.push_back({"total", "prefill_tokens_no_cache", "1", tok_nc, nan});
   out.table.push_back({"total", "prefill_tokens_cache", "1", tok_c, nan});
   out.table.push_back({"total", "prefill_s_no_cache", "s", t_nc, nan});
   out.table.push_back({"total", "prefill_s_cache", "s", t_c, nan});
   out.table.push_back({"total", "decode_s", "s", t_dec, nan});
-  out.table.push_back({"total", "session_s_no_cache", "s", t_nc + t_dec + static_cast<double>(turns) * wait, nan});
-  out.table.push_back({"total", "session_s_cache", "s", t_c + t_dec + static_cast<double>(turns) * wait, nan});
+  out.table.push_back({"total", "session_s_no_cache", "s", cost.session_s_no_cache, nan});
+  out.table.push_back({"total", "session_s_cache", "s", cost.session_s_cache, nan});
 
   // What idle sessions hold while their tools run.
-  const double free_bytes = dep.gpu.usable_memory_bytes - models::weight_bytes_per_rank(arch, dep.tp);
   auto idle_rows = [&](const std::string& row, std::int64_t history) {
-    const double full = static_cast<double>(history) * kv, evicted = static_cast<double>(std::min(history, budget)) * kv;
-    out.table.push_back({row, "kv_held", "GiB", full / gib, nan});
-    out.table.push_back({row, "kv_held_evicted", "GiB", evicted / gib, nan});
-    out.table.push_back({row, "gib_s_per_wait", "GiB*s", full / gib * wait, nan});
-    out.table.push_back({row, "gib_s_per_wait_evicted", "GiB*s", evicted / gib * wait, nan});
-    out.table.push_back({row, "idle_sessions_fit", "1", std::floor(free_bytes / full), nan});
-    out.table.push_back({row, "idle_sessions_fit_evicted", "1", std::floor(free_bytes / evicted), nan});
+    const serving::IdleKv k = serving::idle_kv(arch, dep, history, budget, wait);
+    out.table.push_back({row, "kv_held", "GiB", k.held / gib, nan});
+    out.table.push_back({row, "kv_held_evicted", "GiB", k.held_evicted / gib, nan});
+    out.table.push_back({row, "gib_s_per_wait", "GiB*s", k.gib_s_per_wait, nan});
+    out.table.push_back({row, "gib_s_per_wait_evicted", "GiB*s", k.gib_s_per_wait_evicted, nan});
+    out.table.push_back({row, "idle_sessions_fit", "1", k.sessions_fit, nan});
+    out.table.push_back({row, "idle_sessions_fit_evicted", "1", k.sessions_fit_evicted, nan});
   };
   idle_rows("idle/final-history", S + turns * T);
   idle_rows("idle/history=" + std::to_string(idle_h), idle_h);

@@ -1,4 +1,5 @@
-// app/kinds/reference_sharding.cpp — S3: the frozen reference model, sharded or replicated.
+// app/kinds/reference_sharding.cpp — kind "reference-sharding" (Datarus S3): the frozen reference model,
+// sharded or replicated (models/serving/reference_sharding.h).
 //
 // Sharded over N GPUs, each GPU holds W/N bytes of reference weights and, before each reference
 // forward, gathers the other (N-1)/N of them. The all-gather runs on the engine as a ring: N
@@ -7,14 +8,12 @@
 // over G (P + R) tokens is split across the N GPUs (2 FLOPs per parameter per token); with
 // prefetching, only the part of the gather that exceeds that compute is exposed.
 #include <cmath>
+#include <string>
 
 #include "app/kinds/kinds.h"
 #include "app/runner/kind.h"
 #include "app/runner/resources.h"
-#include "hardware/kernel_cost.h"
-#include "models/memory.h"
-#include "sim/link.h"
-#include "sim/sync.h"
+#include "models/serving/reference_sharding.h"
 
 namespace kvsim::runner {
 namespace {
@@ -57,39 +56,6 @@ ReferenceShardingKind::ReferenceShardingKind(std::shared_ptr<const Resources> re
   schema_.table("workload", "the reference pass", std::move(w)).required();
 }
 
-namespace {
-
-sim::Task<void> ring_member(sim::Engine& e, sim::Link& out, sim::Link& in, int steps, std::uint64_t chunk, sim::Time& done) {
-  // Step 0 sends our own shard; each later step forwards what arrived in the previous one.
-  for (int s = 0; s < steps; ++s) {
-    sim::Message m;
-    m.charged_bytes = chunk;
-    m.label = "shard";
-    out.send(0, std::move(m));
-    (void)co_await in.receive(1);
-  }
-  done = std::max(done, e.now());
-}
-
-// The ring all-gather of `n` shards as messages over links on `e` (the point's engine), from its
-// current time: each GPU sends its shard, then forwards what arrived, n - 1 steps.
-double ring_allgather_seconds(sim::Engine& e, const std::string& ring, int n, double shard_bytes, double bandwidth,
-                              sim::Duration latency) {
-  if (n <= 1) return 0;
-  const sim::Time start = e.now();
-  std::vector<std::unique_ptr<sim::Link>> links;  // link i: GPU i -> GPU (i+1) % n
-  for (int i = 0; i < n; ++i)
-    links.push_back(std::make_unique<sim::Link>(e, sim::LinkConfig{ring + "/" + std::to_string(i), bandwidth, latency, 0}));
-  sim::Time done = start;
-  for (int i = 0; i < n; ++i)
-    e.spawn(ring_member(e, *links[i], *links[(i + n - 1) % n], n - 1, static_cast<std::uint64_t>(std::llround(shard_bytes)), done),
-            ring + "/gpu" + std::to_string(i));
-  e.run();
-  return sim::to_seconds(done - start);
-}
-
-}  // namespace
-
 KindOutput ReferenceShardingKind::run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const {
   const toml::table& t = point.tree;
   const models::Architecture& arch = res_->zoo().get(scenarios::get_string(t, "model.name"), where(point, "model.name"));
@@ -109,21 +75,8 @@ KindOutput ReferenceShardingKind::run(const scenarios::ScenarioPoint& point, sim
     const hardware::GpuProfile gpu = res_->catalog().gpu(scenarios::get_string(ic, "gpu"), nullptr, where(point, key + ".gpu"));
     const hardware::LinkProfile link = res_->catalog().link(scenarios::get_string(ic, "link"), nullptr, where(point, key + ".link"));
     const double bw = nominal ? link.bandwidth : link.effective_bandwidth;
-    const double capacity = gpu.usable_memory_bytes;
-    // Largest batched group (S2's batched KV) that fits beside the policy and the reference share.
     auto max_group = [&](double reference_bytes) {
-      models::Deployment d;
-      d.gpu = gpu;
-      std::int64_t best = 0;
-      for (std::int64_t g = 1; g <= g_max; ++g) {
-        models::StepShape s;
-        s.batch = g;
-        s.cached = L - 1;
-        const models::MemoryPlan m = models::plan_memory(arch, d, s, {{"reference", reference_bytes}});
-        if (m.gpu_total <= capacity) best = g;
-        else break;
-      }
-      return static_cast<double>(best);
+      return static_cast<double>(models::serving::max_group_beside(arch, gpu, L, reference_bytes, g_max));
     };
     const double g_replicated = max_group(W);
     double crossover = nan;
@@ -131,9 +84,8 @@ KindOutput ReferenceShardingKind::run(const scenarios::ScenarioPoint& point, sim
       const int n = static_cast<int>(nv.value_or(1.0));
       const std::string row = name + "/N=" + std::to_string(n);
       const double shard = W / n;
-      const double gather = ring_allgather_seconds(engine, name + "/N=" + std::to_string(n), n, shard, bw, link.latency);
-      const double flops = static_cast<double>(G) * static_cast<double>(L) * 2.0 * static_cast<double>(arch.params());
-      const double compute = flops / (n * gpu.peak_fp16 * gpu.efficiency.gemm_compute);
+      const double gather = models::serving::ring_allgather_seconds(engine, name + "/N=" + std::to_string(n), n, shard, bw, link.latency);
+      const double compute = models::serving::reference_compute_seconds(arch, gpu, n, G, L);
       const double g_sharded = max_group(shard);
       out.table.push_back({row, "reference_gb_per_gpu", "GB", shard / 1e9, nan});
       out.table.push_back({row, "replicated_gb_per_gpu", "GB", W / 1e9, nan});
