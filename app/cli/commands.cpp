@@ -5,14 +5,11 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
-#include <mutex>
-#include <thread>
 
 #include "app/cli/cli.h"
 #include "app/cli/options.h"
@@ -20,6 +17,7 @@
 #include "models/kv/policy.h"
 #include "app/kinds/kinds.h"
 #include "app/runner/kind.h"
+#include "app/runner/point_pool.h"
 #include "app/runner/reproduction.h"
 #include "app/runner/run_point.h"
 #include "app/version.h"
@@ -145,48 +143,29 @@ int cmd_sweep(const Args& args) {
   if (!p.vm.count("output")) throw UsageError("missing -o OUT.h5");
   const std::string out = p.vm["output"].as<std::string>();
   check_output_path(out);
-  const unsigned jobs = std::max(1u, std::min<unsigned>(p.vm["jobs"].as<unsigned>(), static_cast<unsigned>(points.size())));
-
-  std::vector<results::RunRecord> records(points.size());
-  std::vector<std::exception_ptr> errors(points.size());
-  std::atomic<std::size_t> next{0}, done{0};
-  std::mutex progress_mutex;
   const bool tty = ::isatty(STDERR_FILENO) == 1;
-  runner::RunOptions ro;
-  auto worker = [&] {
-    // Each point has its own engine inside run_point: no state is shared between threads except
-    // the result slots, each written by exactly one thread.
-    for (std::size_t i; (i = next++) < points.size();) {
-      try {
-        records[i] = runner::run_point(points[i], kinds, ro);
-      } catch (...) {
-        errors[i] = std::current_exception();
-      }
-      const std::size_t d = ++done;
-      if (tty) {
-        std::lock_guard<std::mutex> lock(progress_mutex);
-        const int width = 40;
-        const int filled = static_cast<int>(width * d / points.size());
-        std::cerr << "\r[" << std::string(filled, '#') << std::string(width - filled, ' ') << "] " << d << '/'
-                  << points.size() << std::flush;
-      }
-    }
+  std::vector<const scenarios::ScenarioPoint*> todo;
+  for (const auto& pt : points) todo.push_back(&pt);
+  auto bar = [&](std::size_t d, std::size_t total) {
+    if (!tty) return;
+    const int width = 40;
+    const int filled = static_cast<int>(width * d / total);
+    std::cerr << "\r[" << std::string(filled, '#') << std::string(width - filled, ' ') << "] " << d << '/' << total << std::flush;
   };
-  std::vector<std::thread> threads;
-  for (unsigned t = 1; t < jobs; ++t) threads.emplace_back(worker);
-  worker();
-  for (auto& t : threads) t.join();
+  std::vector<runner::PointOutcome> outcomes = runner::run_points(todo, kinds, runner::RunOptions{}, p.vm["jobs"].as<unsigned>(), bar);
   if (tty) std::cerr << '\n';
 
   for (std::size_t i = 0; i < points.size(); ++i) {
-    if (!errors[i]) continue;
-    try { std::rethrow_exception(errors[i]); }
+    if (!outcomes[i].error) continue;
+    try { std::rethrow_exception(outcomes[i].error); }
     catch (const scenarios::ScenarioError&) { throw; }
     catch (const std::exception& e) {
       throw std::runtime_error("sweep point " + std::to_string(i) + " (" + points[i].label() + ") failed: " +
                                e.what() + "; '" + out + "' was not written");
     }
   }
+  std::vector<results::RunRecord> records;
+  for (auto& o : outcomes) records.push_back(std::move(o.record));
   results::ResultWriter w(out, file_info());
   for (const auto& r : records) w.add_run(r);
   w.commit();
@@ -349,11 +328,14 @@ int cmd_reproduce(const Args& args) {
   std::string out;
   if (p.vm.count("output")) { out = p.vm["output"].as<std::string>(); check_output_path(out); }
   const runner::KindRegistry kinds = runner::builtin_kinds();
-  std::vector<runner::ReproductionResult> results;
-  for (const auto& r : chosen) {
-    results.push_back(runner::run_reproduction(r.name, scenario_dir(), kinds, p.vm["jobs"].as<unsigned>()));
-    std::cout << "## Reproduction: " << r.name << "\n\n";
-    for (const auto& t : results.back().tables) runner::print_table(std::cout, t);
+  std::vector<std::string> names;
+  for (const auto& r : chosen) names.push_back(r.name);
+  // Every chosen reproduction's points in one pool.
+  const std::vector<runner::ReproductionResult> results =
+      runner::run_reproductions(names, scenario_dir(), kinds, p.vm["jobs"].as<unsigned>());
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    std::cout << "## Reproduction: " << names[i] << "\n\n";
+    for (const auto& t : results[i].tables) runner::print_table(std::cout, t);
   }
   if (!out.empty()) {
     results::ResultWriter w(out, file_info());

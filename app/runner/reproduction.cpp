@@ -2,13 +2,12 @@
 #include "app/runner/reproduction.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <map>
-#include <thread>
 
+#include "app/runner/point_pool.h"
 #include "app/runner/run_point.h"
 
 namespace kvsim::runner {
@@ -96,53 +95,50 @@ std::vector<ReproductionInfo> reproductions(const std::string& scenario_dir) {
   return out;
 }
 
-ReproductionResult run_reproduction(const std::string& name, const std::string& scenario_dir,
-                                    const KindRegistry& kinds, unsigned jobs) {
-  const fs::path dir = fs::path(scenario_dir) / name;
+std::vector<ReproductionResult> run_reproductions(const std::vector<std::string>& names, const std::string& scenario_dir,
+                                                  const KindRegistry& kinds, unsigned jobs) {
   struct Job {
+    std::size_t reproduction;
+    std::size_t index;  // within its reproduction
     std::string table;
     scenarios::ScenarioPoint point;
   };
   std::vector<Job> work;
-  for (const auto& f : scenario_files(dir)) {
-    for (auto& pt : scenarios::resolve(f.string(), {}, kinds.lookup())) {
-      std::string table = pt.tree["table"].value_or(std::string());
-      if (table.empty()) table = f.stem().string();
-      work.push_back({std::move(table), std::move(pt)});
-    }
-  }
-  std::vector<results::RunRecord> records(work.size());
-  std::vector<std::vector<results::ReproRow>> rows(work.size());
-  std::vector<std::exception_ptr> errors(work.size());
-  std::atomic<std::size_t> next{0};
-  auto worker = [&] {
-    for (std::size_t i; (i = next++) < work.size();) {
-      try {
-        records[i] = run_point(work[i].point, kinds, RunOptions{false, ""}, &rows[i]);
-        records[i].group = work[i].table + "-" + std::to_string(i) + "-" + records[i].group.substr(4);
-      } catch (...) {
-        errors[i] = std::current_exception();
+  for (std::size_t n = 0; n < names.size(); ++n) {
+    std::size_t index = 0;
+    for (const auto& f : scenario_files(fs::path(scenario_dir) / names[n])) {
+      for (auto& pt : scenarios::resolve(f.string(), {}, kinds.lookup())) {
+        std::string table = pt.tree["table"].value_or(std::string());
+        if (table.empty()) table = f.stem().string();
+        work.push_back({n, index++, std::move(table), std::move(pt)});
       }
     }
-  };
-  std::vector<std::thread> threads;
-  for (unsigned t = 1; t < std::max(1u, jobs); ++t) threads.emplace_back(worker);
-  worker();
-  for (auto& t : threads) t.join();
-  for (const auto& e : errors) if (e) std::rethrow_exception(e);
-
-  ReproductionResult out;
-  for (std::size_t i = 0; i < work.size(); ++i) {
-    auto t = std::find_if(out.tables.begin(), out.tables.end(), [&](const auto& x) { return x.name == work[i].table; });
-    if (t == out.tables.end()) {
-      out.tables.push_back({name, work[i].table, {}});
-      t = out.tables.end() - 1;
-    }
-    for (auto& r : rows[i]) t->rows.push_back(std::move(r));
   }
-  attach_references(dir / "reference.toml", out.tables);
-  out.runs = std::move(records);
+  std::vector<const scenarios::ScenarioPoint*> points;
+  for (const Job& j : work) points.push_back(&j.point);
+  std::vector<PointOutcome> outcomes = run_points(points, kinds, RunOptions{false, ""}, jobs);
+  for (const auto& o : outcomes) if (o.error) std::rethrow_exception(o.error);
+
+  std::vector<ReproductionResult> out(names.size());
+  for (std::size_t i = 0; i < work.size(); ++i) {
+    ReproductionResult& r = out[work[i].reproduction];
+    PointOutcome& o = outcomes[i];
+    o.record.group = work[i].table + "-" + std::to_string(work[i].index) + "-" + o.record.group.substr(4);
+    auto t = std::find_if(r.tables.begin(), r.tables.end(), [&](const auto& x) { return x.name == work[i].table; });
+    if (t == r.tables.end()) {
+      r.tables.push_back({names[work[i].reproduction], work[i].table, {}});
+      t = r.tables.end() - 1;
+    }
+    for (auto& row : o.rows) t->rows.push_back(std::move(row));
+    r.runs.push_back(std::move(o.record));
+  }
+  for (std::size_t n = 0; n < names.size(); ++n) attach_references(fs::path(scenario_dir) / names[n] / "reference.toml", out[n].tables);
   return out;
+}
+
+ReproductionResult run_reproduction(const std::string& name, const std::string& scenario_dir, const KindRegistry& kinds,
+                                    unsigned jobs) {
+  return std::move(run_reproductions({name}, scenario_dir, kinds, jobs).front());
 }
 
 void print_table(std::ostream& out, const results::ReproTable& table) {

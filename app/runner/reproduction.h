@@ -36,6 +36,10 @@ struct ReproductionResult {
 
 ReproductionResult run_reproduction(const std::string& name, const std::string& scenario_dir,
                                     const KindRegistry& kinds, unsigned jobs = 1);
+// Several reproductions with all their points in one pool (app/runner/point_pool.h); results in
+// the order of `names`, each as run_reproduction() gives it.
+std::vector<ReproductionResult> run_reproductions(const std::vector<std::string>& names, const std::string& scenario_dir,
+                                                  const KindRegistry& kinds, unsigned jobs = 1);
 
 // | row | metric | unit | simulated | paper | error | as Markdown.
 void print_table(std::ostream& out, const results::ReproTable& table);
