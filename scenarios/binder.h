@@ -8,6 +8,8 @@
 //   drops the default, `.min() .max() .choices()` constrain it as for any Field.
 // - table(key, &C::sub, doc, binder) binds a [key] table to a member struct with its own binder
 //   (an omitted table gets its defaults); table_array(key, &C::list, doc, binder) binds [[key]].
+// - quantity(key, &C::member, dim, "60 s", doc) binds a quantity with a unit, read in SI units;
+//   self(&C::table) keeps a pointer to the table itself; schema() may be extended by hand.
 // - schema_only(key, doc, schema) declares a table read by other means (a deployment), so the
 //   schema still lists it.
 // - read() expects a table that validate_and_fill() accepted: every bound key is present, so the
@@ -23,6 +25,7 @@
 
 #include <toml++/toml.h>
 
+#include "scenarios/scenario.h"
 #include "scenarios/schema.h"
 
 namespace kvsim::scenarios {
@@ -53,6 +56,19 @@ class Binder {
         for (const toml::node& e : *a) (c.*member).push_back(sub.read(*e.as_table()));
     });
     return f;
+  }
+
+  // A quantity with a unit (e.g. "60 s"), read in the dimension's SI base unit.
+  Field& quantity(std::string key, double C::*member, Dimension dim, std::string default_text, std::string doc) {
+    Field& f = schema_.quantity(key, dim, std::move(doc)).defaults(default_text);
+    readers_.push_back([key, member, dim](const toml::table& t, C& c) { c.*member = get_quantity(t, key, dim); });
+    return f;
+  }
+
+  // Keeps a pointer to the table being read, for a kind that also reads it by other means (a
+  // deployment entry of an array); it lives as long as the scenario point.
+  void self(const toml::table* C::*member) {
+    readers_.push_back([member](const toml::table& t, C& c) { c.*member = &t; });
   }
 
   Field& schema_only(std::string key, std::string doc, TableSchema sub) {

@@ -19,56 +19,63 @@
 namespace kvsim::runner {
 namespace {
 
-class AgenticTurnsKind final : public Kind {
+struct Config {
+  struct Model {
+    std::string name;
+  } model;
+  struct Session {
+    std::int64_t system_tokens = 1024, turns = 30, turn_tokens = 2048, response_tokens = 512;
+    double tool_wait = 60;  // s
+    std::int64_t eviction_budget = 4096, idle_history_tokens = 20000, curve_stride = 256;
+    std::string context_limit = "model";
+  } session;
+};
+
+scenarios::Binder<Config> config_binder() {
+  scenarios::Binder<Config::Model> model;
+  model.bind("name", &Config::Model::name, "architecture in the zoo").required();
+  using S = Config::Session;
+  scenarios::Binder<S> s;
+  s.bind("system_tokens", &S::system_tokens, "S: system prompt and task").min(0);
+  s.bind("turns", &S::turns, "model calls in the session").min(1).max(10'000);
+  s.bind("turn_tokens", &S::turn_tokens, "T: tokens appended to the history per turn (input + response)").min(1);
+  s.bind("response_tokens", &S::response_tokens, "r: tokens generated per call").min(1);
+  s.quantity("tool_wait", &S::tool_wait, scenarios::Dimension::kTime, "60 s", "idle time between calls (code execution)").min(0);
+  s.bind("eviction_budget", &S::eviction_budget, "StreamingLLM budget kept while idle (sinks + recent)").min(1);
+  s.bind("idle_history_tokens", &S::idle_history_tokens, "history of an idle session for the capacity check").min(1);
+  s.bind("curve_stride", &S::curve_stride, "decode steps simulated every this many tokens").min(1);
+  s.bind("context_limit", &S::context_limit, "stop at the model's max context (model) or go beyond it (ignore)")
+      .choices({"model", "ignore"});
+  scenarios::Binder<Config> b;
+  b.table("model", &Config::model, "the model", model).required();
+  b.schema_only("deployment", "the serving GPU", deployment_schema()).required();
+  b.table("session", &Config::session, "the agent loop", s).required();
+  return b;
+}
+
+class AgenticTurnsKind final : public BoundKind<Config> {
  public:
-  explicit AgenticTurnsKind(std::shared_ptr<const Resources> res);
+  explicit AgenticTurnsKind(std::shared_ptr<const Resources> res) : BoundKind(config_binder()), res_(std::move(res)) {}
   std::string_view name() const override { return "agentic-turns"; }
   std::string_view description() const override {
     return "multi-turn agent sessions with and without prefix caching; idle KV (Datarus S4)";
   }
-  const scenarios::TableSchema& schema() const override { return schema_; }
-  KindOutput run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const override;
+
+ protected:
+  KindOutput run_config(const Config& c, const scenarios::ScenarioPoint& point, sim::Engine& engine) const override;
 
  private:
   std::shared_ptr<const Resources> res_;
-  scenarios::TableSchema schema_;
 };
 
 }  // namespace
 
-using scenarios::Dimension;
-using scenarios::TableSchema;
-
-AgenticTurnsKind::AgenticTurnsKind(std::shared_ptr<const Resources> res) : res_(std::move(res)) {
-  TableSchema model;
-  model.string("name", "architecture in the zoo").required();
-  TableSchema s;
-  s.integer("system_tokens", "S: system prompt and task").defaults(1024).min(0);
-  s.integer("turns", "model calls in the session").defaults(30).min(1).max(10'000);
-  s.integer("turn_tokens", "T: tokens appended to the history per turn (input + response)").defaults(2048).min(1);
-  s.integer("response_tokens", "r: tokens generated per call").defaults(512).min(1);
-  s.quantity("tool_wait", Dimension::kTime, "idle time between calls (code execution)").defaults("60 s").min(0);
-  s.integer("eviction_budget", "StreamingLLM budget kept while idle (sinks + recent)").defaults(4096).min(1);
-  s.integer("idle_history_tokens", "history of an idle session for the capacity check").defaults(20000).min(1);
-  s.integer("curve_stride", "decode steps simulated every this many tokens").defaults(256).min(1);
-  s.string("context_limit", "stop at the model's max context (model) or go beyond it (ignore)")
-      .defaults("model").choices({"model", "ignore"});
-  schema_.table("model", "the model", std::move(model)).required();
-  schema_.table("deployment", "the serving GPU", deployment_schema()).required();
-  schema_.table("session", "the agent loop", std::move(s)).required();
-}
-
-KindOutput AgenticTurnsKind::run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const {
-  const toml::table& t = point.tree;
-  const models::Architecture& arch = res_->zoo().get(scenarios::get_string(t, "model.name"), where(point, "model.name"));
-  const models::Deployment dep = make_deployment(*res_, point, scenarios::get_table(t, "deployment"), "deployment");
-  const std::int64_t S = scenarios::get_integer(t, "session.system_tokens");
-  const std::int64_t turns = scenarios::get_integer(t, "session.turns");
-  const std::int64_t T = scenarios::get_integer(t, "session.turn_tokens");
-  const std::int64_t r = scenarios::get_integer(t, "session.response_tokens");
-  const double wait = scenarios::get_quantity(t, "session.tool_wait", Dimension::kTime);
-  const std::int64_t budget = scenarios::get_integer(t, "session.eviction_budget");
-  const std::int64_t idle_h = scenarios::get_integer(t, "session.idle_history_tokens");
+KindOutput AgenticTurnsKind::run_config(const Config& c, const scenarios::ScenarioPoint& point, sim::Engine& engine) const {
+  const models::Architecture& arch = res_->zoo().get(c.model.name, where(point, "model.name"));
+  const models::Deployment dep = make_deployment(*res_, point, scenarios::get_table(point.tree, "deployment"), "deployment");
+  const std::int64_t S = c.session.system_tokens, turns = c.session.turns, T = c.session.turn_tokens, r = c.session.response_tokens;
+  const double wait = c.session.tool_wait;
+  const std::int64_t budget = c.session.eviction_budget, idle_h = c.session.idle_history_tokens;
   if (r >= T) {
     throw scenarios::ScenarioError({{where(point, "session.response_tokens"), "session.response_tokens",
                                      "must be smaller than session.turn_tokens (the turn's input is the rest)"}});
@@ -78,7 +85,7 @@ KindOutput AgenticTurnsKind::run(const scenarios::ScenarioPoint& point, sim::Eng
   // The first turn whose history no longer fits the model's context window.
   const std::int64_t over = (arch.max_context - S) / T + 1 + ((arch.max_context - S) % T >= T - r ? 1 : 0);
   if (S + turns * T > arch.max_context) {
-    if (scenarios::get_string(t, "session.context_limit") == "model") {
+    if (c.session.context_limit == "model") {
       throw scenarios::ScenarioError({{where(point, "session.turns"), "session.turns",
                                        "the history reaches " + std::to_string(S + turns * T) + " tokens, beyond " + arch.name +
                                            "'s max context of " + std::to_string(arch.max_context) +
@@ -100,7 +107,7 @@ KindOutput AgenticTurnsKind::run(const scenarios::ScenarioPoint& point, sim::Eng
   session.turn_tokens = T;
   session.response_tokens = r;
   session.tool_wait_s = wait;
-  session.curve_stride = scenarios::get_integer(t, "session.curve_stride");
+  session.curve_stride = c.session.curve_stride;
   const serving::SessionCost cost = serving::run_sessions(engine, arch, dep, session);
   double tok_nc = 0, tok_c = 0, t_nc = 0, t_c = 0, t_dec = 0;
   results::Series per_turn_nc{"prefill_s_no_cache", "s", {}}, per_turn_c{"prefill_s_cache", "s", {}};

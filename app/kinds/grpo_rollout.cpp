@@ -13,6 +13,7 @@
 #include <array>
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "app/kinds/kinds.h"
 #include "app/runner/kind.h"
@@ -22,53 +23,62 @@
 namespace kvsim::runner {
 namespace {
 
-class GrpoRolloutKind final : public Kind {
+struct Config {
+  struct Model {
+    std::string name;
+  } model;
+  struct Rollout {
+    std::int64_t prompt_tokens = 0;
+    std::vector<double> response_tokens, group_sizes;
+    std::int64_t curve_stride = 256, max_group_search = 512;
+  } rollout;
+};
+
+scenarios::Binder<Config> config_binder() {
+  scenarios::Binder<Config::Model> model;
+  model.bind("name", &Config::Model::name, "architecture in the zoo").required();
+  using R = Config::Rollout;
+  scenarios::Binder<R> r;
+  r.bind("prompt_tokens", &R::prompt_tokens, "P: prompt length").required().min(1);
+  r.bind("response_tokens", &R::response_tokens, "R values: response lengths").required().min(1);
+  r.bind("group_sizes", &R::group_sizes, "G values: completions per prompt").required().min(1);
+  r.bind("curve_stride", &R::curve_stride, "decode steps simulated every this many tokens").min(1);
+  r.bind("max_group_search", &R::max_group_search, "largest G tried when looking for the largest that fits").min(1);
+  scenarios::Binder<Config> b;
+  b.table("model", &Config::model, "the policy model", model).required();
+  b.schema_only("deployment", "one GPU (or a TP group)", deployment_schema()).required();
+  b.table("rollout", &Config::rollout, "group shape", r).required();
+  return b;
+}
+
+class GrpoRolloutKind final : public BoundKind<Config> {
  public:
-  explicit GrpoRolloutKind(std::shared_ptr<const Resources> res);
+  explicit GrpoRolloutKind(std::shared_ptr<const Resources> res) : BoundKind(config_binder()), res_(std::move(res)) {}
   std::string_view name() const override { return "grpo-rollout"; }
   std::string_view description() const override {
     return "GRPO rollout memory and time: batched, shared-prefix KV, sequential (Datarus S2)";
   }
-  const scenarios::TableSchema& schema() const override { return schema_; }
-  KindOutput run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const override;
+
+ protected:
+  KindOutput run_config(const Config& c, const scenarios::ScenarioPoint& point, sim::Engine& engine) const override;
 
  private:
   std::shared_ptr<const Resources> res_;
-  scenarios::TableSchema schema_;
 };
 
 }  // namespace
 
-using scenarios::TableSchema;
-
-GrpoRolloutKind::GrpoRolloutKind(std::shared_ptr<const Resources> res) : res_(std::move(res)) {
-  TableSchema model;
-  model.string("name", "architecture in the zoo").required();
-  TableSchema r;
-  r.integer("prompt_tokens", "P: prompt length").required().min(1);
-  r.numbers("response_tokens", "R values: response lengths").required().min(1);
-  r.numbers("group_sizes", "G values: completions per prompt").required().min(1);
-  r.integer("curve_stride", "decode steps simulated every this many tokens").defaults(256).min(1);
-  r.integer("max_group_search", "largest G tried when looking for the largest that fits").defaults(512).min(1);
-  schema_.table("model", "the policy model", std::move(model)).required();
-  schema_.table("deployment", "one GPU (or a TP group)", deployment_schema()).required();
-  schema_.table("rollout", "group shape", std::move(r)).required();
-}
-
-KindOutput GrpoRolloutKind::run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const {
-  const toml::table& t = point.tree;
-  const models::Architecture& arch = res_->zoo().get(scenarios::get_string(t, "model.name"), where(point, "model.name"));
-  const models::Deployment dep = make_deployment(*res_, point, scenarios::get_table(t, "deployment"), "deployment");
-  const std::int64_t P = scenarios::get_integer(t, "rollout.prompt_tokens");
-  const std::int64_t stride = scenarios::get_integer(t, "rollout.curve_stride");
-  const std::int64_t g_max = scenarios::get_integer(t, "rollout.max_group_search");
+KindOutput GrpoRolloutKind::run_config(const Config& c, const scenarios::ScenarioPoint& point, sim::Engine& engine) const {
+  const models::Architecture& arch = res_->zoo().get(c.model.name, where(point, "model.name"));
+  const models::Deployment dep = make_deployment(*res_, point, scenarios::get_table(point.tree, "deployment"), "deployment");
+  const std::int64_t P = c.rollout.prompt_tokens, stride = c.rollout.curve_stride, g_max = c.rollout.max_group_search;
   const double gib = 1024.0 * 1024 * 1024, nan = std::nan("");
   namespace serving = models::serving;
   KindOutput out;
-  for (const auto& rv : *t["rollout"]["response_tokens"].as_array()) {
-    const auto R = static_cast<std::int64_t>(rv.value_or(0.0));
-    for (const auto& gv : *t["rollout"]["group_sizes"].as_array()) {
-      const serving::GrpoShape shape{P, R, static_cast<std::int64_t>(gv.value_or(0.0))};
+  for (const double rv : c.rollout.response_tokens) {
+    const auto R = static_cast<std::int64_t>(rv);
+    for (const double gv : c.rollout.group_sizes) {
+      const serving::GrpoShape shape{P, R, static_cast<std::int64_t>(gv)};
       const std::string row = "P=" + std::to_string(P) + "/R=" + std::to_string(R) + "/G=" + std::to_string(shape.group);
       const serving::GrpoMemory mem = serving::grpo_memory(arch, dep, shape);
       for (int s = 0; s < 3; ++s) out.table.push_back({row, "kv_" + std::string(serving::kGrpoNames[s]), "GiB", mem.kv[s] / gib, nan});

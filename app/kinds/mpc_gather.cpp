@@ -13,38 +13,49 @@
 namespace kvsim::runner {
 namespace {
 
-class GatherKind final : public Kind {
+struct Config {
+  struct Gather {
+    std::int64_t tokens = 1024, clusters = 64, selected = 128, heads = 32, head_dim = 32;
+  } gather;
+  struct Mpc {
+    std::string family = "aby3", network = "lan-bumblebee", host = "xeon-server";
+  } mpc;
+  std::string row;
+};
+
+scenarios::Binder<Config> config_binder() {
+  using G = Config::Gather;
+  scenarios::Binder<G> g;
+  g.bind("tokens", &G::tokens, "T: tokens in the cache").min(2);
+  g.bind("clusters", &G::clusters, "C: clusters the cache is cut into (cluster size T / C)").min(1);
+  g.bind("selected", &G::selected, "k: tokens gathered per head").min(1);
+  g.bind("heads", &G::heads, "H").min(1);
+  g.bind("head_dim", &G::head_dim, "d").min(1);
+  scenarios::Binder<Config::Mpc> mpc;
+  mpc.bind("family", &Config::Mpc::family, "aby3 or semi2k").choices({"aby3", "semi2k"});
+  mpc.bind("network", &Config::Mpc::network, "link profile");
+  mpc.bind("host", &Config::Mpc::host, "host profile");
+  scenarios::Binder<Config> b;
+  b.table("gather", &Config::gather, "the gathering shapes (operator micro-benchmark defaults of MPCache: H 32, d 32)", g);
+  b.table("mpc", &Config::mpc, "protocol and network", mpc);
+  b.bind("row", &Config::row, "table row");
+  return b;
+}
+
+class GatherKind final : public BoundKind<Config> {
  public:
-  explicit GatherKind(std::shared_ptr<const Resources> res);
+  explicit GatherKind(std::shared_ptr<const Resources> res) : BoundKind(config_binder()), res_(std::move(res)) {}
   std::string_view name() const override { return "mpc-gather"; }
   std::string_view description() const override { return "token-level vs cluster-level one-hot gathering under MPC"; }
-  const scenarios::TableSchema& schema() const override { return schema_; }
-  KindOutput run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const override;
+
+ protected:
+  KindOutput run_config(const Config& c, const scenarios::ScenarioPoint& point, sim::Engine& engine) const override;
 
  private:
   std::shared_ptr<const Resources> res_;
-  scenarios::TableSchema schema_;
 };
 
 }  // namespace
-
-using scenarios::TableSchema;
-
-GatherKind::GatherKind(std::shared_ptr<const Resources> res) : res_(std::move(res)) {
-  TableSchema g;
-  g.integer("tokens", "T: tokens in the cache").defaults(1024).min(2);
-  g.integer("clusters", "C: clusters the cache is cut into (cluster size T / C)").defaults(64).min(1);
-  g.integer("selected", "k: tokens gathered per head").defaults(128).min(1);
-  g.integer("heads", "H").defaults(32).min(1);
-  g.integer("head_dim", "d").defaults(32).min(1);
-  TableSchema mpc;
-  mpc.string("family", "aby3 or semi2k").defaults("aby3").choices({"aby3", "semi2k"});
-  mpc.string("network", "link profile").defaults("lan-bumblebee");
-  mpc.string("host", "host profile").defaults("xeon-server");
-  schema_.table("gather", "the gathering shapes (operator micro-benchmark defaults of MPCache: H 32, d 32)", std::move(g));
-  schema_.table("mpc", "protocol and network", std::move(mpc));
-  schema_.string("row", "table row").defaults("");
-}
 
 namespace {
 
@@ -80,18 +91,15 @@ Measured gather_cost(sim::Engine& e, std::uint64_t seed, const hardware::LinkPro
 
 }  // namespace
 
-KindOutput GatherKind::run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const {
-  const toml::table& t = point.tree;
-  const std::int64_t T = scenarios::get_integer(t, "gather.tokens"), C = scenarios::get_integer(t, "gather.clusters");
-  const std::int64_t k = scenarios::get_integer(t, "gather.selected"), H = scenarios::get_integer(t, "gather.heads");
-  const std::int64_t d = scenarios::get_integer(t, "gather.head_dim");
+KindOutput GatherKind::run_config(const Config& c, const scenarios::ScenarioPoint& point, sim::Engine& engine) const {
+  const std::int64_t T = c.gather.tokens, C = c.gather.clusters, k = c.gather.selected, H = c.gather.heads, d = c.gather.head_dim;
   if (T % C != 0) throw scenarios::ScenarioError({{where(point, "gather.clusters"), "gather.clusters", "must divide gather.tokens"}});
   const std::int64_t s = T / C;
   if (k > T) throw scenarios::ScenarioError({{where(point, "gather.selected"), "gather.selected", "more than gather.tokens"}});
   const auto& cat = res_->catalog();
-  const auto& link = cat.link(scenarios::get_string(t, "mpc.network"));
-  const auto& host = cat.host(scenarios::get_string(t, "mpc.host"));
-  const std::string family = scenarios::get_string(t, "mpc.family");
+  const auto& link = cat.link(c.mpc.network);
+  const auto& host = cat.host(c.mpc.host);
+  const std::string& family = c.mpc.family;
   // K and V rows together: width 2d per token, 2 d s per cluster.
   const Measured tok = gather_cost(engine, point.seed(), link, host, family, H, k, T, 2 * d);
   const std::int64_t picks = std::max<std::int64_t>(1, (k + s - 1) / s);
@@ -100,7 +108,7 @@ KindOutput GatherKind::run(const scenarios::ScenarioPoint& point, sim::Engine& e
   const double lat = tok.seconds / clu.seconds, comm = tok.bytes / clu.bytes;
   out.metrics = {{"token_s", tok.seconds, "s"}, {"token_mb", tok.bytes / 1e6, "MB"}, {"cluster_s", clu.seconds, "s"},
                  {"cluster_mb", clu.bytes / 1e6, "MB"}, {"latency_reduction", lat, "1"}, {"comm_reduction", comm, "1"}};
-  const std::string row = scenarios::get_string(t, "row");
+  const std::string& row = c.row;
   if (!row.empty()) {
     const double nan = std::nan("");
     out.table = {{row, "latency_reduction", "1", lat, nan}, {row, "comm_reduction", "1", comm, nan}};

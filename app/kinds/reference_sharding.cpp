@@ -9,6 +9,7 @@
 // prefetching, only the part of the gather that exceeds that compute is exposed.
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "app/kinds/kinds.h"
 #include "app/runner/kind.h"
@@ -18,70 +19,83 @@
 namespace kvsim::runner {
 namespace {
 
-class ReferenceShardingKind final : public Kind {
+struct Config {
+  struct Model {
+    std::string name;
+  } model;
+  struct Interconnect {
+    std::string name, gpu, link;
+  };
+  std::vector<Interconnect> interconnects;
+  struct Workload {
+    std::vector<double> gpu_counts;
+    std::string bandwidth = "effective";
+    std::int64_t group_size = 8, sequence_tokens = 5120, max_group_search = 512;
+  } workload;
+};
+
+scenarios::Binder<Config> config_binder() {
+  scenarios::Binder<Config::Model> model;
+  model.bind("name", &Config::Model::name, "architecture in the zoo (policy and reference share it)").required();
+  using I = Config::Interconnect;
+  scenarios::Binder<I> ic;
+  ic.bind("name", &I::name, "row label").required();
+  ic.bind("gpu", &I::gpu, "GPU profile").required();
+  ic.bind("link", &I::link, "link profile between GPUs").required();
+  using W = Config::Workload;
+  scenarios::Binder<W> w;
+  w.bind("gpu_counts", &W::gpu_counts, "N values").required().min(1);
+  w.bind("bandwidth", &W::bandwidth, "link bandwidth used: effective (profile's achieved) or nominal (spec)")
+      .choices({"effective", "nominal"});
+  w.bind("group_size", &W::group_size, "G: sequences per reference forward").min(1);
+  w.bind("sequence_tokens", &W::sequence_tokens, "P + R tokens per sequence").min(1);
+  w.bind("max_group_search", &W::max_group_search, "largest G tried for the memory check").min(1);
+  scenarios::Binder<Config> b;
+  b.table("model", &Config::model, "the model", model).required();
+  b.table_array("interconnects", &Config::interconnects, "GPU and link pairs", ic).required().min(1);
+  b.table("workload", &Config::workload, "the reference pass", w).required();
+  return b;
+}
+
+class ReferenceShardingKind final : public BoundKind<Config> {
  public:
-  explicit ReferenceShardingKind(std::shared_ptr<const Resources> res);
+  explicit ReferenceShardingKind(std::shared_ptr<const Resources> res) : BoundKind(config_binder()), res_(std::move(res)) {}
   std::string_view name() const override { return "reference-sharding"; }
   std::string_view description() const override {
     return "reference model sharded over N GPUs vs replicated; all-gather on the engine (Datarus S3)";
   }
-  const scenarios::TableSchema& schema() const override { return schema_; }
-  KindOutput run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const override;
+
+ protected:
+  KindOutput run_config(const Config& c, const scenarios::ScenarioPoint& point, sim::Engine& engine) const override;
 
  private:
   std::shared_ptr<const Resources> res_;
-  scenarios::TableSchema schema_;
 };
 
 }  // namespace
 
-using scenarios::TableSchema;
-
-ReferenceShardingKind::ReferenceShardingKind(std::shared_ptr<const Resources> res) : res_(std::move(res)) {
-  TableSchema model;
-  model.string("name", "architecture in the zoo (policy and reference share it)").required();
-  TableSchema ic;
-  ic.string("name", "row label").required();
-  ic.string("gpu", "GPU profile").required();
-  ic.string("link", "link profile between GPUs").required();
-  TableSchema w;
-  w.numbers("gpu_counts", "N values").required().min(1);
-  w.string("bandwidth", "link bandwidth used: effective (profile's achieved) or nominal (spec)")
-      .defaults("effective").choices({"effective", "nominal"});
-  w.integer("group_size", "G: sequences per reference forward").defaults(8).min(1);
-  w.integer("sequence_tokens", "P + R tokens per sequence").defaults(5120).min(1);
-  w.integer("max_group_search", "largest G tried for the memory check").defaults(512).min(1);
-  schema_.table("model", "the model", std::move(model)).required();
-  schema_.table_array("interconnects", "GPU and link pairs", std::move(ic)).required().min(1);
-  schema_.table("workload", "the reference pass", std::move(w)).required();
-}
-
-KindOutput ReferenceShardingKind::run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const {
-  const toml::table& t = point.tree;
-  const models::Architecture& arch = res_->zoo().get(scenarios::get_string(t, "model.name"), where(point, "model.name"));
-  const bool nominal = scenarios::get_string(t, "workload.bandwidth") == "nominal";
-  const std::int64_t G = scenarios::get_integer(t, "workload.group_size");
-  const std::int64_t L = scenarios::get_integer(t, "workload.sequence_tokens");
-  const std::int64_t g_max = scenarios::get_integer(t, "workload.max_group_search");
+KindOutput ReferenceShardingKind::run_config(const Config& c, const scenarios::ScenarioPoint& point, sim::Engine& engine) const {
+  const models::Architecture& arch = res_->zoo().get(c.model.name, where(point, "model.name"));
+  const bool nominal = c.workload.bandwidth == "nominal";
+  const std::int64_t G = c.workload.group_size, L = c.workload.sequence_tokens, g_max = c.workload.max_group_search;
   const double W = static_cast<double>(arch.weight_bytes());
   const double nan = std::nan("");
   KindOutput out;
 
-  const toml::array& ics = *t["interconnects"].as_array();
-  for (std::size_t i = 0; i < ics.size(); ++i) {
-    const toml::table& ic = *ics.get(i)->as_table();
+  for (std::size_t i = 0; i < c.interconnects.size(); ++i) {
+    const Config::Interconnect& ic = c.interconnects[i];
     const std::string key = "interconnects[" + std::to_string(i) + "]";
-    const std::string name = scenarios::get_string(ic, "name");
-    const hardware::GpuProfile gpu = res_->catalog().gpu(scenarios::get_string(ic, "gpu"), nullptr, where(point, key + ".gpu"));
-    const hardware::LinkProfile link = res_->catalog().link(scenarios::get_string(ic, "link"), nullptr, where(point, key + ".link"));
+    const std::string& name = ic.name;
+    const hardware::GpuProfile gpu = res_->catalog().gpu(ic.gpu, nullptr, where(point, key + ".gpu"));
+    const hardware::LinkProfile link = res_->catalog().link(ic.link, nullptr, where(point, key + ".link"));
     const double bw = nominal ? link.bandwidth : link.effective_bandwidth;
     auto max_group = [&](double reference_bytes) {
       return static_cast<double>(models::serving::max_group_beside(arch, gpu, L, reference_bytes, g_max));
     };
     const double g_replicated = max_group(W);
     double crossover = nan;
-    for (const auto& nv : *t["workload"]["gpu_counts"].as_array()) {
-      const int n = static_cast<int>(nv.value_or(1.0));
+    for (const double nv : c.workload.gpu_counts) {
+      const int n = static_cast<int>(nv);
       const std::string row = name + "/N=" + std::to_string(n);
       const double shard = W / n;
       const double gather = models::serving::ring_allgather_seconds(engine, name + "/N=" + std::to_string(n), n, shard, bw, link.latency);

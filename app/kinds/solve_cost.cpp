@@ -15,52 +15,74 @@ namespace {
 using models::serving::Answer;
 using models::serving::AnswerStats;
 
-class SolveCostKind final : public Kind {
+struct Config {
+  std::int64_t prompt_tokens = 200, curve_stride = 256;
+  struct Deployment {
+    std::string name;
+    const toml::table* table = nullptr;  // read by make_deployment()
+  };
+  std::vector<Deployment> deployments;
+  struct Answers {
+    std::string label, model;
+    std::int64_t samples = 0;
+    double pass_at_1 = 0, mean_tokens = 0, p90_tokens = 0, cap = 0, frac_at_cap = 0;
+  };
+  std::vector<Answers> answers;
+  struct Comparison {
+    std::string candidate, baseline_model;
+    std::vector<double> token_ratios;
+  } comparison;
+};
+
+scenarios::Binder<Config> config_binder() {
+  using D = Config::Deployment;
+  scenarios::Binder<D> dep;
+  dep.schema() = deployment_schema();
+  dep.bind("name", &D::name, "row label of this deployment").required();
+  dep.self(&D::table);
+  using A = Config::Answers;
+  scenarios::Binder<A> ans;
+  ans.bind("label", &A::label, "row label, e.g. datarus-r1-14b/aime2024").required();
+  ans.bind("model", &A::model, "architecture in the zoo").required();
+  ans.bind("samples", &A::samples, "answers in the trace").required().min(1).max(1'000'000);
+  ans.bind("pass_at_1", &A::pass_at_1, "share of correct answers").required().min(0).max(1);
+  ans.bind("mean_tokens", &A::mean_tokens, "mean output tokens per answer").required().min(1);
+  ans.bind("p90_tokens", &A::p90_tokens, "90th percentile of output tokens").required().min(1);
+  ans.bind("cap", &A::cap, "max new tokens (answers at the cap were truncated)").required().min(2);
+  ans.bind("frac_at_cap", &A::frac_at_cap, "share of answers that hit the cap").required().min(0).max(0.99);
+  using C = Config::Comparison;
+  scenarios::Binder<C> cmp;
+  cmp.bind("candidate", &C::candidate, "label of the [[answers]] whose trace is scaled").required();
+  cmp.bind("baseline_model", &C::baseline_model, "the model that emits 1/r times more tokens").required();
+  cmp.bind("token_ratios", &C::token_ratios, "candidate tokens / baseline tokens").required().min(1);
+  scenarios::Binder<Config> b;
+  b.bind("prompt_tokens", &Config::prompt_tokens, "prompt length before each answer").min(1);
+  b.bind("curve_stride", &Config::curve_stride, "decode steps simulated every this many tokens (exact between)").min(1);
+  b.table_array("deployments", &Config::deployments, "where the answers are decoded", dep).required().min(1);
+  b.table_array("answers", &Config::answers, "answer-length statistics per model and dataset", ans).required().min(1);
+  b.table("comparison", &Config::comparison, "what generating fewer tokens than a baseline means", cmp);
+  return b;
+}
+
+class SolveCostKind final : public BoundKind<Config> {
  public:
-  explicit SolveCostKind(std::shared_ptr<const Resources> res);
+  explicit SolveCostKind(std::shared_ptr<const Resources> res) : BoundKind(config_binder()), res_(std::move(res)) {}
   std::string_view name() const override { return "solve-cost"; }
   std::string_view description() const override {
     return "cost per answer and per solved problem from answer-length statistics (Datarus S1)";
   }
-  const scenarios::TableSchema& schema() const override { return schema_; }
-  KindOutput run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const override;
+
+ protected:
+  KindOutput run_config(const Config& c, const scenarios::ScenarioPoint& point, sim::Engine& engine) const override;
 
  private:
   std::shared_ptr<const Resources> res_;
-  scenarios::TableSchema schema_;
 };
 
 }  // namespace
 
-using scenarios::TableSchema;
-
-SolveCostKind::SolveCostKind(std::shared_ptr<const Resources> res) : res_(std::move(res)) {
-  TableSchema dep = deployment_schema();
-  dep.string("name", "row label of this deployment").required();
-  TableSchema ans;
-  ans.string("label", "row label, e.g. datarus-r1-14b/aime2024").required();
-  ans.string("model", "architecture in the zoo").required();
-  ans.integer("samples", "answers in the trace").required().min(1).max(1'000'000);
-  ans.number("pass_at_1", "share of correct answers").required().min(0).max(1);
-  ans.number("mean_tokens", "mean output tokens per answer").required().min(1);
-  ans.number("p90_tokens", "90th percentile of output tokens").required().min(1);
-  ans.number("cap", "max new tokens (answers at the cap were truncated)").required().min(2);
-  ans.number("frac_at_cap", "share of answers that hit the cap").required().min(0).max(0.99);
-  TableSchema cmp;
-  cmp.string("candidate", "label of the [[answers]] whose trace is scaled").required();
-  cmp.string("baseline_model", "the model that emits 1/r times more tokens").required();
-  cmp.numbers("token_ratios", "candidate tokens / baseline tokens").required().min(1);
-  schema_.integer("prompt_tokens", "prompt length before each answer").defaults(200).min(1);
-  schema_.integer("curve_stride", "decode steps simulated every this many tokens (exact between)").defaults(256).min(1);
-  schema_.table_array("deployments", "where the answers are decoded", std::move(dep)).required().min(1);
-  schema_.table_array("answers", "answer-length statistics per model and dataset", std::move(ans)).required().min(1);
-  schema_.table("comparison", "what generating fewer tokens than a baseline means", std::move(cmp));
-}
-
-KindOutput SolveCostKind::run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const {
-  const toml::table& t = point.tree;
-  const std::int64_t prompt = scenarios::get_integer(t, "prompt_tokens");
-  const std::int64_t stride = scenarios::get_integer(t, "curve_stride");
+KindOutput SolveCostKind::run_config(const Config& c, const scenarios::ScenarioPoint& point, sim::Engine& engine) const {
+  const std::int64_t prompt = c.prompt_tokens, stride = c.curve_stride;
   KindOutput out;
   const double nan = std::nan("");
 
@@ -70,16 +92,13 @@ KindOutput SolveCostKind::run(const scenarios::ScenarioPoint& point, sim::Engine
     double cap;
   };
   std::vector<Trace> traces;
-  const toml::array& answers = *t["answers"].as_array();
-  for (std::size_t i = 0; i < answers.size(); ++i) {
-    const toml::table& a = *answers.get(i)->as_table();
-    AnswerStats st{scenarios::get_integer(a, "samples"), scenarios::get_number(a, "pass_at_1"),
-                   scenarios::get_number(a, "mean_tokens"), scenarios::get_number(a, "p90_tokens"),
-                   scenarios::get_number(a, "cap"), scenarios::get_number(a, "frac_at_cap")};
-    const std::string label = scenarios::get_string(a, "label");
+  for (std::size_t i = 0; i < c.answers.size(); ++i) {
+    const Config::Answers& a = c.answers[i];
+    const AnswerStats st{a.samples, a.pass_at_1, a.mean_tokens, a.p90_tokens, a.cap, a.frac_at_cap};
+    const std::string& label = a.label;
     sim::Rng rng = engine.random("answers/" + label);
     try {
-      traces.push_back({label, scenarios::get_string(a, "model"), models::serving::synthesize_answers(st, rng), st.cap});
+      traces.push_back({label, a.model, models::serving::synthesize_answers(st, rng), st.cap});
     } catch (const std::invalid_argument& e) {
       throw scenarios::ScenarioError({{where(point, "answers"), "answers[" + std::to_string(i) + "]", e.what()}});
     }
@@ -97,11 +116,9 @@ KindOutput SolveCostKind::run(const scenarios::ScenarioPoint& point, sim::Engine
     out.table.push_back({row, "tokens_per_correct", "1", total / correct, nan});
   }
 
-  const toml::array& deps = *t["deployments"].as_array();
-  for (std::size_t d = 0; d < deps.size(); ++d) {
-    const toml::table& dt = *deps.get(d)->as_table();
-    const std::string dname = scenarios::get_string(dt, "name");
-    const models::Deployment dep = make_deployment(*res_, point, dt, "deployments[" + std::to_string(d) + "]");
+  for (std::size_t d = 0; d < c.deployments.size(); ++d) {
+    const std::string& dname = c.deployments[d].name;
+    const models::Deployment dep = make_deployment(*res_, point, *c.deployments[d].table, "deployments[" + std::to_string(d) + "]");
     std::map<std::string, std::unique_ptr<models::DecodeCurve>> curves;
     auto cost_of = [&](const std::string& model, const std::vector<Answer>& trace, double scale, double cap) {
       const models::Architecture& arch = res_->zoo().get(model);
@@ -113,24 +130,23 @@ KindOutput SolveCostKind::run(const scenarios::ScenarioPoint& point, sim::Engine
                                              scale, cap);
     };
     for (const auto& tr : traces) {
-      const models::serving::AnswerCost c = cost_of(tr.model, tr.answers, 1.0, tr.cap);
+      const models::serving::AnswerCost cost = cost_of(tr.model, tr.answers, 1.0, tr.cap);
       const std::string row = tr.label + "/" + dname;
-      out.table.push_back({row, "fits", "1", c.fits ? 1.0 : 0.0, nan});
-      out.table.push_back({row, "gpu_s_per_answer", "s", c.fits ? c.gpu_s_per_answer : nan, nan});
-      out.table.push_back({row, "gpu_s_per_correct", "s", c.fits ? c.gpu_s_per_correct : nan, nan});
-      out.table.push_back({row, "wh_per_correct_at_tdp", "Wh", c.fits ? c.wh_per_correct : nan, nan});
-      out.metrics.push_back({row + ".gpu_s_per_correct", c.fits ? c.gpu_s_per_correct : nan, "s"});
+      out.table.push_back({row, "fits", "1", cost.fits ? 1.0 : 0.0, nan});
+      out.table.push_back({row, "gpu_s_per_answer", "s", cost.fits ? cost.gpu_s_per_answer : nan, nan});
+      out.table.push_back({row, "gpu_s_per_correct", "s", cost.fits ? cost.gpu_s_per_correct : nan, nan});
+      out.table.push_back({row, "wh_per_correct_at_tdp", "Wh", cost.fits ? cost.wh_per_correct : nan, nan});
+      out.metrics.push_back({row + ".gpu_s_per_correct", cost.fits ? cost.gpu_s_per_correct : nan, "s"});
     }
-    if (const toml::table* cmp = t["comparison"].as_table()) {
-      const std::string cand = scenarios::get_string(*cmp, "candidate");
-      const std::string base = scenarios::get_string(*cmp, "baseline_model");
+    {
+      const std::string& cand = c.comparison.candidate;
+      const std::string& base = c.comparison.baseline_model;
       res_->zoo().get(base, where(point, "comparison.baseline_model"));
       auto it = std::find_if(traces.begin(), traces.end(), [&](const Trace& x) { return x.label == cand; });
       if (it == traces.end())
         throw scenarios::ScenarioError({{where(point, "comparison.candidate"), "comparison.candidate", "no [[answers]] labelled '" + cand + "'"}});
       const models::serving::AnswerCost mine = cost_of(it->model, it->answers, 1.0, it->cap);
-      for (const auto& rv : *(*cmp)["token_ratios"].as_array()) {
-        const double r = rv.value_or(1.0);
+      for (const double r : c.comparison.token_ratios) {
         // The baseline writes 1/r times the candidate's tokens for the same answers (equal accuracy).
         const models::serving::AnswerCost theirs = cost_of(base, it->answers, 1.0 / r, it->cap);
         char label[64];

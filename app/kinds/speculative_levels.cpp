@@ -13,52 +13,58 @@
 namespace kvsim::runner {
 namespace {
 
+struct Config {
+  struct Models {
+    std::string target, draft = "llama-68m";
+  } models;
+  struct Levels {
+    std::int64_t retrieval_budget = 4096, draft_cache = 256, context = 131072;
+  } levels;
+};
+
+scenarios::Binder<Config> config_binder() {
+  scenarios::Binder<Config::Models> models;
+  models.bind("target", &Config::Models::target, "target architecture").required();
+  models.bind("draft", &Config::Models::draft, "draft architecture");
+  scenarios::Binder<Config::Levels> levels;
+  levels.bind("retrieval_budget", &Config::Levels::retrieval_budget, "tokens in the retrieval cache").min(1);
+  levels.bind("draft_cache", &Config::Levels::draft_cache, "the draft's StreamingLLM budget").min(1);
+  levels.bind("context", &Config::Levels::context, "tokens in the full cache").min(1);
+  scenarios::Binder<Config> b;
+  b.table("models", &Config::models, "the target and draft", models).required();
+  b.schema_only("deployment", "the GPU the levels run on", deployment_schema()).required();
+  b.table("levels", &Config::levels, "the three levels' caches", levels);
+  return b;
+}
+
 // Kind "speculative-levels": TriForce Fig. 1's per-level cost at one context: the draft with its
 // StreamingLLM cache, the target with the retrieval cache, the target with the full cache; each
 // level's one-token forward latency (cost model) and its GPU memory (weights + the KV it holds).
-class SpeculativeLevelsKind final : public Kind {
+class SpeculativeLevelsKind final : public BoundKind<Config> {
  public:
-  explicit SpeculativeLevelsKind(std::shared_ptr<const Resources> res);
+  explicit SpeculativeLevelsKind(std::shared_ptr<const Resources> res) : BoundKind(config_binder()), res_(std::move(res)) {}
   std::string_view name() const override { return "speculative-levels"; }
   std::string_view description() const override {
     return "per-level forward latency and memory of TriForce's hierarchy (Fig. 1)";
   }
-  const scenarios::TableSchema& schema() const override { return schema_; }
-  KindOutput run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const override;
+
+ protected:
+  KindOutput run_config(const Config& c, const scenarios::ScenarioPoint& point, sim::Engine& engine) const override;
 
  private:
   std::shared_ptr<const Resources> res_;
-  scenarios::TableSchema schema_;
 };
 
 }  // namespace
 
-using scenarios::TableSchema;
-
-SpeculativeLevelsKind::SpeculativeLevelsKind(std::shared_ptr<const Resources> res) : res_(std::move(res)) {
-  TableSchema models;
-  models.string("target", "target architecture").required();
-  models.string("draft", "draft architecture").defaults("llama-68m");
-  TableSchema levels;
-  levels.integer("retrieval_budget", "tokens in the retrieval cache").defaults(4096).min(1);
-  levels.integer("draft_cache", "the draft's StreamingLLM budget").defaults(256).min(1);
-  levels.integer("context", "tokens in the full cache").defaults(131072).min(1);
-  schema_.table("models", "the target and draft", std::move(models)).required();
-  schema_.table("deployment", "the GPU the levels run on", deployment_schema()).required();
-  schema_.table("levels", "the three levels' caches", std::move(levels));
-}
-
-KindOutput SpeculativeLevelsKind::run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const {
-  const toml::table& t = point.tree;
-  const auto& target = res_->zoo().get(scenarios::get_string(t, "models.target"), where(point, "models.target"));
-  const auto& draft = res_->zoo().get(scenarios::get_string(t, "models.draft"), where(point, "models.draft"));
-  models::Deployment dep = make_deployment(*res_, point, scenarios::get_table(t, "deployment"), "deployment");
+KindOutput SpeculativeLevelsKind::run_config(const Config& c, const scenarios::ScenarioPoint& point, sim::Engine& engine) const {
+  const auto& target = res_->zoo().get(c.models.target, where(point, "models.target"));
+  const auto& draft = res_->zoo().get(c.models.draft, where(point, "models.draft"));
+  models::Deployment dep = make_deployment(*res_, point, scenarios::get_table(point.tree, "deployment"), "deployment");
   dep.kv = models::KvPlacement::kGpu;
   models::Deployment draft_dep = dep;
   draft_dep.tp = 1;
-  const std::int64_t budget = scenarios::get_integer(t, "levels.retrieval_budget");
-  const std::int64_t dcache = scenarios::get_integer(t, "levels.draft_cache");
-  const std::int64_t context = scenarios::get_integer(t, "levels.context");
+  const std::int64_t budget = c.levels.retrieval_budget, dcache = c.levels.draft_cache, context = c.levels.context;
   struct Level {
     const char* row;
     const models::Architecture& arch;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "results/records.h"
+#include "scenarios/binder.h"
 #include "scenarios/scenario.h"
 #include "sim/engine.h"
 
@@ -38,6 +39,25 @@ class Kind {
   // Prints a human breakdown of what a run of `point` does (`kvsim explain`); false if the kind
   // has none.
   virtual bool explain(const scenarios::ScenarioPoint& /*point*/, std::ostream& /*out*/) const { return false; }
+};
+
+// A kind whose scenario is a typed Config bound to its schema once (scenarios/binder.h): the
+// schema, the resolved scenario and the values the run reads all come from the binder.
+template <class Config>
+class BoundKind : public Kind {
+ public:
+  explicit BoundKind(scenarios::Binder<Config> binder) : binder_(std::move(binder)) {}
+  const scenarios::TableSchema& schema() const final { return binder_.schema(); }
+  KindOutput run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const final {
+    return run_config(binder_.read(point.tree), point, engine);
+  }
+
+ protected:
+  // `point` is at hand for positions of keys in errors and for tables read by other means.
+  virtual KindOutput run_config(const Config& c, const scenarios::ScenarioPoint& point, sim::Engine& engine) const = 0;
+
+ private:
+  scenarios::Binder<Config> binder_;
 };
 
 class KindRegistry {
