@@ -17,55 +17,56 @@
 
 #include "app/kinds/kinds.h"
 #include "app/runner/kind.h"
-#include "models/lm/trace_replay.h"
 #include "app/runner/resources.h"
 #include "models/kv/policy.h"
 #include "models/lm/policy_eval.h"
+#include "models/lm/trace_replay.h"
 #include "sim/random.h"
 
 namespace kvsim::runner {
 namespace {
 
-class KvQualityKind final : public Kind {
- public:
-  KvQualityKind();
-  std::string_view name() const override { return "kv-quality"; }
-  std::string_view description() const override {
-    return "a KV eviction/selection policy on the small trained model: recall, error, accuracy, acceptance, work";
-  }
-  const scenarios::TableSchema& schema() const override { return schema_; }
-  KindOutput run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const override;
-
- private:
-  struct Cache {
-    std::mutex mu;
-    std::map<std::string, std::shared_ptr<const models::lm::LmWeights>> weights;
-    std::map<std::string, std::shared_ptr<const std::vector<models::lm::PreparedEpisode>>> episodes;
-    std::map<std::string, std::shared_ptr<const std::string>> corpus;
-  };
-  scenarios::TableSchema schema_;
-  std::shared_ptr<Cache> cache_ = std::make_shared<Cache>();
-};
-
-}  // namespace
-
-using scenarios::TableSchema;
 namespace lm = models::lm;
 namespace kv = models::kv;
 
-KvQualityKind::KvQualityKind() {
-  TableSchema policy;
+struct Config {
+  struct Policy {
+    std::string name;
+    const toml::table* table = nullptr;  // its parameters, each a number, defaults filled in
+  } policy;
+  struct Workload {
+    std::string task = "passkey";
+    int context = 1024, episodes = 10;
+    std::string filler = "classic";
+    bool question_in_prefill = false;
+    int continuation = 64;
+    double depth = -1.0;
+    std::string trace;
+  } workload;
+  struct Sampling {
+    double temperature = 0.6, top_p = 0.9;
+  } sampling;
+  struct Model {
+    std::string checkpoint;
+  } model;
+  std::string row;
+};
+
+scenarios::Binder<Config> config_binder() {
+  using P = Config::Policy;
+  scenarios::Binder<P> policy;
   std::vector<std::string> names;
   std::set<std::string> params;
   for (const auto& p : kv::policy_catalog()) {
     names.push_back(p.name);
     for (const auto& s : p.params) params.insert(s.name);
   }
-  policy.string("name", "the policy (kvsim list policies)").required().choices(names);
-  for (const auto& p : params) policy.number(p, "a policy parameter (kvsim list policies gives meaning and default)");
+  policy.bind("name", &P::name, "the policy (kvsim list policies)").required().choices(names);
+  for (const auto& p : params) policy.schema().number(p, "a policy parameter (kvsim list policies gives meaning and default)");
+  policy.self(&P::table);
   // The named policy's own parameters: another policy's is refused, a missing one gets its default,
   // so the resolved scenario (and its hash) states every value the policy used.
-  policy.rule([](toml::table& t, const std::string& key, std::string_view fallback, std::vector<scenarios::Diagnostic>& out) {
+  policy.schema().rule([](toml::table& t, const std::string& key, std::string_view fallback, std::vector<scenarios::Diagnostic>& out) {
     const auto name = t["name"].value<std::string>();
     const auto& catalog = kv::policy_catalog();
     const auto info = std::find_if(catalog.begin(), catalog.end(), [&](const kv::PolicyInfo& p) { return name && p.name == *name; });
@@ -82,29 +83,52 @@ KvQualityKind::KvQualityKind() {
     for (const auto& spec : info->params)
       if (!t.contains(spec.name)) t.insert(spec.name, spec.default_value);
   });
-  TableSchema workload;
-  workload.string("task", "episodes: passkey retrieval, key-value lookup, or held-out text").defaults("passkey")
-      .choices({"passkey", "kv", "text"});
-  workload.integer("context", "episode length in tokens (bytes)").defaults(1024).min(64).max(16384);
-  workload.integer("episodes", "episodes averaged").defaults(10).min(1).max(1000);
-  workload.string("filler", "haystack text: the classic repeated filler or held-out fortunes").defaults("classic")
-      .choices({"classic", "corpus"});
-  workload.boolean("question_in_prefill", "the question is part of the prefill (query-aware)").defaults(false);
-  workload.integer("continuation", "text task: bytes predicted after the context").defaults(64).min(1).max(4096);
-  workload.number("depth", "needle depth in [0, 1]; negative: uniform at random").defaults(-1.0).max(1.0);
-  workload.string("trace", "an HDF5 KV trace (results/SCHEMA.md) to replay instead of running the small model")
-      .defaults("");
-  TableSchema sampling;
-  sampling.number("temperature", "temperature of the draft-acceptance measurement").defaults(0.6).min(0);
-  sampling.number("top_p", "nucleus of the draft-acceptance measurement").defaults(0.9).min(0, true).max(1);
-  TableSchema model;
-  model.string("checkpoint", "small-model checkpoint; empty: the committed models/small/kvsim-byte-lm.bin").defaults("");
-  schema_.table("policy", "the KV policy under test", std::move(policy)).required();
-  schema_.table("workload", "what the policy is measured on", std::move(workload));
-  schema_.table("sampling", "draft acceptance settings", std::move(sampling));
-  schema_.table("model", "the model", std::move(model));
-  schema_.string("row", "the reproduced table's row this point fills (e.g. \"mpcache/budget=128\")").defaults("");
+  using W = Config::Workload;
+  scenarios::Binder<W> workload;
+  workload.bind("task", &W::task, "episodes: passkey retrieval, key-value lookup, or held-out text").choices({"passkey", "kv", "text"});
+  workload.bind("context", &W::context, "episode length in tokens (bytes)").min(64).max(16384);
+  workload.bind("episodes", &W::episodes, "episodes averaged").min(1).max(1000);
+  workload.bind("filler", &W::filler, "haystack text: the classic repeated filler or held-out fortunes").choices({"classic", "corpus"});
+  workload.bind("question_in_prefill", &W::question_in_prefill, "the question is part of the prefill (query-aware)");
+  workload.bind("continuation", &W::continuation, "text task: bytes predicted after the context").min(1).max(4096);
+  workload.bind("depth", &W::depth, "needle depth in [0, 1]; negative: uniform at random").max(1.0);
+  workload.bind("trace", &W::trace, "an HDF5 KV trace (results/SCHEMA.md) to replay instead of running the small model");
+  scenarios::Binder<Config::Sampling> sampling;
+  sampling.bind("temperature", &Config::Sampling::temperature, "temperature of the draft-acceptance measurement").min(0);
+  sampling.bind("top_p", &Config::Sampling::top_p, "nucleus of the draft-acceptance measurement").min(0, true).max(1);
+  scenarios::Binder<Config::Model> model;
+  model.bind("checkpoint", &Config::Model::checkpoint, "small-model checkpoint; empty: the committed models/small/kvsim-byte-lm.bin");
+  scenarios::Binder<Config> b;
+  b.table("policy", &Config::policy, "the KV policy under test", policy).required();
+  b.table("workload", &Config::workload, "what the policy is measured on", workload);
+  b.table("sampling", &Config::sampling, "draft acceptance settings", sampling);
+  b.table("model", &Config::model, "the model", model);
+  b.bind("row", &Config::row, "the reproduced table's row this point fills (e.g. \"mpcache/budget=128\")");
+  return b;
 }
+
+class KvQualityKind final : public BoundKind<Config> {
+ public:
+  KvQualityKind() : BoundKind(config_binder()) {}
+  std::string_view name() const override { return "kv-quality"; }
+  std::string_view description() const override {
+    return "a KV eviction/selection policy on the small trained model: recall, error, accuracy, acceptance, work";
+  }
+
+ protected:
+  KindOutput run_config(const Config& c, const scenarios::ScenarioPoint& point, sim::Engine& engine) const override;
+
+ private:
+  struct Cache {
+    std::mutex mu;
+    std::map<std::string, std::shared_ptr<const models::lm::LmWeights>> weights;
+    std::map<std::string, std::shared_ptr<const std::vector<models::lm::PreparedEpisode>>> episodes;
+    std::map<std::string, std::shared_ptr<const std::string>> corpus;
+  };
+  std::shared_ptr<Cache> cache_ = std::make_shared<Cache>();
+};
+
+}  // namespace
 
 namespace {
 
@@ -134,27 +158,23 @@ KindOutput run_trace(const scenarios::ScenarioPoint& point, const std::string& f
 
 }  // namespace
 
-KindOutput KvQualityKind::run(const scenarios::ScenarioPoint& point, sim::Engine& /*engine*/) const {
-  const toml::table& t = point.tree;
+KindOutput KvQualityKind::run_config(const Config& c, const scenarios::ScenarioPoint& point, sim::Engine& /*engine*/) const {
   auto fail = [&](const std::string& key, const std::string& msg) -> void {
     throw scenarios::ScenarioError({{where(point, key), key, msg}});
   };
-  std::string ckpt = scenarios::get_string(t, "model.checkpoint");
-  if (ckpt.empty()) ckpt = lm::default_small_lm_path();
-  const std::string task = scenarios::get_string(t, "workload.task");
-  const int context = static_cast<int>(scenarios::get_integer(t, "workload.context"));
-  const int count = static_cast<int>(scenarios::get_integer(t, "workload.episodes"));
-  const std::string filler = scenarios::get_string(t, "workload.filler");
-  const int continuation = static_cast<int>(scenarios::get_integer(t, "workload.continuation"));
-  const double depth = scenarios::get_number(t, "workload.depth");
+  const std::string ckpt = c.model.checkpoint.empty() ? lm::default_small_lm_path() : c.model.checkpoint;
+  const std::string& task = c.workload.task;
+  const int context = c.workload.context, count = c.workload.episodes, continuation = c.workload.continuation;
+  const std::string& filler = c.workload.filler;
+  const double depth = c.workload.depth;
   lm::EvalOptions options;
-  options.question_in_prefill = scenarios::get_bool(t, "workload.question_in_prefill");
-  options.temperature = scenarios::get_number(t, "sampling.temperature");
-  options.top_p = scenarios::get_number(t, "sampling.top_p");
+  options.question_in_prefill = c.workload.question_in_prefill;
+  options.temperature = c.sampling.temperature;
+  options.top_p = c.sampling.top_p;
 
   kv::PolicyParams params;
-  const std::string name = scenarios::get_string(t, "policy.name");
-  for (const auto& [key, node] : scenarios::get_table(t, "policy"))
+  const std::string& name = c.policy.name;
+  for (const auto& [key, node] : *c.policy.table)
     if (key.str() != "name") params[std::string(key.str())] = node.value<double>().value_or(0.0);
   std::unique_ptr<kv::KvPolicy> policy;
   try {
@@ -163,7 +183,7 @@ KindOutput KvQualityKind::run(const scenarios::ScenarioPoint& point, sim::Engine
     fail("policy", e.what());
   }
 
-  const std::string trace_file = scenarios::get_string(t, "workload.trace");
+  const std::string& trace_file = c.workload.trace;
   if (!trace_file.empty()) return run_trace(point, trace_file, *policy);
 
   std::shared_ptr<const lm::LmWeights> weights;
@@ -235,7 +255,7 @@ KindOutput KvQualityKind::run(const scenarios::ScenarioPoint& point, sim::Engine
   m("decode_comparisons", q.decode_work.comparisons / steps, "1/step");
   m("decode_topk_candidates", q.decode_work.topk_candidates / steps, "1/step");
   m("decode_gathered_rows", q.decode_work.gathered_rows / steps, "1/step");
-  if (const std::string row = scenarios::get_string(t, "row"); !row.empty()) {
+  if (const std::string& row = c.row; !row.empty()) {
     const double nan = std::nan("");
     out.table = {{row, "attention_recall", "1", q.attention_recall, nan},
                  {row, task == "text" ? "continuation_exact" : task + "_accuracy", "1", q.answer_accuracy, nan},
