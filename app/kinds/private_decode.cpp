@@ -95,25 +95,24 @@ scenarios::Binder<Config> config_binder() {
   return b;
 }
 
-class PrivateDecodeKind final : public Kind {
+class PrivateDecodeKind final : public BoundKind<Config> {
  public:
-  explicit PrivateDecodeKind(std::shared_ptr<const Resources> res) : res_(std::move(res)), binder_(config_binder()) {}
+  explicit PrivateDecodeKind(std::shared_ptr<const Resources> res) : BoundKind(config_binder()), res_(std::move(res)) {}
   std::string_view name() const override { return "private-decode"; }
   std::string_view description() const override {
     return "a decode step under MPC (ABY3 / semi2k) with KV selection methods: latency, communication, breakdown";
   }
-  const scenarios::TableSchema& schema() const override { return binder_.schema(); }
-  KindOutput run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const override;
+
+ protected:
+  KindOutput run_config(const Config& c, const scenarios::ScenarioPoint& point, sim::Engine& engine) const override;
 
  private:
   std::shared_ptr<const Resources> res_;
-  scenarios::Binder<Config> binder_;
 };
 
 }  // namespace
 
-KindOutput PrivateDecodeKind::run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const {
-  const Config c = binder_.read(point.tree);
+KindOutput PrivateDecodeKind::run_config(const Config& c, const scenarios::ScenarioPoint& point, sim::Engine& engine) const {
   const std::string& model_name = c.model.name;
   const int context = c.workload.context;
   const std::string& family = c.mpc.family;

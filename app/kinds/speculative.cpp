@@ -121,23 +121,23 @@ scenarios::Binder<Config> config_binder() {
   return b;
 }
 
-class SpeculativeKind final : public Kind {
+class SpeculativeKind final : public BoundKind<Config> {
  public:
   explicit SpeculativeKind(std::shared_ptr<const Resources> res)
-      : res_(std::move(res)), binder_(config_binder()), episodes_(std::make_shared<EpisodeCache>()) {}
+      : BoundKind(config_binder()), res_(std::move(res)), episodes_(std::make_shared<EpisodeCache>()) {}
   std::string_view name() const override { return "speculative"; }
   std::string_view description() const override {
     return "TriForce hierarchical speculative decoding and its baselines, forwards charged on modeled GPUs";
   }
-  const scenarios::TableSchema& schema() const override { return binder_.schema(); }
-  KindOutput run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const override;
+
+ protected:
+  KindOutput run_config(const Config& c, const scenarios::ScenarioPoint& point, sim::Engine& engine) const override;
 
  private:
   // The full level's per-token acceptance from the small model in execute mode.
   double small_model_alpha(const scenarios::ScenarioPoint& point, const Config& c) const;
 
   std::shared_ptr<const Resources> res_;
-  scenarios::Binder<Config> binder_;
   // Small-model episodes (acceptance source "small-model"), prefilled once per registry: a sweep
   // over budgets or chunk sizes reuses them.
   struct EpisodeCache {
@@ -179,8 +179,7 @@ double SpeculativeKind::small_model_alpha(const scenarios::ScenarioPoint& point,
 
 }  // namespace
 
-KindOutput SpeculativeKind::run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const {
-  const Config c = binder_.read(point.tree);
+KindOutput SpeculativeKind::run_config(const Config& c, const scenarios::ScenarioPoint& point, sim::Engine& engine) const {
   auto bad = [&](const std::string& key, const std::string& msg) {
     return scenarios::ScenarioError({{where(point, key), key, msg}});
   };
