@@ -116,7 +116,17 @@ int cmd_run(const Args& args) {
     w.commit();
     std::cerr << "kvsim run: wrote " << out << '\n';
   }
-  if (!ro.chrome_trace_path.empty()) std::cerr << "kvsim run: wrote trace " << ro.chrome_trace_path << '\n';
+  if (!ro.chrome_trace_path.empty()) {
+    if (!record.timeline.empty()) {
+      std::cerr << "kvsim run: wrote trace " << ro.chrome_trace_path << '\n';
+    } else {
+      const runner::Kind* kind = kinds.find(record.kind);
+      const std::string_view why = kind ? kind->untimed_reason() : std::string_view();
+      std::cerr << "kvsim run: kind '" << record.kind << "' put nothing on the timeline"
+                << (why.empty() ? std::string() : " (" + std::string(why) + ")") << "; no trace written to "
+                << ro.chrome_trace_path << '\n';
+    }
+  }
   return kExitOk;
 }
 

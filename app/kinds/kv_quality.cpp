@@ -114,6 +114,9 @@ class KvQualityKind final : public BoundKind<Config> {
   std::string_view description() const override {
     return "a KV eviction/selection policy on the small trained model: recall, error, accuracy, acceptance, work";
   }
+  std::string_view untimed_reason() const override {
+    return "it measures a KV policy's recall, error, accuracy and acceptance on the small model in execute mode, not time";
+  }
 
  protected:
   KindOutput run_config(const Config& c, const scenarios::ScenarioPoint& point, sim::Engine& engine) const override;

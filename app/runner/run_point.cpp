@@ -66,7 +66,7 @@ results::RunRecord run_point(const scenarios::ScenarioPoint& point, const KindRe
     r.timeline.push_back({s.resource, s.spans, sim::to_seconds(s.busy), s.bytes, sim::to_seconds(s.first_start),
                           sim::to_seconds(s.last_end)});
   }
-  if (!options.chrome_trace_path.empty()) {
+  if (!options.chrome_trace_path.empty() && !engine.timeline().spans().empty()) {
     std::ostringstream json;
     engine.timeline().write_chrome_trace(json);
     write_file_atomically(options.chrome_trace_path, json.str());

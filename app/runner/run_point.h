@@ -14,7 +14,7 @@ namespace kvsim::runner {
 
 struct RunOptions {
   bool record_timeline = true;
-  std::string chrome_trace_path;  // written atomically when not empty
+  std::string chrome_trace_path;  // written atomically when not empty and the timeline has spans
 };
 
 results::RunRecord run_point(const scenarios::ScenarioPoint& point, const KindRegistry& kinds,
