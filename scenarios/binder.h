@@ -7,7 +7,8 @@
 //   default is the member's value in a value-initialized C; `.required()` on the returned Field
 //   drops the default, `.min() .max() .choices()` constrain it as for any Field.
 // - table(key, &C::sub, doc, binder) binds a [key] table to a member struct with its own binder
-//   (an omitted table gets its defaults); table_array(key, &C::list, doc, binder) binds [[key]].
+//   (an omitted table gets its defaults); table_array(key, &C::list, doc, binder) binds [[key]];
+//   table_map(key, &C::map, doc, binder) binds user-named [key.<name>] tables.
 // - quantity(key, &C::member, dim, "60 s", doc) binds a quantity with a unit, read in SI units;
 //   self(&C::table) keeps a pointer to the table itself; schema() may be extended by hand.
 // - schema_only(key, doc, schema) declares a table read by other means (a deployment), so the
@@ -18,6 +19,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -58,10 +61,32 @@ class Binder {
     return f;
   }
 
-  // A quantity with a unit (e.g. "60 s"), read in the dimension's SI base unit.
+  // A quantity with a unit (e.g. "60 s"), read in the dimension's SI base unit; an empty default
+  // text declares none (then say .required()).
   Field& quantity(std::string key, double C::*member, Dimension dim, std::string default_text, std::string doc) {
-    Field& f = schema_.quantity(key, dim, std::move(doc)).defaults(default_text);
+    Field& f = schema_.quantity(key, dim, std::move(doc));
+    if (!default_text.empty()) f.defaults(default_text);
     readers_.push_back([key, member, dim](const toml::table& t, C& c) { c.*member = get_quantity(t, key, dim); });
+    return f;
+  }
+  // An optional quantity without a default: empty when the scenario leaves it out.
+  Field& quantity(std::string key, std::optional<double> C::*member, Dimension dim, std::string doc) {
+    Field& f = schema_.quantity(key, dim, std::move(doc));
+    readers_.push_back([key, member, dim](const toml::table& t, C& c) {
+      c.*member = t.contains(key) ? std::optional<double>(get_quantity(t, key, dim)) : std::nullopt;
+    });
+    return f;
+  }
+
+  // [key.<name>] tables, user-named, each with the sub-binder; read in name order.
+  template <class S>
+  Field& table_map(std::string key, std::map<std::string, S> C::*member, std::string doc, const Binder<S>& sub) {
+    Field& f = schema_.table_map(key, std::move(doc), sub.schema());
+    readers_.push_back([key, member, sub](const toml::table& t, C& c) {
+      (c.*member).clear();
+      if (const toml::table* m = t[key].as_table())
+        for (auto&& [name, node] : *m) (c.*member).emplace(std::string(name.str()), sub.read(*node.as_table()));
+    });
     return f;
   }
 

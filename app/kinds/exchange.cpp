@@ -14,6 +14,8 @@
 #include <cmath>
 #include <map>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "app/kinds/kinds.h"
 #include "app/runner/kind.h"
@@ -25,55 +27,78 @@
 namespace kvsim::runner {
 namespace {
 
-class ExchangeKind final : public Kind {
+using scenarios::Dimension;
+
+struct Config {
+  struct Party {
+    std::string name, device;
+    const toml::table* table = nullptr;  // for the positions of its keys in errors
+  };
+  std::vector<Party> parties;
+  struct Link {
+    std::vector<std::string> between;
+    double bandwidth = 0, latency = 0, overhead = 0;  // B/s, s, s
+    const toml::table* table = nullptr;
+  };
+  std::map<std::string, Link> links;
+  struct Device {
+    double compute_rate = 0, copy_bandwidth = 0;  // FLOP/s, B/s
+  };
+  std::map<std::string, Device> devices;
+  struct Workload {
+    std::int64_t rounds = 10;
+    double message_size = 0, flops_per_round = 0, input_per_round = 0;  // B, FLOP, B
+    double size_jitter = 0.0;
+  } workload;
+};
+
+scenarios::Binder<Config> config_binder() {
+  using P = Config::Party;
+  scenarios::Binder<P> party;
+  party.bind("name", &P::name, "party name, used by links").required();
+  party.bind("device", &P::device, "name of the device (in [devices]) this party computes on").required();
+  party.self(&P::table);
+  using L = Config::Link;
+  scenarios::Binder<L> link;
+  link.bind("between", &L::between, "the two parties this link connects").required().min(2).max(2);
+  link.quantity("bandwidth", &L::bandwidth, Dimension::kBandwidth, "", "per-direction bandwidth").required().min(0, true);
+  link.quantity("latency", &L::latency, Dimension::kTime, "", "one-way propagation latency").required().min(0);
+  link.quantity("overhead", &L::overhead, Dimension::kTime, "0 s", "fixed serializer time per message").min(0);
+  link.self(&L::table);
+  using D = Config::Device;
+  scenarios::Binder<D> device;
+  device.quantity("compute_rate", &D::compute_rate, Dimension::kComputeRate, "", "sustained compute rate").required().min(0, true);
+  device.quantity("copy_bandwidth", &D::copy_bandwidth, Dimension::kBandwidth, "", "host-to-device copy bandwidth").required().min(0, true);
+  using W = Config::Workload;
+  scenarios::Binder<W> workload;
+  workload.bind("rounds", &W::rounds, "number of rounds").min(1).max(10'000'000);
+  workload.quantity("message_size", &W::message_size, Dimension::kData, "", "bytes each party sends to each neighbour per round")
+      .required().min(0);
+  workload.quantity("flops_per_round", &W::flops_per_round, Dimension::kWork, "", "work each party computes per round").required().min(0);
+  workload.quantity("input_per_round", &W::input_per_round, Dimension::kData, "0 B", "bytes copied host-to-device before each round's compute")
+      .min(0);
+  workload.bind("size_jitter", &W::size_jitter, "relative random variation of message sizes, uniform in [-j, +j]").min(0).max(1);
+  scenarios::Binder<Config> b;
+  b.table_array("parties", &Config::parties, "the parties", party).required().min(2);
+  b.table_map("links", &Config::links, "named links, e.g. [links.lan]", link).required().min(1);
+  b.table_map("devices", &Config::devices, "named devices, e.g. [devices.gpu0]", device).required().min(1);
+  b.table("workload", &Config::workload, "what each round does", workload).required();
+  return b;
+}
+
+class ExchangeKind final : public BoundKind<Config> {
  public:
-  ExchangeKind();
+  ExchangeKind() : BoundKind(config_binder()) {}
   std::string_view name() const override { return "exchange"; }
   std::string_view description() const override {
     return "parties compute on devices and exchange messages over links, round by round";
   }
-  const scenarios::TableSchema& schema() const override { return schema_; }
-  KindOutput run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const override;
 
- private:
-  scenarios::TableSchema schema_;
+ protected:
+  KindOutput run_config(const Config& c, const scenarios::ScenarioPoint& point, sim::Engine& engine) const override;
 };
 
 }  // namespace
-
-using scenarios::Dimension;
-using scenarios::TableSchema;
-
-ExchangeKind::ExchangeKind() {
-  TableSchema party;
-  party.string("name", "party name, used by links").required();
-  party.string("device", "name of the device (in [devices]) this party computes on").required();
-
-  TableSchema link;
-  link.strings("between", "the two parties this link connects").required().min(2).max(2);
-  link.quantity("bandwidth", Dimension::kBandwidth, "per-direction bandwidth").required().min(0, true);
-  link.quantity("latency", Dimension::kTime, "one-way propagation latency").required().min(0);
-  link.quantity("overhead", Dimension::kTime, "fixed serializer time per message").defaults("0 s").min(0);
-
-  TableSchema device;
-  device.quantity("compute_rate", Dimension::kComputeRate, "sustained compute rate").required().min(0, true);
-  device.quantity("copy_bandwidth", Dimension::kBandwidth, "host-to-device copy bandwidth").required().min(0, true);
-
-  TableSchema workload;
-  workload.integer("rounds", "number of rounds").defaults(10).min(1).max(10'000'000);
-  workload.quantity("message_size", Dimension::kData, "bytes each party sends to each neighbour per round")
-      .required().min(0);
-  workload.quantity("flops_per_round", Dimension::kWork, "work each party computes per round").required().min(0);
-  workload.quantity("input_per_round", Dimension::kData, "bytes copied host-to-device before each round's compute")
-      .defaults("0 B").min(0);
-  workload.number("size_jitter", "relative random variation of message sizes, uniform in [-j, +j]")
-      .defaults(0.0).min(0).max(1);
-
-  schema_.table_array("parties", "the parties", std::move(party)).required().min(2);
-  schema_.table_map("links", "named links, e.g. [links.lan]", std::move(link)).required().min(1);
-  schema_.table_map("devices", "named devices, e.g. [devices.gpu0]", std::move(device)).required().min(1);
-  schema_.table("workload", "what each round does", std::move(workload)).required();
-}
 
 namespace {
 
@@ -132,31 +157,26 @@ sim::Task<void> party_process(sim::Engine& e, Party& p, Shared& s, double comput
 
 }  // namespace
 
-KindOutput ExchangeKind::run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const {
-  const toml::table& t = point.tree;
+KindOutput ExchangeKind::run_config(const Config& c, const scenarios::ScenarioPoint& point, sim::Engine& engine) const {
   std::vector<scenarios::Diagnostic> problems;
 
   // Devices.
   std::map<std::string, std::unique_ptr<sim::Device>> devices;
   std::map<std::string, std::pair<double, double>> device_rates;  // compute, copy
-  for (auto&& [name, node] : *t["devices"].as_table()) {
-    const toml::table& d = *node.as_table();
-    const std::string n(name.str());
+  for (const auto& [n, d] : c.devices) {
     devices[n] = std::make_unique<sim::Device>(engine, n, std::vector<std::string>{"compute", "h2d"});
-    device_rates[n] = {scenarios::get_quantity(d, "compute_rate", Dimension::kComputeRate),
-                       scenarios::get_quantity(d, "copy_bandwidth", Dimension::kBandwidth)};
+    device_rates[n] = {d.compute_rate, d.copy_bandwidth};
   }
 
   // Parties.
   std::vector<std::unique_ptr<Party>> parties;
   std::map<std::string, Party*> by_name;
-  const toml::array& party_list = *t["parties"].as_array();
-  for (std::size_t i = 0; i < party_list.size(); ++i) {
-    const toml::table& pt = *party_list.get(i)->as_table();
+  for (std::size_t i = 0; i < c.parties.size(); ++i) {
+    const toml::table& pt = *c.parties[i].table;
     const std::string key = "parties[" + std::to_string(i) + "]";
     auto p = std::make_unique<Party>();
-    p->name = scenarios::get_string(pt, "name");
-    const std::string dev = scenarios::get_string(pt, "device");
+    p->name = c.parties[i].name;
+    const std::string& dev = c.parties[i].device;
     if (by_name.count(p->name)) {
       problems.push_back({scenarios::location_of(pt.get("name")->source(), point.file), key + ".name",
                           "party '" + p->name + "' is defined twice"});
@@ -175,12 +195,9 @@ KindOutput ExchangeKind::run(const scenarios::ScenarioPoint& point, sim::Engine&
 
   // Links.
   std::vector<std::unique_ptr<sim::Link>> links;
-  for (auto&& [name, node] : *t["links"].as_table()) {
-    const toml::table& l = *node.as_table();
-    const std::string n(name.str());
-    const toml::array& between = *l["between"].as_array();
-    const std::string a = between.get(0)->value_or(std::string());
-    const std::string b = between.get(1)->value_or(std::string());
+  for (const auto& [n, link] : c.links) {
+    const toml::table& l = *link.table;
+    const std::string &a = link.between[0], &b = link.between[1];
     bool ok = true;
     for (const auto& end : {a, b}) {
       if (!by_name.count(end)) {
@@ -197,24 +214,21 @@ KindOutput ExchangeKind::run(const scenarios::ScenarioPoint& point, sim::Engine&
     if (!ok) continue;
     sim::LinkConfig cfg;
     cfg.name = n;
-    cfg.bandwidth_bytes_per_s = scenarios::get_quantity(l, "bandwidth", Dimension::kBandwidth);
-    cfg.latency = sim::from_seconds(scenarios::get_quantity(l, "latency", Dimension::kTime));
-    cfg.per_message_overhead = sim::from_seconds(scenarios::get_quantity(l, "overhead", Dimension::kTime));
+    cfg.bandwidth_bytes_per_s = link.bandwidth;
+    cfg.latency = sim::from_seconds(link.latency);
+    cfg.per_message_overhead = sim::from_seconds(link.overhead);
     links.push_back(std::make_unique<sim::Link>(engine, cfg, a, b));
     by_name[a]->neighbours.push_back({links.back().get(), 0});
     by_name[b]->neighbours.push_back({links.back().get(), 1});
   }
   if (!problems.empty()) throw scenarios::ScenarioError(std::move(problems));
 
-  const toml::table& w = scenarios::get_table(t, "workload");
   Shared shared;
-  shared.rounds = scenarios::get_integer(w, "rounds");
-  shared.message_size = static_cast<std::uint64_t>(
-      std::llround(scenarios::get_quantity(w, "message_size", Dimension::kData)));
-  shared.flops = scenarios::get_quantity(w, "flops_per_round", Dimension::kWork);
-  shared.input_bytes = static_cast<std::uint64_t>(
-      std::llround(scenarios::get_quantity(w, "input_per_round", Dimension::kData)));
-  shared.jitter = scenarios::get_number(w, "size_jitter");
+  shared.rounds = c.workload.rounds;
+  shared.message_size = static_cast<std::uint64_t>(std::llround(c.workload.message_size));
+  shared.flops = c.workload.flops_per_round;
+  shared.input_bytes = static_cast<std::uint64_t>(std::llround(c.workload.input_per_round));
+  shared.jitter = c.workload.size_jitter;
   shared.round_end.assign(static_cast<std::size_t>(shared.rounds), 0);
 
   std::vector<sim::Process> procs;
