@@ -10,6 +10,9 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "app/kinds/kinds.h"
 #include "app/runner/kind.h"
@@ -24,15 +27,76 @@
 namespace kvsim::runner {
 namespace {
 
-class DecodeKind final : public Kind {
+using scenarios::Dimension;
+
+struct Config {
+  struct Model {
+    std::string name;
+  } model;
+  struct Workload {
+    std::int64_t context = 0, query_tokens = 1, attended = 0;
+    bool gather_selected = false;
+    std::int64_t batch = 1, steps = 1;
+    bool sample = true;
+    std::string on_not_fit = "error", context_limit = "model";
+  } workload;
+  struct Resident {
+    std::string name;
+    double bytes = 0;
+    std::int64_t kv_tokens = 0;
+    std::string model;
+    const toml::table* table = nullptr;  // for the position of `model` in errors
+  };
+  std::vector<Resident> resident;
+  struct Reference {
+    std::optional<double> step_latency, gpu_memory;  // s, B
+    std::string source;
+  } reference;
+};
+
+scenarios::Binder<Config> config_binder() {
+  scenarios::Binder<Config::Model> model;
+  model.bind("name", &Config::Model::name, "architecture from models/zoo (kvsim list models)").required();
+  using W = Config::Workload;
+  scenarios::Binder<W> work;
+  work.bind("context", &W::context, "tokens in each sequence's KV cache before the first step").required().min(0);
+  work.bind("query_tokens", &W::query_tokens, "new tokens per sequence per forward (1 = decode, gamma+1 = verify)").min(1).max(4096);
+  work.bind("attended", &W::attended, "tokens each query attends to (0 = the whole cache; else a selection budget)").min(0);
+  work.bind("gather_selected", &W::gather_selected, "gather the selected KV into a dense buffer every step");
+  work.bind("batch", &W::batch, "sequences decoded together").min(1).max(4096);
+  work.bind("steps", &W::steps, "forward steps simulated").min(1).max(1'000'000);
+  work.bind("sample", &W::sample, "sample next tokens on the GPU after each forward");
+  work.bind("on_not_fit", &W::on_not_fit, "what to do when the configuration does not fit in memory").choices({"error", "report"});
+  work.bind("context_limit", &W::context_limit, "stop at the model's max context (model) or go beyond it (ignore)")
+      .choices({"model", "ignore"});
+  using R = Config::Resident;
+  scenarios::Binder<R> resident;
+  resident.bind("name", &R::name, "what it is").required();
+  resident.quantity("bytes", &R::bytes, Dimension::kData, "0 B", "raw bytes per GPU").min(0);
+  resident.bind("kv_tokens", &R::kv_tokens, "a KV cache of this many tokens of the model (split over GPUs)").min(0);
+  resident.bind("model", &R::model, "weights of another zoo model (replicated on every GPU)");
+  resident.self(&R::table);
+  using F = Config::Reference;
+  scenarios::Binder<F> ref;
+  ref.quantity("step_latency", &F::step_latency, Dimension::kTime, "published time per forward").min(0);
+  ref.quantity("gpu_memory", &F::gpu_memory, Dimension::kData, "published memory").min(0);
+  ref.bind("source", &F::source, "where the figures come from");
+  scenarios::Binder<Config> b;
+  b.table("model", &Config::model, "the model", model).required();
+  b.schema_only("deployment", "the hardware and placement", deployment_schema()).required();
+  b.table("workload", &Config::workload, "the steps to simulate", work).required();
+  b.table_array("resident", &Config::resident, "extra things held on every GPU (a retrieval cache, a draft model)", resident);
+  b.table("reference", &Config::reference, "published figures printed beside the simulated ones", ref);
+  return b;
+}
+
+class DecodeKind final : public BoundKind<Config> {
  public:
-  explicit DecodeKind(std::shared_ptr<const Resources> resources);
+  explicit DecodeKind(std::shared_ptr<const Resources> resources) : BoundKind(config_binder()), res_(std::move(resources)) {}
   std::string_view name() const override { return "decode"; }
   std::string_view description() const override {
     return "forward steps of a model on GPUs (KV on GPU, offloaded, or attended on the host), from hardware profiles";
   }
-  const scenarios::TableSchema& schema() const override { return schema_; }
-  KindOutput run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const override;
   bool explain(const scenarios::ScenarioPoint& point, std::ostream& out) const override;
 
   struct Setup {
@@ -46,97 +110,55 @@ class DecodeKind final : public Kind {
     double paper_memory = 0;
     std::string reference_source;
   };
-  Setup setup(const scenarios::ScenarioPoint& point) const;
+  Setup setup(const Config& c, const scenarios::ScenarioPoint& point) const;
+
+ protected:
+  KindOutput run_config(const Config& c, const scenarios::ScenarioPoint& point, sim::Engine& engine) const override;
 
  private:
   std::shared_ptr<const Resources> res_;
-  scenarios::TableSchema schema_;
 };
 
 }  // namespace
 
-using scenarios::Dimension;
-using scenarios::TableSchema;
-
-DecodeKind::DecodeKind(std::shared_ptr<const Resources> resources) : res_(std::move(resources)) {
-  TableSchema model;
-  model.string("name", "architecture from models/zoo (kvsim list models)").required();
-
-  TableSchema work;
-  work.integer("context", "tokens in each sequence's KV cache before the first step").required().min(0);
-  work.integer("query_tokens", "new tokens per sequence per forward (1 = decode, gamma+1 = verify)").defaults(1).min(1).max(4096);
-  work.integer("attended", "tokens each query attends to (0 = the whole cache; else a selection budget)").defaults(0).min(0);
-  work.boolean("gather_selected", "gather the selected KV into a dense buffer every step").defaults(false);
-  work.integer("batch", "sequences decoded together").defaults(1).min(1).max(4096);
-  work.integer("steps", "forward steps simulated").defaults(1).min(1).max(1'000'000);
-  work.boolean("sample", "sample next tokens on the GPU after each forward").defaults(true);
-  work.string("on_not_fit", "what to do when the configuration does not fit in memory")
-      .defaults("error").choices({"error", "report"});
-  work.string("context_limit", "stop at the model's max context (model) or go beyond it (ignore)")
-      .defaults("model").choices({"model", "ignore"});
-
-  TableSchema resident;
-  resident.string("name", "what it is").required();
-  resident.quantity("bytes", Dimension::kData, "raw bytes per GPU").defaults("0 B").min(0);
-  resident.integer("kv_tokens", "a KV cache of this many tokens of the model (split over GPUs)").defaults(0).min(0);
-  resident.string("model", "weights of another zoo model (replicated on every GPU)").defaults("");
-
-  TableSchema ref;
-  ref.quantity("step_latency", Dimension::kTime, "published time per forward").min(0);
-  ref.quantity("gpu_memory", Dimension::kData, "published memory").min(0);
-  ref.string("source", "where the figures come from").defaults("");
-
-  schema_.table("model", "the model", std::move(model)).required();
-  schema_.table("deployment", "the hardware and placement", deployment_schema()).required();
-  schema_.table("workload", "the steps to simulate", std::move(work)).required();
-  schema_.table_array("resident", "extra things held on every GPU (a retrieval cache, a draft model)", std::move(resident));
-  schema_.table("reference", "published figures printed beside the simulated ones", std::move(ref));
-}
-
-DecodeKind::Setup DecodeKind::setup(const scenarios::ScenarioPoint& point) const {
+DecodeKind::Setup DecodeKind::setup(const Config& c, const scenarios::ScenarioPoint& point) const {
   const Resources& res = *res_;
-  const toml::table& t = point.tree;
   Setup s;
-  s.arch = res.zoo().get(scenarios::get_string(t, "model.name"), where(point, "model.name"));
-  s.dep = make_deployment(res, point, scenarios::get_table(t, "deployment"), "deployment");
+  s.arch = res.zoo().get(c.model.name, where(point, "model.name"));
+  s.dep = make_deployment(res, point, scenarios::get_table(point.tree, "deployment"), "deployment");
   const models::Deployment& d = s.dep;
   if (s.arch.heads % d.tp || s.arch.kv_heads % d.tp || s.arch.ffn % d.tp) {
     throw scenarios::ScenarioError({{where(point, "deployment.gpus"), "deployment.gpus",
                                      std::to_string(d.tp) + " GPUs do not divide the heads/KV heads/FFN of " + s.arch.name}});
   }
-  s.shape.batch = scenarios::get_integer(t, "workload.batch");
-  s.shape.q = scenarios::get_integer(t, "workload.query_tokens");
-  s.shape.cached = scenarios::get_integer(t, "workload.context");
-  s.shape.attended = scenarios::get_integer(t, "workload.attended");
-  s.shape.gather_selected = scenarios::get_bool(t, "workload.gather_selected");
-  s.shape.sample = scenarios::get_bool(t, "workload.sample");
-  s.steps = scenarios::get_integer(t, "workload.steps");
-  s.report_not_fit = scenarios::get_string(t, "workload.on_not_fit") == "report";
+  const Config::Workload& w = c.workload;
+  s.shape.batch = w.batch;
+  s.shape.q = w.query_tokens;
+  s.shape.cached = w.context;
+  s.shape.attended = w.attended;
+  s.shape.gather_selected = w.gather_selected;
+  s.shape.sample = w.sample;
+  s.steps = w.steps;
+  s.report_not_fit = w.on_not_fit == "report";
   const std::int64_t last_context = s.shape.cached + s.steps * s.shape.q;
-  if (last_context > s.arch.max_context && scenarios::get_string(t, "workload.context_limit") == "model") {
+  if (last_context > s.arch.max_context && w.context_limit == "model") {
     throw scenarios::ScenarioError({{where(point, "workload.context"), "workload.context",
                                      "the run reaches " + std::to_string(last_context) + " tokens, beyond " + s.arch.name +
                                          "'s max context of " + std::to_string(s.arch.max_context) +
                                          "; choose a longer-context model or set workload.context_limit = \"ignore\""}});
   }
-  if (const toml::array* rs = t["resident"].as_array()) {
-    for (std::size_t i = 0; i < rs->size(); ++i) {
-      const toml::table& r = *rs->get(i)->as_table();
-      double bytes = scenarios::get_quantity(r, "bytes", Dimension::kData);
-      bytes += static_cast<double>(scenarios::get_integer(r, "kv_tokens")) * s.arch.kv_bytes_per_token() / d.tp;
-      const std::string m = scenarios::get_string(r, "model");
-      if (!m.empty()) {
-        const toml::node* mn = r.get("model");
-        bytes += static_cast<double>(res.zoo().get(m, scenarios::location_of(mn->source(), point.file)).weight_bytes());
-      }
-      s.residents.push_back({scenarios::get_string(r, "name"), bytes});
+  for (const Config::Resident& r : c.resident) {
+    double bytes = r.bytes;
+    bytes += static_cast<double>(r.kv_tokens) * s.arch.kv_bytes_per_token() / d.tp;
+    if (!r.model.empty()) {
+      const toml::node* mn = r.table->get("model");
+      bytes += static_cast<double>(res.zoo().get(r.model, scenarios::location_of(mn->source(), point.file)).weight_bytes());
     }
+    s.residents.push_back({r.name, bytes});
   }
-  if (const toml::table* ref = t["reference"].as_table()) {
-    if (ref->contains("step_latency")) s.paper_latency = scenarios::get_quantity(*ref, "step_latency", Dimension::kTime);
-    if (ref->contains("gpu_memory")) s.paper_memory = scenarios::get_quantity(*ref, "gpu_memory", Dimension::kData);
-    s.reference_source = scenarios::get_string(*ref, "source");
-  }
+  s.paper_latency = c.reference.step_latency.value_or(0);
+  s.paper_memory = c.reference.gpu_memory.value_or(0);
+  s.reference_source = c.reference.source;
   return s;
 }
 
@@ -162,8 +184,8 @@ sim::Task<void> decode_steps(sim::Engine& e, models::Machine& m, const DecodeKin
 
 }  // namespace
 
-KindOutput DecodeKind::run(const scenarios::ScenarioPoint& point, sim::Engine& engine) const {
-  const Setup s = setup(point);
+KindOutput DecodeKind::run_config(const Config& c, const scenarios::ScenarioPoint& point, sim::Engine& engine) const {
+  const Setup s = setup(c, point);
   const models::MemoryPlan mem = models::plan_memory(s.arch, s.dep, last_step(s), s.residents);
   KindOutput out;
   out.metrics.push_back({"gpu_memory", mem.gpu_total, "B"});
@@ -237,7 +259,7 @@ std::string si(double v, const char* unit) {
 }  // namespace
 
 bool DecodeKind::explain(const scenarios::ScenarioPoint& point, std::ostream& out) const {
-  const Setup s = setup(point);
+  const Setup s = setup(config_of(point), point);
   const auto plan = models::plan_step(s.arch, s.dep, s.shape);
   const models::MemoryPlan mem = models::plan_memory(s.arch, s.dep, last_step(s), s.residents);
   out << "# " << point.name() << ": one forward of " << s.arch.name << " on " << s.dep.tp << "x " << s.dep.gpu.name

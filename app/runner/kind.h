@@ -58,6 +58,7 @@ class BoundKind : public Kind {
  protected:
   // `point` is at hand for positions of keys in errors and for tables read by other means.
   virtual KindOutput run_config(const Config& c, const scenarios::ScenarioPoint& point, sim::Engine& engine) const = 0;
+  Config config_of(const scenarios::ScenarioPoint& point) const { return binder_.read(point.tree); }
 
  private:
   scenarios::Binder<Config> binder_;
