@@ -6,15 +6,19 @@
 // (tests/protocols/tcp_test.cpp, tests/app/private_tcp_test.cpp).
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <iostream>
 #include <memory>
+#include <string>
+#include <variant>
 
 #include "app/cli/cli.h"
 #include "app/cli/options.h"
-#include "private_decode/prompt.h"
-#include "private_decode/run.h"
+#include "app/kinds/private_decode_options.h"
 #include "models/lm/checkpoint.h"
 #include "models/lm/small_lm.h"
+#include "private_decode/prompt.h"
+#include "private_decode/run.h"
 #include "protocols/demo_program.h"
 #include "protocols/protocol.h"
 #include "protocols/tcp_network.h"
@@ -45,25 +49,69 @@ int run_demo(protocols::Protocol& proto, boost::asio::io_context& io, const po::
   return kExitOk;
 }
 
-private_decode::MpcSelection selection_of(const po::variables_map& vm, int context) {
-  private_decode::MpcSelection s;
-  s.method = vm["selection"].as<std::string>();
-  const int budget = vm["budget"].as<int>();
-  s.budget = budget > 0 ? budget : std::max(1, context / 10);
-  s.static_eviction = vm["static-eviction"].as<bool>();
-  s.static_policy = vm["static-policy"].as<std::string>();
-  const auto& allowed = private_decode::static_policies();
-  if (std::find(allowed.begin(), allowed.end(), s.static_policy) == allowed.end()) {
-    std::string names;
-    for (const auto& n : allowed) names += (names.empty() ? "" : ", ") + n;
-    throw UsageError("--static-policy must be one of " + names + " (got '" + s.static_policy + "')");
+// The private-decode method options, from the kind's binder: `--static-policy` is the [[method]]
+// key `static_policy`, with its default, range and choices.
+std::string option_name(const std::string& key) {
+  std::string o = key;
+  std::replace(o.begin(), o.end(), '_', '-');
+  return o;
+}
+
+void add_method_options(po::options_description& opts) {
+  const scenarios::Binder<runner::MethodOptions> binder = runner::method_options_binder();
+  for (const scenarios::Field& f : binder.schema().fields()) {
+    const std::string name = option_name(f.name), doc = "private-decode: " + f.doc;
+    switch (f.type) {
+      case scenarios::FieldType::kString: {
+        const auto* d = std::get_if<std::string>(&f.default_value);
+        opts.add_options()(name.c_str(), d ? po::value<std::string>()->default_value(*d) : po::value<std::string>(), doc.c_str());
+        break;
+      }
+      case scenarios::FieldType::kInteger:
+        opts.add_options()(name.c_str(), po::value<std::int64_t>()->default_value(std::get<std::int64_t>(f.default_value)), doc.c_str());
+        break;
+      case scenarios::FieldType::kFloat: {
+        const double d = std::get<double>(f.default_value);
+        char text[32];
+        std::snprintf(text, sizeof text, "%g", d);
+        opts.add_options()(name.c_str(), po::value<double>()->default_value(d, text), doc.c_str());
+        break;
+      }
+      case scenarios::FieldType::kBool: {
+        const bool d = std::get<bool>(f.default_value);
+        opts.add_options()(name.c_str(), po::value<bool>()->default_value(d, d ? "true" : "false"), doc.c_str());
+        break;
+      }
+      default:
+        throw std::logic_error("kvsim party: no command-line form for method key '" + f.name + "'");
+    }
   }
-  s.static_keep = vm["static-keep"].as<double>();
-  s.block = vm["block"].as<int>();
-  s.n_init = vm["n-init"].as<int>();
-  for (const char* m : {"full", "static", "dynamic-naive", "infllm", "mpcache"})
-    if (s.method == m) return s;
-  throw UsageError("--selection must be full, static, dynamic-naive, infllm or mpcache (got '" + s.method + "')");
+}
+
+// The given options as a method table, checked against the same schema as a scenario's.
+private_decode::MpcSelection selection_of(const po::variables_map& vm, int context) {
+  const scenarios::Binder<runner::MethodOptions> binder = runner::method_options_binder();
+  toml::table t;
+  for (const scenarios::Field& f : binder.schema().fields()) {
+    const std::string name = option_name(f.name);
+    if (!vm.count(name)) continue;
+    switch (f.type) {
+      case scenarios::FieldType::kString: t.insert(f.name, vm[name].as<std::string>()); break;
+      case scenarios::FieldType::kInteger: t.insert(f.name, vm[name].as<std::int64_t>()); break;
+      case scenarios::FieldType::kFloat: t.insert(f.name, vm[name].as<double>()); break;
+      case scenarios::FieldType::kBool: t.insert(f.name, vm[name].as<bool>()); break;
+      default: break;
+    }
+  }
+  std::string problems;
+  for (const scenarios::Diagnostic& d : scenarios::validate_and_fill(t, binder.schema(), "command line"))
+    problems += (problems.empty() ? "--" : "; --") + option_name(d.key) + ": " + d.message;
+  if (!problems.empty()) throw UsageError(problems);
+  try {
+    return runner::selection_of(binder.read(t), context, 0.1);  // a tenth of the context, as the kind's workload default
+  } catch (const std::invalid_argument& e) {
+    throw UsageError("--cluster1: " + std::string(e.what()));
+  }
 }
 
 // Every party loads the checkpoint and prefills the same seeded prompt: the other parties need
@@ -135,14 +183,8 @@ int cmd_party(const Args& args) {
       ("timeout-ms", po::value<int>()->default_value(30000), "connect and per-message timeout")
       ("n", po::value<std::int64_t>()->default_value(64), "demo: elements of the elementwise product")
       ("checkpoint", po::value<std::string>(), "private-decode: small-model checkpoint (default: models/small/kvsim-byte-lm.bin)")
-      ("context", po::value<int>()->default_value(256), "private-decode: prompt tokens in the KV cache")
-      ("selection", po::value<std::string>()->default_value("full"), "private-decode: full | static | dynamic-naive | infllm | mpcache")
-      ("budget", po::value<int>()->default_value(0), "private-decode: tokens attended (0: a tenth of the context)")
-      ("static-policy", po::value<std::string>()->default_value("streaming"), "private-decode, static: streaming | h2o | snapkv | tova")
-      ("static-eviction", po::value<bool>()->default_value(true), "private-decode, mpcache: look-once static eviction (true/false)")
-      ("static-keep", po::value<double>()->default_value(0.3), "private-decode, mpcache: share of the prompt static eviction keeps")
-      ("block", po::value<int>()->default_value(128), "private-decode, infllm: block size")
-      ("n-init", po::value<int>()->default_value(128), "private-decode, infllm: initial tokens");
+      ("context", po::value<int>()->default_value(256), "private-decode: prompt tokens in the KV cache");
+  add_method_options(opts);
   Parsed p = parse(args, opts, {}, "kvsim party --id I --peers host:port,host:port,... [--protocol aby3] [--program demo|private-decode] [--seed S]");
   if (p.help) return kExitOk;
   const std::string family = p.vm["protocol"].as<std::string>();

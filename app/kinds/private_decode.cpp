@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "app/kinds/kinds.h"
+#include "app/kinds/private_decode_options.h"
 #include "app/runner/kind.h"
 #include "app/runner/resources.h"
 #include "private_decode/prompt.h"
@@ -32,17 +33,7 @@ struct Config {
   struct Mpc {
     std::string family = "aby3", network = "lan-bumblebee", host = "xeon-server";
   } mpc;
-  struct Method {
-    std::string name, selection;
-    double budget_fraction = -1.0;
-    int budget = 0;
-    std::string static_policy = "streaming";
-    bool static_eviction = true;
-    double static_keep = 0.3;
-    bool approximate_similarity = true, hierarchical = true, share_layers = true, parallel_topk = true;
-    int cluster1 = 32, cluster2 = 16, block = 128, n_init = 128;
-  };
-  std::vector<Method> method;
+  std::vector<MethodOptions> method;
   struct Workload {
     int context = 512;
     double budget_fraction = 0.1;
@@ -60,25 +51,8 @@ scenarios::Binder<Config> config_binder() {
   mpc.bind("family", &Config::Mpc::family, "protocol: aby3 (3PC) or semi2k (2PC with a dealer)").choices({"aby3", "semi2k"});
   mpc.bind("network", &Config::Mpc::network, "link profile between the parties");
   mpc.bind("host", &Config::Mpc::host, "host profile charging the parties' local work");
-  using M = Config::Method;
-  Binder<M> method;
-  method.bind("name", &M::name, "label of the method in the output (metric prefix)").required();
-  method.bind("selection", &M::selection, "full | static | dynamic-naive | infllm | mpcache").required()
-      .choices({"full", "static", "dynamic-naive", "infllm", "mpcache"});
-  method.bind("budget_fraction", &M::budget_fraction, "tokens attended (static: kept) as a share of the context (default: workload's)").max(1);
-  method.bind("budget", &M::budget, "tokens attended; overrides budget_fraction when > 0").min(0);
-  method.bind("static_policy", &M::static_policy, "static: the policy whose kept rows the cache holds (execute mode: its plaintext choice)")
-      .choices(private_decode::static_policies());
-  method.bind("static_eviction", &M::static_eviction, "mpcache: look-once static eviction");
-  method.bind("static_keep", &M::static_keep, "mpcache: share of the prompt static eviction keeps (public)").min(0, true).max(1);
-  method.bind("approximate_similarity", &M::approximate_similarity, "mpcache: alpha min/max similarity (else the exact bound)");
-  method.bind("hierarchical", &M::hierarchical, "mpcache: two cluster levels (else level 2 only)");
-  method.bind("share_layers", &M::share_layers, "mpcache: adjacent layers share selections");
-  method.bind("parallel_topk", &M::parallel_topk, "one top-k for all heads (else one per head)");
-  method.bind("cluster1", &M::cluster1, "mpcache level-1 cluster size").min(1);
-  method.bind("cluster2", &M::cluster2, "mpcache level-2 cluster size (1: the token-level port)").min(1);
-  method.bind("block", &M::block, "infllm block size").min(1);
-  method.bind("n_init", &M::n_init, "infllm initial tokens").min(0);
+  Binder<MethodOptions> method = method_options_binder();
+  method.bind("name", &MethodOptions::name, "label of the method in the output (metric prefix)").required();
   Binder<Config::Workload> work;
   work.bind("context", &Config::Workload::context, "prompt tokens in the KV cache").min(16);
   work.bind("budget_fraction", &Config::Workload::budget_fraction, "every method's budget as a share of the context, unless it sets its own")
@@ -142,25 +116,14 @@ KindOutput PrivateDecodeKind::run_config(const Config& c, const scenarios::Scena
   const double nan = std::nan("");
   std::map<std::string, PrivateStep> steps;
   for (std::size_t i = 0; i < c.method.size(); ++i) {
-    const Config::Method& m = c.method[i];
+    const MethodOptions& m = c.method[i];
     const std::string key = "method[" + std::to_string(i) + "]";
     MpcSelection sel;
-    sel.method = m.selection;
-    const double fraction = m.budget_fraction > 0 ? m.budget_fraction : c.workload.budget_fraction;
-    sel.budget = m.budget > 0 ? m.budget : std::max(1, static_cast<int>(std::lround(fraction * context)));
-    sel.static_policy = m.static_policy;
-    sel.static_eviction = m.static_eviction;
-    sel.static_keep = m.static_keep;
-    sel.approximate = m.approximate_similarity;
-    sel.hierarchical = m.hierarchical;
-    sel.share_layers = m.share_layers;
-    sel.parallel_topk = m.parallel_topk;
-    sel.cluster1 = m.cluster1;
-    sel.cluster2 = m.cluster2;
-    sel.block = m.block;
-    sel.n_init = m.n_init;
-    if (sel.cluster1 % sel.cluster2 != 0)
-      throw scenarios::ScenarioError({{where(point, key + ".cluster1"), key + ".cluster1", "must be a multiple of cluster2"}});
+    try {
+      sel = selection_of(m, context, c.workload.budget_fraction);
+    } catch (const std::invalid_argument& e) {
+      throw scenarios::ScenarioError({{where(point, key + ".cluster1"), key + ".cluster1", e.what()}});
+    }
     PrivateRun run;
     run.arch = arch;
     run.selection = sel;

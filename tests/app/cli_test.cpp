@@ -181,8 +181,13 @@ TEST(Cli, BadUsageExitsTwo) {
   const std::string party = "party --id 0 --peers 127.0.0.1:9,127.0.0.1:9,127.0.0.1:9 --timeout-ms 60000 --program private-decode ";
   const Outcome sp = kvsim(party + "--selection static --static-policy quest");
   EXPECT_EQ(sp.code, 2);
-  EXPECT_NE(sp.out.find("--static-policy must be one of streaming, h2o, snapkv, tova (got 'quest')"), std::string::npos) << sp.out;
+  EXPECT_NE(sp.out.find("--static-policy: 'quest' is not one of: streaming, h2o, snapkv, tova"), std::string::npos) << sp.out;
   EXPECT_EQ(kvsim(party + "--context 4").code, 2);
+  // The options are the kind's [[method]] keys, checked by the same schema: ranges too.
+  const Outcome range = kvsim(party + "--selection mpcache --static-keep 2 --cluster2 0");
+  EXPECT_EQ(range.code, 2);
+  EXPECT_NE(range.out.find("--static-keep: value 2 out of range"), std::string::npos) << range.out;
+  EXPECT_NE(range.out.find("--cluster2:"), std::string::npos) << range.out;
   const Outcome o = kvsim("run " + example("lan-wan-exchange.toml") + " -o /nonexistent/out.h5");
   EXPECT_EQ(o.code, 2);
   EXPECT_NE(o.out.find("does not exist"), std::string::npos);
