@@ -20,6 +20,20 @@ struct Levels {
   const Architecture& draft = zoo.get("llama-68m");
 };
 
+// Runs the loop alone on a fresh engine.
+struct LoopRun {
+  sim::Engine engine{1};
+  Machine machine;
+  LevelCosts costs;
+  LoopResult result;
+  LoopRun(const Levels& f, const Deployment& dep, const LoopConfig& c, const LoopAcceptance& acc)
+      : machine(make_machine(engine, dep)), costs(f.target, f.draft, dep, 1) {
+    sim::Rng rng = engine.random("acceptance");
+    engine.spawn(run_loop(engine, machine, costs, c, acc, rng, result), "loop");
+    engine.run();
+  }
+};
+
 std::map<std::string, int> spans_by_label(const sim::Engine& e, const std::string& resource) {
   std::map<std::string, int> n;
   for (const auto& s : e.timeline().spans())
@@ -37,14 +51,9 @@ TEST(TriforceLoop, ReleasedLoopAllRejectedIsHandComputed) {
   c.generate = 3;
   LoopAcceptance acc;  // draft and full acceptance 0: every middle iteration adds one token,
                        // every verification accepts none, so each round produces one token.
-  sim::Engine e(1);
-  Machine m = make_machine(e, dep);
-  LevelCosts costs(f.target, f.draft, dep, 1);
-  sim::Rng rng = e.random("acceptance");
-  LoopResult r;
-  e.spawn(run_loop(e, m, costs, c, acc, rng, r), "triforce");
-  e.run();
-
+  LoopRun run(f, dep, c, acc);
+  const LoopResult& r = run.result;
+  LevelCosts& costs = run.costs;
   EXPECT_EQ(r.rounds, 3);
   EXPECT_EQ(r.produced, 3);
   EXPECT_EQ(r.drafted, 18);
@@ -59,9 +68,9 @@ TEST(TriforceLoop, ReleasedLoopAllRejectedIsHandComputed) {
   EXPECT_GT(build, 0);
   EXPECT_EQ(r.build, build);
   EXPECT_EQ(r.decode, build + rounds);  // one stream, nothing overlaps
-  EXPECT_EQ(e.now(), r.decode);
+  EXPECT_EQ(run.engine.now(), r.decode);
 
-  const auto n = spans_by_label(e, "gpu0/compute");
+  const auto n = spans_by_label(run.engine, "gpu0/compute");
   EXPECT_EQ(n.at("draft"), 18);
   EXPECT_EQ(n.at("retrieval-verify"), 18);
   EXPECT_EQ(n.at("full-verify"), 3);
@@ -82,19 +91,14 @@ TEST(TriforceLoop, AllAcceptedHierarchyCollectsGammaTwoAndABonus) {
   LoopAcceptance acc;
   acc.draft = 1.0;
   acc.full = 1.0;
-  sim::Engine e(1);
-  Machine m = make_machine(e, dep);
-  LevelCosts costs(f.target, f.draft, dep, 1);
-  sim::Rng rng = e.random("acceptance");
-  LoopResult r;
-  e.spawn(run_loop(e, m, costs, c, acc, rng, r), "triforce");
-  e.run();
+  LoopRun run(f, dep, c, acc);
+  const LoopResult& r = run.result;
   EXPECT_EQ(r.rounds, 2);
   EXPECT_EQ(r.produced, 14);
   EXPECT_EQ(r.accepted, 12);
   // Each middle iteration drafts gamma1 = 2 and collects 3 (2 accepted + the retrieval level's own):
   // two iterations reach gamma2 = 6.
-  const auto n = spans_by_label(e, "gpu0/compute");
+  const auto n = spans_by_label(run.engine, "gpu0/compute");
   EXPECT_EQ(n.at("draft"), 2 * 2 * 2);
   EXPECT_EQ(n.at("retrieval-verify"), 2 * 2);
   EXPECT_EQ(n.at("full-verify"), 2);
@@ -107,17 +111,11 @@ TEST(TriforceLoop, TensorParallelForwardsRunOnEveryGpu) {
   c.method = LoopMethod::kNaive;
   c.prompt = 130048;
   c.generate = 4;
-  LoopAcceptance acc;
-  sim::Engine e(1);
-  Machine m = make_machine(e, dep);
-  LevelCosts costs(f.target, f.draft, dep, 1);
-  sim::Rng rng = e.random("acceptance");
-  LoopResult r;
-  e.spawn(run_loop(e, m, costs, c, acc, rng, r), "naive");
-  e.run();
+  LoopRun run(f, dep, c, LoopAcceptance{});
+  const LoopResult& r = run.result;
   EXPECT_EQ(r.build, 0);  // the naive policy builds no retrieval cache
-  EXPECT_EQ(spans_by_label(e, "gpu0/compute"), spans_by_label(e, "gpu1/compute"));
-  EXPECT_EQ(spans_by_label(e, "gpu1/compute").at("full-verify"), r.rounds);
+  EXPECT_EQ(spans_by_label(run.engine, "gpu0/compute"), spans_by_label(run.engine, "gpu1/compute"));
+  EXPECT_EQ(spans_by_label(run.engine, "gpu1/compute").at("full-verify"), r.rounds);
   EXPECT_THROW(loop_method("triforce-paper"), std::invalid_argument);
   EXPECT_EQ(loop_method("naive"), LoopMethod::kNaive);
 }
