@@ -1,6 +1,7 @@
 // models/serving/answer_cost.cpp — see answer_cost.h.
 #include "models/serving/answer_cost.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "models/execution.h"
@@ -11,10 +12,16 @@ namespace kvsim::models::serving {
 
 namespace {
 
-sim::Task<void> answer(sim::Engine& e, Machine& m, sim::Duration prefill, sim::Duration decode, sim::Time& end) {
-  co_await on_every_gpu(e, m, "compute", prefill, "prefill");
-  if (decode > 0) co_await on_every_gpu(e, m, "compute", decode, "decode");
-  end = e.now();
+// One replica answers its share of the trace one after another; each answer's time is what it
+// took on the engine.
+sim::Task<void> replica(sim::Engine& e, Machine& m, sim::Duration prefill, const std::vector<sim::Duration>& decodes, std::size_t first,
+                        std::size_t step, std::vector<sim::Duration>& took) {
+  for (std::size_t i = first; i < decodes.size(); i += step) {
+    const sim::Time start = e.now();
+    co_await on_every_gpu(e, m, "compute", prefill, "prefill");
+    if (decodes[i] > 0) co_await on_every_gpu(e, m, "compute", decodes[i], "decode");
+    took[i] = e.now() - start;
+  }
 }
 
 }  // namespace
@@ -26,23 +33,25 @@ AnswerCost decode_answers(sim::Engine& engine, const std::string& prefix, const 
   AnswerCost c;
   c.fits = plan_memory(arch, dep, last).fits();
   if (!c.fits) return c;
-  const sim::Time start = engine.now();
   const sim::Duration prefill = sim::from_seconds(curve.prefill_seconds(prompt, 0));
-  std::vector<Machine> replicas;
-  replicas.reserve(trace.size());
-  std::vector<sim::Time> end(trace.size(), start);
-  for (std::size_t i = 0; i < trace.size(); ++i) {
-    const auto n = static_cast<std::int64_t>(std::llround(static_cast<double>(trace[i].tokens) * scale));
-    const sim::Duration decode = sim::from_seconds(curve.generate_seconds(prompt, n));
-    const std::string name = prefix + std::to_string(i);
-    replicas.push_back(make_machine(engine, dep, name + "/gpu"));
-    engine.spawn(answer(engine, replicas.back(), prefill, decode, end[i]), name);
+  std::vector<sim::Duration> decodes, took(trace.size(), 0);
+  for (const Answer& a : trace) {
+    const auto n = static_cast<std::int64_t>(std::llround(static_cast<double>(a.tokens) * scale));
+    decodes.push_back(sim::from_seconds(curve.generate_seconds(prompt, n)));
+  }
+  const std::size_t replicas = std::min<std::size_t>(kAnswerReplicas, trace.size());
+  std::vector<Machine> machines;
+  machines.reserve(replicas);
+  for (std::size_t r = 0; r < replicas; ++r) {
+    const std::string name = prefix + std::to_string(r);
+    machines.push_back(make_machine(engine, dep, name + "/gpu"));
+    engine.spawn(replica(engine, machines.back(), prefill, decodes, r, replicas, took), name);
   }
   engine.run();
   double gpu_seconds = 0;
   std::int64_t correct = 0;
   for (std::size_t i = 0; i < trace.size(); ++i) {
-    gpu_seconds += sim::to_seconds(end[i] - start) * dep.tp;
+    gpu_seconds += sim::to_seconds(took[i]) * dep.tp;
     correct += trace[i].correct;
   }
   c.gpu_s_per_answer = gpu_seconds / static_cast<double>(trace.size());

@@ -1,17 +1,18 @@
 // models/serving/answer_cost.h — what answering costs on a deployment: a trace of answers (Datarus
-// S1), each answer decoded on its own replica of the deployment, its prefill and decode
-// operations on every GPU's compute stream of the engine.
+// S1) shared out over replicas of the deployment, each answer's prefill and decode operations on
+// every GPU's compute stream of the engine.
 //
 // Contract: decode_answers() first checks memory for the longest answer the cap allows (cap x
 // scale tokens after the prompt); when it does not fit, nothing runs and `fits` is false. Else
 // every answer (its tokens times `scale`, rounded) is charged as a prefill of the prompt and a
-// decode of its tokens from the decode curve (exact piecewise-linear sums; models/decode_curve.h),
-// on a replica named "<prefix><answer>/gpu<r>", all from the engine's current time, and the engine
-// runs until every answer is done. Why replicas: a trace's GPU time (up to ~10^7 s for 4,800 long
+// decode of its tokens from the decode curve (exact piecewise-linear sums; models/decode_curve.h).
+// Answer i runs on replica i mod kAnswerReplicas (named "<prefix><replica>/gpu<r>"), each replica
+// answering its share one after another, all from the engine's current time; the engine runs
+// until every answer is done. Why replicas: a trace's GPU time (up to ~5x10^7 s for 4,800 long
 // answers offloaded) exceeds the engine's horizon (int64 picoseconds, 106 days) when answered one
-// after another; side by side the run lasts as long as its longest answer. GPU-seconds are the
-// answers' engine durations times the GPUs of the deployment; energy is at board power (an upper
-// bound).
+// after another; shared out it lasts a 64th of that. GPU-seconds are the answers' own engine
+// durations times the GPUs of the deployment, whatever the replica count; energy is at board
+// power (an upper bound).
 #pragma once
 
 #include <cstdint>
@@ -25,6 +26,8 @@
 #include "sim/engine.h"
 
 namespace kvsim::models::serving {
+
+inline constexpr std::size_t kAnswerReplicas = 64;
 
 struct AnswerCost {
   bool fits = false;
