@@ -1,6 +1,7 @@
-// app/runner/kind.h — a scenario kind: a schema plus the code that runs a resolved point on an
-// engine. The runner is the only place that knows every layer (sim, hardware, models,
-// protocols) and hands plain records to results/.
+// app/runner/kind.h — a scenario kind: a schema plus the code that runs a resolved point on the
+// engine it is handed (BoundKind: the schema and the config it reads from one binder), and the
+// registry of kinds (app/kinds/kinds.h lists them). Kinds join the layers below app/ and hand
+// plain records to results/.
 //
 // Contract: Kind::run() gets a validated point and a fresh engine seeded from the point; it may
 // throw scenarios::ScenarioError for semantic problems (a link naming an unknown party), with
