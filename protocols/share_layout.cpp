@@ -60,10 +60,12 @@ Share concat(const std::vector<const Share*>& parts, Shape shape) {
 }
 
 Share rows_of(const Share& a, std::int64_t cols, std::int64_t r0, std::int64_t r1) {
-  std::vector<std::int64_t> idx;
-  for (std::int64_t r = r0; r < r1; ++r)
-    for (std::int64_t c = 0; c < cols; ++c) idx.push_back(r * cols + c);
-  return take(a, idx, Shape{r1 - r0, cols});
+  return take_lazy(a, [&] {
+    std::vector<std::int64_t> idx;
+    for (std::int64_t r = r0; r < r1; ++r)
+      for (std::int64_t c = 0; c < cols; ++c) idx.push_back(r * cols + c);
+    return idx;
+  }, Shape{r1 - r0, cols});
 }
 
 Share sum_rows(const Share& a, std::int64_t rows, std::int64_t cols) {

@@ -24,7 +24,6 @@ class SimChannel final : public Channel {
  public:
   SimChannel(SimNetwork& net, int id);
   sim::Task<void> charge_compute(double ring_macs, double prg_bytes) override;
-  sim::Stream& cpu() { return cpu_; }
 
  protected:
   void send_frame(int to, std::vector<std::byte> payload, std::uint64_t charged, std::string_view tag) override;

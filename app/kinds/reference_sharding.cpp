@@ -98,15 +98,15 @@ KindOutput ReferenceShardingKind::run_config(const Config& c, const scenarios::S
       const int n = static_cast<int>(nv);
       const std::string row = name + "/N=" + std::to_string(n);
       const double shard = W / n;
-      const double gather = models::serving::ring_allgather_seconds(engine, name + "/N=" + std::to_string(n), n, shard, bw, link.latency);
-      const double compute = models::serving::reference_compute_seconds(arch, gpu, n, G, L);
+      const models::serving::ReferencePass pass = models::serving::reference_pass(engine, row, arch, gpu, n, G, L, bw, link.latency);
+      const double gather = pass.gather_s, compute = pass.compute_s;
       const double g_sharded = max_group(shard);
       out.table.push_back({row, "reference_gb_per_gpu", "GB", shard / 1e9, nan});
       out.table.push_back({row, "replicated_gb_per_gpu", "GB", W / 1e9, nan});
       out.table.push_back({row, "allgather_gb_per_gpu", "GB", W * (n - 1) / n / 1e9, nan});
       out.table.push_back({row, "allgather_s", "s", gather, nan});
       out.table.push_back({row, "reference_compute_s", "s", compute, nan});
-      out.table.push_back({row, "exposed_gather_s", "s", std::max(0.0, gather - compute), nan});
+      out.table.push_back({row, "exposed_gather_s", "s", pass.exposed_s, nan});
       out.table.push_back({row, "max_group_replicated", "1", g_replicated, nan});
       out.table.push_back({row, "max_group_sharded", "1", g_sharded, nan});
       if (std::isnan(crossover) && n > 1 && g_sharded > g_replicated && gather <= compute) crossover = n;

@@ -30,9 +30,8 @@ std::vector<PointOutcome> run_points(const std::vector<const scenarios::Scenario
       }
     }
   };
-  const unsigned threads_wanted = std::max(1u, std::min<unsigned>(jobs, static_cast<unsigned>(std::max<std::size_t>(1, points.size()))));
   std::vector<std::thread> threads;
-  for (unsigned t = 1; t < threads_wanted; ++t) threads.emplace_back(worker);
+  for (std::size_t t = 1; t < std::min<std::size_t>(jobs, points.size()); ++t) threads.emplace_back(worker);
   worker();
   for (auto& t : threads) t.join();
   return out;

@@ -9,6 +9,7 @@
 #include "models/deployment.h"
 #include "models/memory.h"
 #include "models/step_plan.h"
+#include "sim/device.h"
 #include "sim/link.h"
 
 namespace kvsim::models::serving {
@@ -29,25 +30,32 @@ sim::Task<void> ring_member(sim::Engine& e, sim::Link& out, sim::Link& in, int s
 
 }  // namespace
 
-double ring_allgather_seconds(sim::Engine& e, const std::string& ring, int n, double shard_bytes, double bandwidth,
-                              sim::Duration latency) {
-  if (n <= 1) return 0;
+ReferencePass reference_pass(sim::Engine& e, const std::string& ring, const Architecture& arch, const hardware::GpuProfile& gpu,
+                             int n, std::int64_t group, std::int64_t sequence_tokens, double bandwidth, sim::Duration latency) {
   const sim::Time start = e.now();
-  std::vector<std::unique_ptr<sim::Link>> links;  // link i: GPU i -> GPU (i+1) % n
-  for (int i = 0; i < n; ++i)
-    links.push_back(std::make_unique<sim::Link>(e, sim::LinkConfig{ring + "/" + std::to_string(i), bandwidth, latency, 0}));
-  sim::Time done = start;
-  for (int i = 0; i < n; ++i)
-    e.spawn(ring_member(e, *links[i], *links[(i + n - 1) % n], n - 1, static_cast<std::uint64_t>(std::llround(shard_bytes)), done),
-            ring + "/gpu" + std::to_string(i));
-  e.run();
-  return sim::to_seconds(done - start);
-}
-
-double reference_compute_seconds(const Architecture& arch, const hardware::GpuProfile& gpu, int n, std::int64_t group,
-                                 std::int64_t sequence_tokens) {
   const double flops = static_cast<double>(group) * static_cast<double>(sequence_tokens) * 2.0 * static_cast<double>(arch.params());
-  return flops / (n * gpu.peak_fp16 * gpu.efficiency.gemm_compute);
+  const sim::Duration compute = sim::from_seconds(flops / (n * gpu.peak_fp16 * gpu.efficiency.gemm_compute));
+  std::vector<std::unique_ptr<sim::Device>> gpus;
+  sim::Time compute_end = start;
+  for (int i = 0; i < n; ++i) {
+    gpus.push_back(std::make_unique<sim::Device>(e, ring + "/gpu" + std::to_string(i), std::vector<std::string>{"compute"}));
+    compute_end = std::max(compute_end, gpus.back()->stream("compute").enqueue(compute, "reference forward").end);
+  }
+  std::vector<std::unique_ptr<sim::Link>> links;  // link i: GPU i -> GPU (i+1) % n
+  sim::Time gathered = start;
+  if (n > 1) {
+    const auto shard = static_cast<std::uint64_t>(std::llround(static_cast<double>(arch.weight_bytes()) / n));
+    for (int i = 0; i < n; ++i)
+      links.push_back(std::make_unique<sim::Link>(e, sim::LinkConfig{ring + "/" + std::to_string(i), bandwidth, latency, 0}));
+    for (int i = 0; i < n; ++i)
+      e.spawn(ring_member(e, *links[i], *links[(i + n - 1) % n], n - 1, shard, gathered), ring + "/gpu" + std::to_string(i));
+  }
+  e.run();
+  ReferencePass p;
+  p.gather_s = sim::to_seconds(gathered - start);
+  p.compute_s = sim::to_seconds(compute_end - start);
+  p.exposed_s = sim::to_seconds(std::max(gathered, compute_end) - compute_end);
+  return p;
 }
 
 std::int64_t max_group_beside(const Architecture& arch, const hardware::GpuProfile& gpu, std::int64_t sequence_tokens,

@@ -2,13 +2,13 @@
 // sharded over N GPUs or replicated on each.
 //
 // Contract:
-// - ring_allgather_seconds(): sharded over n GPUs, each holds W/n bytes and, before each reference
-//   forward, gathers the other (n-1)/n. The all-gather runs on the engine as a ring from its
-//   current time: n links named "<ring>/<i>", n-1 steps, each GPU forwarding the chunk it received
-//   in the previous step, so it lasts (n-1) (latency + (W/n) / bandwidth) with the link's numbers.
-// - reference_compute_seconds(): the reference forward over G sequences of L tokens split over n
-//   GPUs, 2 FLOPs per parameter per token at the GPU's dense GEMM rate; with prefetching only the
-//   part of the gather beyond it is exposed.
+// - reference_pass(): sharded over n GPUs, each holds W/n bytes and, while it computes its share of
+//   the reference forward (G sequences of L tokens, 2 FLOPs per parameter per token at the GPU's
+//   dense GEMM rate, split over the n GPUs), prefetches the other (n-1)/n for the next pass. Both
+//   run on the engine from its current time: the share of the forward as an operation on each
+//   GPU's "compute" stream ("<ring>/gpu<i>"), the all-gather as a ring of n links ("<ring>/<i>"),
+//   n-1 steps, each GPU forwarding the chunk it received in the previous step, so it lasts
+//   (n-1) (latency + (W/n) / bandwidth). What the gather adds beyond the compute is exposed.
 // - max_group_beside(): the largest batched group (<= g_max, S2's batched KV at L - 1 cached
 //   tokens) that fits on one GPU beside the policy and `reference_bytes` of reference weights.
 #pragma once
@@ -22,10 +22,11 @@
 
 namespace kvsim::models::serving {
 
-double ring_allgather_seconds(sim::Engine& engine, const std::string& ring, int n, double shard_bytes, double bandwidth,
-                              sim::Duration latency);
-double reference_compute_seconds(const Architecture& arch, const hardware::GpuProfile& gpu, int n, std::int64_t group,
-                                 std::int64_t sequence_tokens);
+struct ReferencePass {
+  double gather_s = 0, compute_s = 0, exposed_s = 0;
+};
+ReferencePass reference_pass(sim::Engine& engine, const std::string& ring, const Architecture& arch, const hardware::GpuProfile& gpu,
+                             int n, std::int64_t group, std::int64_t sequence_tokens, double bandwidth, sim::Duration latency);
 std::int64_t max_group_beside(const Architecture& arch, const hardware::GpuProfile& gpu, std::int64_t sequence_tokens,
                               double reference_bytes, std::int64_t g_max);
 

@@ -42,12 +42,17 @@ sim::Duration LevelCosts::cache_update(std::int64_t tokens) const {
   return hardware::kernel_cost(dep_.gpu, k, false).time;
 }
 
+double LevelCosts::prompt_key_bytes(std::int64_t prompt) const {
+  const double kv_tok = static_cast<double>(target_.kv_bytes_per_token()) / dep_.tp;
+  return static_cast<double>(batch_) * static_cast<double>(prompt) * kv_tok / 2;
+}
+
 sim::Duration LevelCosts::build_kernel(std::int64_t prompt, std::int64_t budget, std::int64_t chunk) const {
   // Every prompt key is read to form the chunk means, the chunks are scored, and the budget's K
   // and V are gathered into the cache.
   const double b = static_cast<double>(batch_);
   const double kv_tok = static_cast<double>(target_.kv_bytes_per_token()) / dep_.tp;
-  const double keys = b * static_cast<double>(prompt) * kv_tok / 2;
+  const double keys = prompt_key_bytes(prompt);
   const double chunks = static_cast<double>(prompt) / static_cast<double>(chunk);
   const hardware::KernelWork k{"retrieval_build", hardware::KernelClass::kElementwise,
                                2.0 * b * chunks * static_cast<double>(target_.heads * target_.head_dim) / dep_.tp,
@@ -57,8 +62,7 @@ sim::Duration LevelCosts::build_kernel(std::int64_t prompt, std::int64_t budget,
 
 sim::Duration LevelCosts::build_copy(std::int64_t prompt) const {
   if (dep_.kv != KvPlacement::kOffload) return 0;
-  const double kv_tok = static_cast<double>(target_.kv_bytes_per_token()) / dep_.tp;
-  const double keys = static_cast<double>(batch_) * static_cast<double>(prompt) * kv_tok / 2;
+  const double keys = prompt_key_bytes(prompt);
   const double offloaded = static_cast<double>(target_.layers - dep_.on_chip_layers) / static_cast<double>(target_.layers);
   return hardware::copy_cost(dep_.host_link, keys * offloaded, true).time;
 }

@@ -86,6 +86,8 @@ class LevelCosts {
   const Deployment& deployment() const { return dep_; }
 
  private:
+  double prompt_key_bytes(std::int64_t prompt) const;  // the prompt's keys, per GPU, whole batch
+
   const Architecture& target_;
   const Architecture& draft_;
   Deployment dep_, on_chip_;
