@@ -1,14 +1,14 @@
-// private_decode/context.h — one party's state during a private decode (its ledger, the model's
+// private_decode/context.h — one party's state during a private decode (its protocol calls, the model's
 // shares, the cache length) and the view the step's pieces (loader, layers, selectors) share.
 //
 // Contract: a Context lives for one party's program; ContextView binds references to its parts
 // under the names the pieces use, so a piece sees the run, the architecture, the selection
-// options, the ledger, the shares and the cache length of its own party only.
+// options, the protocol calls, the shares and the cache length of its own party only.
 #pragma once
 
 #include <vector>
 
-#include "private_decode/ledger.h"
+#include "private_decode/ops.h"
 #include "protocols/share_layout.h"
 
 namespace kvsim::private_decode {
@@ -39,14 +39,14 @@ struct Attended {
 
 struct Context {
   const PrivateRun& run;
-  Ledger led;
+  Ops ops;
   ModelShares m;
   int cached = 0;  // tokens in each layer's cache before the step (after static eviction)
 };
 
 class ContextView {
  protected:
-  explicit ContextView(Context& c) : run(c.run), a(c.run.arch), s(c.run.selection), led(c.led), m(c.m), cached(c.cached) {}
+  explicit ContextView(Context& c) : run(c.run), a(c.run.arch), s(c.run.selection), ops(c.ops), m(c.m), cached(c.cached) {}
   bool exec() const { return run.model != nullptr; }
   Attended replicate(const std::vector<Share>& K, const std::vector<Share>& V, int n) const;
   Share channel_grid(const Share& K, int n, const std::vector<int>& firsts, int width) const;
@@ -54,7 +54,7 @@ class ContextView {
   const PrivateRun& run;
   const PrivateArch& a;
   const MpcSelection& s;
-  Ledger& led;
+  Ops& ops;
   ModelShares& m;
   int& cached;
 };

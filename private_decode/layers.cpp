@@ -15,26 +15,26 @@ class Transformer : ContextView {
 
   Task<Share> norm(const Share& x_in, const Share& w) {
     const int D = a.d_model;
-    const int f = led.P.frac_bits();
+    const int f = ops.P.frac_bits();
     const Share x = flat(x_in);
     Share xc = x;
     if (a.style == "gpt2") {
       const Share sum = sum_rows(x, 1, D);
-      const Share sum_over_d = led.P.mul_public(sum, protocols::encode_fixed(1.0 / D, f));
-      Share mean = co_await led.trunc("other", sum_over_d);
+      const Share sum_over_d = ops.P.mul_public(sum, protocols::encode_fixed(1.0 / D, f));
+      Share mean = co_await ops.trunc("other", sum_over_d);
       const Share wide = repeat_each(mean, D);
-      xc = led.P.sub(x, wide);
+      xc = ops.P.sub(x, wide);
     }
-    Share sq = co_await led.mul("other", xc, xc);
+    Share sq = co_await ops.mul("other", xc, xc);
     const Share ssum = sum_rows(sq, 1, D);
     // mean(x^2) * 256, inside rsqrt's [1, 2^18] (activations with rms in [1/16, 32]).
-    const Share mean_sq_scaled = led.P.mul_public(ssum, protocols::encode_fixed(256.0 / D, f));
-    Share ms = co_await led.trunc("other", mean_sq_scaled);
-    Share inv = co_await led.composite("other", "rsqrt", ms, 1, MatDims{1, 1, 1 << 18, 1});
-    const Share inv16 = led.P.mul_public(inv, 16);  // rsqrt(ms) = 16 rsqrt(256 ms)
+    const Share mean_sq_scaled = ops.P.mul_public(ssum, protocols::encode_fixed(256.0 / D, f));
+    Share ms = co_await ops.trunc("other", mean_sq_scaled);
+    Share inv = co_await ops.rsqrt("other", ms, 1 << 18);
+    const Share inv16 = ops.P.mul_public(inv, 16);  // rsqrt(ms) = 16 rsqrt(256 ms)
     const Share wide = repeat_each(inv16, D);
-    Share y = co_await led.mul("other", xc, wide);
-    Share out = co_await led.mul("other", y, w);
+    Share y = co_await ops.mul("other", xc, wide);
+    Share out = co_await ops.mul("other", y, w);
     co_return out;
   }
 
@@ -53,8 +53,8 @@ class Transformer : ContextView {
         rot.push_back(h * hd + (i < half ? i + half : i - half));
       }
     const Share xr = take(x, rot, x.shape);
-    const Share sum = led.P.add(mul_public_tensor(x, cs, led.P.frac_bits()), mul_public_tensor(xr, sn, led.P.frac_bits()));
-    Share out = co_await led.trunc("other", sum);
+    const Share sum = ops.P.add(mul_public_tensor(x, cs, ops.P.frac_bits()), mul_public_tensor(xr, sn, ops.P.frac_bits()));
+    Share out = co_await ops.trunc("other", sum);
     co_return out;
   }
 
@@ -67,32 +67,32 @@ class Transformer : ContextView {
           for (int t = 0; t < n; ++t) idx.push_back((static_cast<std::int64_t>(h) * n + t) * hd + c);
       return idx;
     }, Shape{H, hd, n});
-    Share sc = co_await led.matmul("attention", q, kt, MatDims{H, 1, hd, n});
-    const Share prescaled = led.P.mul_public(sc, protocols::encode_fixed(1.0 / std::sqrt(hd), led.P.frac_bits()));
-    Share scaled = co_await led.trunc("attention", prescaled);
+    Share sc = co_await ops.matmul("attention", q, kt, MatDims{H, 1, hd, n});
+    const Share prescaled = ops.P.mul_public(sc, protocols::encode_fixed(1.0 / std::sqrt(hd), ops.P.frac_bits()));
+    Share scaled = co_await ops.trunc("attention", prescaled);
     if (!att.offset.shape.empty()) {
       Share off = att.offset;
       off.shape = scaled.shape;
-      scaled = led.P.add(scaled, off);
+      scaled = ops.P.add(scaled, off);
     }
-    Share p = co_await led.composite("softmax", "softmax_rows", scaled, H, MatDims{1, 1, n, 1});
-    Share o = co_await led.matmul("attention", p, att.v, MatDims{H, 1, n, hd});
+    Share p = co_await ops.softmax_rows("softmax", scaled, H, n);
+    Share o = co_await ops.matmul("attention", p, att.v, MatDims{H, 1, n, hd});
     co_return o;
   }
 
   Task<void> step(Share tok, Selector& selector, StepOutput& result) {
     const int D = a.d_model, hd = a.head_dim, H = a.heads, Hk = a.kv_heads;
-    Share oh = co_await led.composite("other", "one_hot", tok, 1, MatDims{1, 1, a.vocab, 1});
-    Share emb = co_await led.gather("linear", oh, m.embed, MatDims{1, 1, a.vocab, D});
+    Share oh = co_await ops.one_hot("other", tok, a.vocab);
+    Share emb = co_await ops.gather("linear", oh, m.embed, MatDims{1, 1, a.vocab, D});
     Share x = flat(std::move(emb));
     const int pos = run.context;  // the new token's position (RoPE uses the original positions)
     std::vector<Share> shared;
     for (int l = 0; l < a.layers; ++l) {
       auto& L = m.layers[static_cast<std::size_t>(l)];
       Share h = co_await norm(x, L.norm1);
-      Share q = co_await led.matmul("linear", h, L.wq, MatDims{1, 1, D, H * hd});
-      Share k = co_await led.matmul("linear", h, L.wk, MatDims{1, 1, D, Hk * hd});
-      Share v = co_await led.matmul("linear", h, L.wv, MatDims{1, 1, D, Hk * hd});
+      Share q = co_await ops.matmul("linear", h, L.wq, MatDims{1, 1, D, H * hd});
+      Share k = co_await ops.matmul("linear", h, L.wk, MatDims{1, 1, D, Hk * hd});
+      Share v = co_await ops.matmul("linear", h, L.wv, MatDims{1, 1, D, Hk * hd});
       if (a.style == "llama") {
         q = co_await rope(q, H, pos);
         k = co_await rope(k, Hk, pos);
@@ -107,25 +107,25 @@ class Transformer : ContextView {
       Attended att = co_await selector.select(l, q, L.k, L.v, n, shared);
       result.attended = att.n;
       Share o = co_await attention(q, att);
-      Share proj = co_await led.matmul("linear", o, L.wo, MatDims{1, 1, H * hd, D});
-      x = led.P.add(x, flat(std::move(proj)));
+      Share proj = co_await ops.matmul("linear", o, L.wo, MatDims{1, 1, H * hd, D});
+      x = ops.P.add(x, flat(std::move(proj)));
       Share h2 = co_await norm(x, L.norm2);
-      Share up = co_await led.matmul("linear", h2, L.w_up, MatDims{1, 1, D, a.ffn});
+      Share up = co_await ops.matmul("linear", h2, L.w_up, MatDims{1, 1, D, a.ffn});
       Share act;
       if (a.style == "llama") {
-        Share gate = co_await led.matmul("linear", h2, L.w_gate, MatDims{1, 1, D, a.ffn});
-        Share sg = co_await led.composite("other", "silu", gate, gate.size(), MatDims{});
-        act = co_await led.mul("other", sg, up);
+        Share gate = co_await ops.matmul("linear", h2, L.w_gate, MatDims{1, 1, D, a.ffn});
+        Share sg = co_await ops.silu("other", gate);
+        act = co_await ops.mul("other", sg, up);
       } else {
-        act = co_await led.composite("other", "gelu", up, up.size(), MatDims{});
+        act = co_await ops.gelu("other", up);
       }
-      Share down = co_await led.matmul("linear", act, L.w_down, MatDims{1, 1, a.ffn, D});
-      x = led.P.add(x, flat(std::move(down)));
+      Share down = co_await ops.matmul("linear", act, L.w_down, MatDims{1, 1, a.ffn, D});
+      x = ops.P.add(x, flat(std::move(down)));
     }
     Share hf = co_await norm(x, m.final_norm);
-    Share lg = co_await led.matmul("linear", hf, m.lm_head, MatDims{1, 1, D, a.vocab});
-    RingTensor out = co_await led.reveal("other", lg);
-    if (!out.data.empty()) result.logits = protocols::decode(out, led.P.frac_bits());
+    Share lg = co_await ops.matmul("linear", hf, m.lm_head, MatDims{1, 1, D, a.vocab});
+    RingTensor out = co_await ops.reveal("other", lg);
+    if (!out.data.empty()) result.logits = protocols::decode(out, ops.P.frac_bits());
     result.revealed = std::move(out.data);
   }
 };

@@ -35,7 +35,13 @@ PrivateArch private_arch(const models::lm::LmConfig& c) {
   return {"llama", c.n_layers, c.d_model, c.n_heads, c.n_kv_heads, c.head_dim, c.ffn_hidden, c.vocab, c.rope_base};
 }
 
-PrivateCost between(const Ledger::Mark& a, const Ledger::Mark& b) {
+Mark mark(Protocol& P, const PartyClock& clock) {
+  const auto& tags = P.channel().stats_by_tag();
+  const auto off = tags.find("offline");
+  return {P.channel().stats(), off == tags.end() ? CommStats{} : off->second, clock()};
+}
+
+PrivateCost between(const Mark& a, const Mark& b) {
   const CommStats d = b.stats - a.stats, off = b.offline - a.offline;
   return {sim::to_seconds(b.time - a.time), static_cast<double>(d.bytes_sent), static_cast<std::int64_t>(d.rounds - off.rounds)};
 }
@@ -49,33 +55,37 @@ Task<void> party_into(const PrivateRun& run, Protocol& P, PartyClock clock, Part
 }  // namespace
 
 Task<PartyResult> private_decode_party(const PrivateRun& run, Protocol& P, PartyClock clock) {
-  Context ctx{run, Ledger{P, std::move(clock), {}, {}, {}, false}, {}, 0};
-  Ledger& led = ctx.led;
+  Context ctx{run, Ops{P}, {}, 0};
+  Ops& ops = ctx.ops;
+  protocols::Meter& meter = P.meter();
+  meter.set_recording(false);  // the step is what the run reports by category
+  meter.set_clock(clock);
   const std::unique_ptr<Selector> selector = make_selector(ctx);
   PartyResult out;
   co_await load_model(ctx);
-  const auto m0 = led.mark();
+  const Mark m0 = mark(P, clock);
   co_await selector->after_prefill();
-  const auto m1 = led.mark();
+  const Mark m1 = mark(P, clock);
   out.one_time = between(m0, m1);
   // The client's token.
   RingTensor t(Shape{1});
   t.data[0] = static_cast<Ring>(run.token);
-  led.recording = true;
-  const auto s0 = led.mark();
+  meter.set_recording(true);
+  const Mark s0 = mark(P, clock);
   const Shape token_shape = Shape{1};
-  Share tok = co_await led.input("other", 1, P.id() == 1 && run.model != nullptr ? &t : nullptr, token_shape);
+  Share tok = co_await ops.input("other", 1, P.id() == 1 && run.model != nullptr ? &t : nullptr, token_shape);
   StepOutput step;
   co_await decode_step(ctx, *selector, std::move(tok), step);
-  const auto s1 = led.mark();
-  led.recording = false;
+  const Mark s1 = mark(P, clock);
+  meter.set_recording(false);
   out.step = between(s0, s1);
   out.logits = std::move(step.logits);
   out.revealed = std::move(step.revealed);
   out.attended = step.attended;
-  for (const auto& [cat, c] : led.comm)
-    out.by_category[cat] = {led.seconds[cat], static_cast<double>(c.bytes_sent), static_cast<std::int64_t>(c.rounds)};
-  out.declared = led.declared;
+  for (const auto& [cat, c] : meter.categories())
+    if (!cat.empty())  // why: local work between ops is in the step's total, in no category
+      out.by_category[cat] = {c.seconds, static_cast<double>(c.measured.bytes_sent), static_cast<std::int64_t>(c.measured.rounds)};
+  out.declared = meter.declared();
   co_return out;
 }
 

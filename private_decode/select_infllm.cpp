@@ -34,8 +34,8 @@ class InfllmSelector final : public GroupSelector {
         for (int b = 0; b < blocks; ++b) firsts.push_back(first + b * width);
         const Share grid = channel_grid(L.k[static_cast<std::size_t>(g)], cached, firsts, width);
         const Share sums = sum_rows(grid, static_cast<std::int64_t>(blocks) * hd, width);
-        const Share scaled = led.P.mul_public(sums, protocols::encode_fixed(1.0 / width, led.P.frac_bits()));
-        Share mean = co_await led.trunc("static", scaled);
+        const Share scaled = ops.P.mul_public(sums, protocols::encode_fixed(1.0 / width, ops.P.frac_bits()));
+        Share mean = co_await ops.trunc("static", scaled);
         mean.shape = Shape{blocks, hd};
         L.reps.push_back(std::move(mean));
       }
@@ -71,7 +71,7 @@ class InfllmSelector final : public GroupSelector {
           for (int b = 0; b < groups; ++b) idx.push_back((static_cast<std::int64_t>(h) * groups + b) * hd + ch);
       return idx;
     }, Shape{H * hd, groups});
-    Share sc = co_await led.matmul("similarity", q, reps, MatDims{1, 1, H * hd, groups});
+    Share sc = co_await ops.matmul("similarity", q, reps, MatDims{1, 1, H * hd, groups});
     co_return sc;
   }
 };

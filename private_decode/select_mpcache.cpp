@@ -32,12 +32,12 @@ class MpcacheSelector final : public GroupSelector {
           // Scores: the observation queries' accumulated attention, computed by party 0 in its
           // plaintext prefill (execute mode: the real ones, run.static_scores).
           std::unique_ptr<RingTensor> mine;
-          if (exec() && led.P.id() == 0)
-            mine = std::make_unique<RingTensor>(protocols::encode(Shape{1, cached}, (*run.static_scores)[static_cast<std::size_t>(l)], led.P.frac_bits()));
+          if (exec() && ops.P.id() == 0)
+            mine = std::make_unique<RingTensor>(protocols::encode(Shape{1, cached}, (*run.static_scores)[static_cast<std::size_t>(l)], ops.P.frac_bits()));
           const Shape scores_shape = Shape{1, cached};
-          Share scores = co_await led.input("static", 0, mine.get(), scores_shape);
-          Protocol::QuickSelect top = co_await led.topk("static", scores, 1, cached, keep);
-          Share shuffled = co_await led.composite("static", "one_hot", top.indices, keep, MatDims{1, 1, cached, 1});
+          Share scores = co_await ops.input("static", 0, mine.get(), scores_shape);
+          Protocol::QuickSelect top = co_await ops.topk("static", scores, 1, cached, keep);
+          Share shuffled = co_await ops.one_hot("static", top.indices, cached);
           onehot = co_await in_prompt_order(shuffled, keep, cached);
           L.hi.assign(1, {onehot});  // stash for the sharing layer
         } else {
@@ -55,7 +55,7 @@ class MpcacheSelector final : public GroupSelector {
               for (int c = 0; c < hd; ++c) idx.push_back(static_cast<std::int64_t>(p) * cached * hd + t * hd + c);
           return idx;
         }, Shape{cached, 2 * Hk * hd});
-        Share kept = co_await led.gather("static", onehot, table, MatDims{1, keep, cached, 2 * Hk * hd});
+        Share kept = co_await ops.gather("static", onehot, table, MatDims{1, keep, cached, 2 * Hk * hd});
         for (int p = 0; p < 2 * Hk; ++p) {
           Share part = take_lazy(kept, [&] {
             std::vector<std::int64_t> col;
@@ -114,7 +114,7 @@ class MpcacheSelector final : public GroupSelector {
 
   Task<Share> scores(int l, const Share& q, std::vector<Share>& K, std::vector<Share>& V, int n, const Candidates& c) override {
     if (c.token_level) {
-      Share sc = co_await token_scores(led, a, q, K, V, n, c.groups);
+      Share sc = co_await token_scores(ops, a, q, K, V, n, c.groups);
       co_return sc;
     }
     Share sc = co_await cluster_scores(l, q, K, n);
@@ -138,7 +138,7 @@ class MpcacheSelector final : public GroupSelector {
       for (int h = 0; h < H; ++h)
         for (int j = 0; j < k; ++j) col.push_back((static_cast<std::int64_t>(h) * k + j) * groups + groups - 1);
       const Share picked_last = take(onehot, col, Shape{H * k});
-      const Share drop = led.P.mul_public(picked_last, protocols::encode_fixed(-1024.0, led.P.frac_bits()));
+      const Share drop = ops.P.mul_public(picked_last, protocols::encode_fixed(-1024.0, ops.P.frac_bits()));
       // Spread to (H, n_att): zero for public rows and for rows before dup_from.
       std::vector<std::int64_t> idx;
       std::vector<char> live;
@@ -169,9 +169,9 @@ class MpcacheSelector final : public GroupSelector {
     const Share by_token = take_lazy(onehot, [&] { return transpose_indices(keep, T); }, Shape{T, keep});
     const Share mask = sum_rows(by_token, T, keep);
     const Share rank = exclusive_prefix_sum(mask);
-    Share rank_onehot = co_await led.composite("static", "one_hot", rank, T, MatDims{1, 1, keep, 1});
+    Share rank_onehot = co_await ops.one_hot("static", rank, keep);
     const Share wide_mask = repeat_each(mask, keep);
-    Share ordered = co_await led.mul_int("static", rank_onehot, wide_mask);
+    Share ordered = co_await ops.mul_int("static", rank_onehot, wide_mask);
     co_return take_lazy(ordered, [&] { return transpose_indices(T, keep); }, Shape{keep, T});
   }
 
@@ -182,10 +182,10 @@ class MpcacheSelector final : public GroupSelector {
     std::vector<int> firsts;
     for (int c = 0; c < clusters; ++c) firsts.push_back(c == clusters - 1 ? std::max(0, n - sz) : c * sz);
     const Share grid = channel_grid(K, n, firsts, sz);
-    mx = co_await led.composite(cat, "max_rows", grid, static_cast<std::int64_t>(clusters) * hd, MatDims{1, 1, sz, 1});
-    const Share neg = led.P.mul_public(grid, static_cast<Ring>(-1));
-    Share nmx = co_await led.composite(cat, "max_rows", neg, static_cast<std::int64_t>(clusters) * hd, MatDims{1, 1, sz, 1});
-    mn = led.P.mul_public(nmx, static_cast<Ring>(-1));
+    mx = co_await ops.max_rows(cat, grid, static_cast<std::int64_t>(clusters) * hd, sz);
+    const Share neg = ops.P.mul_public(grid, static_cast<Ring>(-1));
+    Share nmx = co_await ops.max_rows(cat, neg, static_cast<std::int64_t>(clusters) * hd, sz);
+    mn = ops.P.mul_public(nmx, static_cast<Ring>(-1));
   }
 
   // MPCache's cluster scores over candidate level-2 clusters 1 .. C2-2: (H, C2-2).
@@ -236,12 +236,7 @@ class MpcacheSelector final : public GroupSelector {
       for (std::size_t i = 0; i < slots.size(); ++i) if (!slots[i].opens) kk.push_back(&fresh[i]), oo.push_back(&last_hi[i]);
       for (std::size_t i = 0; i < slots.size(); ++i) if (!slots[i].opens) kk.push_back(&fresh[i]), oo.push_back(&last_lo[i]);
       const Share Kx = concat(kk, Shape{m2}), Ox = concat(oo, Shape{m2});
-      const Ledger::Mark mk = led.mark();
-      Share bit = co_await led.P.less_than(A, B);
-      Share picked = co_await led.P.select(bit, Kx, Ox);
-      OpCost c = led.P.declared_composite("less_than", m2);
-      Ledger::add(c, led.P.declared_composite("select", m2));
-      led.charge("similarity", mk, c);
+      Share picked = co_await ops.select_less("similarity", A, B, Kx, Ox);
       const std::int64_t half = m2 / 2 / hd;
       std::int64_t j = 0;
       for (std::size_t i = 0; i < slots.size(); ++i)
@@ -276,16 +271,16 @@ class MpcacheSelector final : public GroupSelector {
       const Share hi = concat(hp, Shape{H, count, hd}), lo = concat(lp, Shape{H, count, hd});
       if (s.approximate) {
         // r = alpha max + (1 - alpha) min, then q . r^T: summation before multiplication.
-        const int f = led.P.frac_bits();
-        const Share mix = led.P.add(led.P.mul_public(hi, protocols::encode_fixed(s.alpha, f)),
-                                    led.P.mul_public(lo, protocols::encode_fixed(1 - s.alpha, f)));
-        Share r = co_await led.trunc("similarity", mix);
+        const int f = ops.P.frac_bits();
+        const Share mix = ops.P.add(ops.P.mul_public(hi, protocols::encode_fixed(s.alpha, f)),
+                                    ops.P.mul_public(lo, protocols::encode_fixed(1 - s.alpha, f)));
+        Share r = co_await ops.trunc("similarity", mix);
         std::vector<std::int64_t> idx;  // (H, d, count)
         for (int h = 0; h < H; ++h)
           for (int c = 0; c < hd; ++c)
             for (int j = 0; j < count; ++j) idx.push_back((static_cast<std::int64_t>(h) * count + j) * hd + c);
         const Share rt = take(r, idx, Shape{H, hd, count});
-        Share sc = co_await led.matmul("similarity", q, rt, MatDims{H, 1, hd, count});
+        Share sc = co_await ops.matmul("similarity", q, rt, MatDims{H, 1, hd, count});
         co_return sc;
       }
       // The exact bound: sum_c max(q_c max_c, q_c min_c).
@@ -294,14 +289,9 @@ class MpcacheSelector final : public GroupSelector {
         for (int j = 0; j < count; ++j)
           for (int c = 0; c < hd; ++c) qi.push_back(static_cast<std::int64_t>(h) * hd + c);
       const Share qw = take(q, qi, Shape{H, count, hd});
-      Share ph = co_await led.mul("similarity", qw, hi);
-      Share pl = co_await led.mul("similarity", qw, lo);
-      const Ledger::Mark mk = led.mark();
-      Share bit = co_await led.P.less_than(ph, pl);
-      Share best = co_await led.P.select(bit, pl, ph);
-      OpCost c = led.P.declared_composite("less_than", ph.size());
-      Ledger::add(c, led.P.declared_composite("select", ph.size()));
-      led.charge("similarity", mk, c);
+      Share ph = co_await ops.mul("similarity", qw, hi);
+      Share pl = co_await ops.mul("similarity", qw, lo);
+      Share best = co_await ops.select_less("similarity", ph, pl, pl, ph);
       Share bound = sum_rows(best, static_cast<std::int64_t>(H) * count, hd);
       bound.shape = Shape{H, count};
       co_return bound;
@@ -315,8 +305,8 @@ class MpcacheSelector final : public GroupSelector {
     if (c1 <= 2) co_return sc2;
     Share sc1 = co_await level_scores(0, 1, c1 - 2);
     const int k1 = std::max(1, std::min(c1 - 2, static_cast<int>(s.ratio1 * c1)));
-    Protocol::QuickSelect top1 = co_await led.topk("topk", sc1, H, c1 - 2, k1);
-    Share oh1 = co_await led.composite("one_hot", "one_hot", top1.indices, static_cast<std::int64_t>(H) * k1, MatDims{1, 1, c1 - 2, 1});
+    Protocol::QuickSelect top1 = co_await ops.topk("topk", sc1, H, c1 - 2, k1);
+    Share oh1 = co_await ops.one_hot("one_hot", top1.indices, c1 - 2);
     const Share member = sum_rows(
         take(oh1, [&] {
           std::vector<std::int64_t> idx;  // (H, C1-2, k1): transpose to sum over the k1 picks
@@ -343,12 +333,12 @@ class MpcacheSelector final : public GroupSelector {
           mem2.s0[i] = 0;
           if (!mem2.s1.empty()) mem2.s1[i] = 0;
         }
-    mem2 = led.P.add_public(mem2, ones);
+    mem2 = ops.P.add_public(mem2, ones);
     // score + (membership - 1) * 2^12: non-children fall far below every child.
     RingTensor minus_one(Shape{H, c2 - 2});
     for (auto& v : minus_one.data) v = static_cast<Ring>(-1);
-    const Share off = led.P.mul_public(led.P.add_public(mem2, minus_one), protocols::encode_fixed(4096.0, led.P.frac_bits()));
-    co_return led.P.add(sc2, off);
+    const Share off = ops.P.mul_public(ops.P.add_public(mem2, minus_one), protocols::encode_fixed(4096.0, ops.P.frac_bits()));
+    co_return ops.P.add(sc2, off);
   }
 };
 

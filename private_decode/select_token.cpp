@@ -14,7 +14,7 @@ Candidates token_candidates(const MpcSelection& s, const PrivateArch& a, int n) 
   return c;
 }
 
-Task<Share> token_scores(Ledger& led, const PrivateArch& a, const Share& q, const std::vector<Share>& K,
+Task<Share> token_scores(Ops& ops, const PrivateArch& a, const Share& q, const std::vector<Share>& K,
                          const std::vector<Share>& V, int n, int groups) {
   const int H = a.heads, hd = a.head_dim;
   Attended all = replicate(a, K, V, n);
@@ -25,7 +25,7 @@ Task<Share> token_scores(Ledger& led, const PrivateArch& a, const Share& q, cons
         for (int t = 0; t < groups; ++t) idx.push_back((static_cast<std::int64_t>(h) * n + t) * hd + c);
     return idx;
   }, Shape{H, hd, groups});
-  Share scores = co_await led.matmul("similarity", q, kt, MatDims{H, 1, hd, groups});
+  Share scores = co_await ops.matmul("similarity", q, kt, MatDims{H, 1, hd, groups});
   co_return scores;
 }
 
@@ -39,7 +39,7 @@ class TokenSelector final : public GroupSelector {
  protected:
   Candidates candidates(int n) const override { return token_candidates(s, a, n); }
   Task<Share> scores(int, const Share& q, std::vector<Share>& K, std::vector<Share>& V, int n, const Candidates& c) override {
-    Share sc = co_await token_scores(led, a, q, K, V, n, c.groups);
+    Share sc = co_await token_scores(ops, a, q, K, V, n, c.groups);
     co_return sc;
   }
 };

@@ -53,20 +53,20 @@ Task<Attended> GroupSelector::select(int l, const Share& q, std::vector<Share>& 
     const std::int64_t rows = score_rows;
     Share idx;
     if (s.parallel_topk || rows == 1) {
-      Protocol::QuickSelect top = co_await led.topk("topk", sc, rows, groups, k);
+      Protocol::QuickSelect top = co_await ops.topk("topk", sc, rows, groups, k);
       idx = std::move(top.indices);
     } else {
       std::vector<Share> per;
       for (int h = 0; h < H; ++h) {
         const Share row = rows_of(sc, groups, h, h + 1);
-        Protocol::QuickSelect top = co_await led.topk("topk", row, 1, groups, k);
+        Protocol::QuickSelect top = co_await ops.topk("topk", row, 1, groups, k);
         per.push_back(std::move(top.indices));
       }
       std::vector<const Share*> ptr;
       for (auto& p : per) ptr.push_back(&p);
       idx = concat(ptr, Shape{H, k});
     }
-    onehot = co_await led.composite("one_hot", "one_hot", idx, rows * k, MatDims{1, 1, groups, 1});
+    onehot = co_await ops.one_hot("one_hot", idx, groups);
     shared.assign(1, onehot);
   }
   // Gather: (rows, k, groups) x (rows, groups, width * 2d) with K and V of each group packed.
@@ -94,7 +94,7 @@ Task<Attended> GroupSelector::select(int l, const Share& q, std::vector<Share>& 
     std::vector<const Share*> rep(static_cast<std::size_t>(tables), &onehot);
     oh = concat(rep, Shape{tables, k, groups});
   }
-  Share picked = co_await led.gather("gather", oh, table, MatDims{tables, k, groups, packed});
+  Share picked = co_await ops.gather("gather", oh, table, MatDims{tables, k, groups, packed});
   // Assemble (H, rows, d): public rows first, then the gathered ones.
   const int n_att = static_cast<int>(public_rows.size()) + k * width;
   std::vector<Share> ks, vs;

@@ -62,7 +62,7 @@ class GroupSelector : public Selector {
 // Token-level candidates (every token but the newest, which is public) and their scores q . k:
 // the dynamic-naive method and MPCache's token-level port.
 Candidates token_candidates(const MpcSelection& s, const PrivateArch& a, int n);
-Task<Share> token_scores(Ledger& led, const PrivateArch& a, const Share& q, const std::vector<Share>& K,
+Task<Share> token_scores(Ops& ops, const PrivateArch& a, const Share& q, const std::vector<Share>& K,
                          const std::vector<Share>& V, int n, int groups);
 
 // The methods (one file each).

@@ -34,10 +34,10 @@ class Loader : ContextView {
     // Cost mode: the model is loaded before the step and its (large) loading traffic is not part
     // of what is measured, so weights and the prompt KV are shapes only, without messages.
     if (!exec()) co_return protocols::shape_only(shape);
-    const bool mine = led.P.id() == 0 && values != nullptr;
+    const bool mine = ops.P.id() == 0 && values != nullptr;
     RingTensor t;
-    if (mine) t = protocols::encode(shape, *values, led.P.frac_bits());
-    Share s = co_await led.input("load", 0, mine ? &t : nullptr, shape);
+    if (mine) t = protocols::encode(shape, *values, ops.P.frac_bits());
+    Share s = co_await ops.input("load", 0, mine ? &t : nullptr, shape);
     co_return s;
   }
 
@@ -45,7 +45,7 @@ class Loader : ContextView {
   Task<protocols::FixedOperand> operand(const std::vector<double>* values, Shape shape) {
     Share w = co_await weight(values, shape);
     const MatDims dims{1, 1, shape[0], shape[1]};
-    protocols::FixedOperand op = co_await led.P.prepare_operand(w, dims);
+    protocols::FixedOperand op = co_await ops.P.prepare_operand(w, dims);
     co_return op;
   }
 

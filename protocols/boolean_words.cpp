@@ -51,4 +51,32 @@ sim::Task<Share> carry_prefix(Share p, Share g, AndWords and_words) {
   co_return g;
 }
 
+Share spread_bits(const Share& b, int bits) {
+  const auto planes = static_cast<std::size_t>(bits);
+  Share out{Shape{bits * b.size()}, {}, {}, b.cost_only};
+  if (!has_data(b)) return out;
+  const std::size_t n = b.s0.size();
+  out.s0.resize(planes * n);
+  if (!b.s1.empty()) out.s1.resize(planes * n);
+  for (int i = 0; i < bits; ++i)
+    for (std::size_t j = 0; j < n; ++j) {
+      out.s0[static_cast<std::size_t>(i) * n + j] = (b.s0[j] >> i) & 1;
+      if (!b.s1.empty()) out.s1[static_cast<std::size_t>(i) * n + j] = (b.s1[j] >> i) & 1;
+    }
+  return out;
+}
+Share recombine(const Share& bits, const Shape& shape) {
+  Share out{shape, {}, {}, bits.cost_only};
+  if (!has_data(bits)) return out;
+  const std::size_t n = static_cast<std::size_t>(numel(shape));
+  out.s0.assign(n, 0);
+  if (!bits.s1.empty()) out.s1.assign(n, 0);
+  for (int i = 0; i < 64; ++i)
+    for (std::size_t j = 0; j < n; ++j) {
+      out.s0[j] += bits.s0[static_cast<std::size_t>(i) * n + j] << i;
+      if (!bits.s1.empty()) out.s1[j] += bits.s1[static_cast<std::size_t>(i) * n + j] << i;
+    }
+  return out;
+}
+
 }  // namespace kvsim::protocols

@@ -29,6 +29,13 @@ Share slice(const Share& a, std::size_t from, std::size_t n, Shape shape);
 // second half) the carry out of bit 63 — the two bits exact truncation needs.
 Share carry_and_wrap_bits(const Share& g, int f);
 
+// B2A of 64-bit XOR-shared words: the 64 bits of every element are injected at once (one
+// batched bit-to-arithmetic over 64 n bits, spread_bits) and recombined as the sum of 2^i b_i
+// (recombine). It costs 64 bit injections per element; cheaper B2A with random masks is future
+// work. spread_bits: (n) words -> (bits n) words holding bit i of element j at i * n + j, in bit 0.
+Share spread_bits(const Share& b, int bits = 64);
+Share recombine(const Share& bits, const Shape& shape);
+
 using AndWords = std::function<sim::Task<Share>(const Share&, const Share&)>;
 sim::Task<Share> carry_prefix(Share p0, Share g0, AndWords and_words);
 

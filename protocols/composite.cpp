@@ -9,16 +9,6 @@
 
 namespace kvsim::protocols {
 
-sim::Task<Share> Protocol::msb(const Share&) {
-  throw std::logic_error(std::string(family()) + ": msb is not implemented for this family yet");
-  co_return Share{};
-}
-
-sim::Task<Share> Protocol::eqz(const Share&) {
-  throw std::logic_error(std::string(family()) + ": eqz is not implemented for this family yet");
-  co_return Share{};
-}
-
 namespace {
 RingTensor filled(const Shape& shape, Ring v) {
   RingTensor t(shape);
@@ -53,7 +43,6 @@ Share interleave_cols(const Share& a, const Share& b, std::int64_t rows, std::in
 }  // namespace
 
 int index_bits(std::int64_t classes) { return static_cast<int>(std::bit_width(static_cast<std::uint64_t>(classes - 1))); }
-
 
 Share Protocol::exact_trunc_input(const Share& a) const {
   RingTensor offset(a.shape);
@@ -219,110 +208,6 @@ sim::Task<Share> Protocol::one_hot(const Share& idx, std::int64_t classes) {
     m *= 2;
   }
   co_return gather_cols(cur, n, m, 0, 1, classes);
-}
-
-namespace {
-OpCost operator+(OpCost a, const OpCost& b) {
-  if (a.rounds.empty()) return b;
-  for (std::size_t p = 0; p < a.rounds.size(); ++p) {
-    a.rounds[p] += b.rounds[p];
-    a.bytes[p] += b.bytes[p];
-  }
-  a.offline_bytes += b.offline_bytes;
-  return a;
-}
-OpCost times(OpCost a, int k) {
-  for (std::size_t p = 0; p < a.rounds.size(); ++p) {
-    a.rounds[p] *= k;
-    a.bytes[p] *= k;
-  }
-  a.offline_bytes *= k;
-  return a;
-}
-}  // namespace
-
-sim::Task<FixedOperand> Protocol::prepare_operand(const Share& b, MatDims d) {
-  co_return FixedOperand{b, d, false, {}, {}};
-}
-
-sim::Task<Share> Protocol::matmul_operand(const Share& a, const FixedOperand& b, MatDims d) {
-  Share out = co_await matmul(a, b.value, d);
-  co_return out;
-}
-
-OpCost Protocol::declared_prepare_operand(const FixedOperand& b) const {
-  if (!b.prepared) return declared("add", 0);
-  return declared("prepare_operand", b.dims.batch * b.dims.k * b.dims.n);
-}
-
-OpCost Protocol::declared_matmul_operand(const FixedOperand& b, MatDims d) const {
-  return declared(b.prepared ? "matmul_operand" : "matmul", 0, d);
-}
-
-OpCost Protocol::declared_input(int owner, std::int64_t n) const {
-  OpCost c = declared("input", n);
-  if (owner != 0 && owner < static_cast<int>(c.bytes.size())) std::swap(c.bytes[0], c.bytes[static_cast<std::size_t>(owner)]);
-  return c;
-}
-
-OpCost Protocol::declared_composite(std::string_view op, std::int64_t n, MatDims d) const {
-  if (op == "less_than") return declared("msb", n);
-  if (op == "select") return declared("mul", n);
-  if (op == "exp") return declared("trunc", n) + times(declared("mul", n) + declared("trunc", n), kExpIterations);
-  if (op == "reciprocal") {
-    const int it = reciprocal_iterations(static_cast<double>(d.k));
-    return declared("mul", n) + declared("trunc", n) + times(declared("mul", 2 * n) + declared("trunc", 2 * n), it);
-  }
-  if (op == "max_rows") {
-    OpCost c;
-    for (std::int64_t width = d.k; width > 1; width = (width + 1) / 2) {
-      const std::int64_t m = n * (width / 2);
-      c = c + declared("msb", m) + declared("mul", m);
-    }
-    if (c.rounds.empty()) c = declared("add", 0);
-    return c;
-  }
-  if (op == "softmax_rows") {
-    const std::int64_t cols = d.k, all = n * cols;
-    return declared_composite("max_rows", n, d) + declared("msb", all) + declared_composite("exp", all) +
-           declared("mul", all) + declared_composite("reciprocal", n, MatDims{1, 1, cols, 1}) + declared("mul", all) +
-           declared("trunc", all);
-  }
-  if (op == "one_hot") {
-    const int b = index_bits(d.k);
-    OpCost c = declared("add", n);  // zero: one class is local
-    if (b == 0) return c;
-    c = c + declared("to_boolean", n) + declared("bit_to_arithmetic", b * n);
-    for (int level = 1; level < b; ++level) c = c + declared("mul", n << level);
-    return c;
-  }
-  if (op == "rsqrt") {
-    const int it = reciprocal_iterations(static_cast<double>(d.k));
-    return times(times(declared("mul", n) + declared("trunc", n), 3) + declared("trunc", n), it);
-  }
-  if (op == "argmax_rows") {
-    const std::int64_t all = n * d.k;
-    OpCost c = declared_composite("max_rows", n, d) + declared("eqz", all) + declared("mul", all);
-    for (std::int64_t col = 1; col < d.k; ++col) c = c + declared("mul", n);
-    return c;
-  }
-  if (op == "topk_rows") {
-    std::int64_t P = 1;
-    while (P < d.k) P <<= 1;
-    OpCost c;
-    for (std::int64_t kk = 2; kk <= P; kk <<= 1)
-      for (std::int64_t j = kk >> 1; j > 0; j >>= 1) c = c + declared("msb", n * P / 2) + declared("mul", n * P);
-    if (c.rounds.empty()) c = declared("add", 0);
-    return c;
-  }
-  if (op == "silu" || op == "gelu") {
-    const std::size_t breaks = op == "silu" ? 3 : 4, polys = breaks - 1, maxdeg = 6;
-    OpCost c = declared("msb", n * static_cast<std::int64_t>(breaks));
-    c = c + times(declared("mul", n) + declared("trunc", n), static_cast<int>(maxdeg - 1));
-    c = c + times(declared("trunc", n), static_cast<int>(polys));
-    return c + times(declared("mul", n), static_cast<int>(breaks));
-  }
-  throw std::invalid_argument("no declared composite cost for '" + std::string(op) + "'");
 }
 
 }  // namespace kvsim::protocols

@@ -3,7 +3,9 @@
 
 #include <stdexcept>
 
-#include "protocols/families.h"
+#include "protocols/aby3/aby3.h"
+#include "protocols/plaintext/plaintext.h"
+#include "protocols/semi2k/semi2k.h"
 
 namespace kvsim::protocols {
 
@@ -15,7 +17,7 @@ Share shape_only(Shape shape) {
 }
 
 Protocol::Protocol(Channel& ch, std::uint64_t seed, int frac_bits, bool cost_mode)
-    : ch_(ch), seed_(seed), frac_bits_(frac_bits), cost_mode_(cost_mode) {}
+    : ch_(ch), seed_(seed), frac_bits_(frac_bits), cost_mode_(cost_mode), meter_(ch) {}
 
 namespace {
 void check_same(const Share& a, const Share& b, const char* op) {
@@ -82,9 +84,9 @@ std::unique_ptr<Protocol> make_protocol(std::string_view f, Channel& ch, std::ui
 }
 
 std::vector<CostFormula> cost_formulas(std::string_view f) {
-  if (f == "aby3") return Aby3::formulas();
-  if (f == "semi2k") return Semi2kDealer::formulas();
-  if (f == "plaintext") return Plaintext::formulas();
+  if (f == "aby3") return Aby3::cost_table().formulas();
+  if (f == "semi2k") return Semi2kDealer::cost_table().formulas();
+  if (f == "plaintext") return Plaintext::cost_table().formulas();
   throw std::invalid_argument("unknown protocol '" + std::string(f) + "' (known: aby3, semi2k, plaintext)");
 }
 

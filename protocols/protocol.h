@@ -7,8 +7,12 @@
 //   semi-honest), "semi2k" (2-party additive sharing with Beaver triples from a trusted dealer,
 //   CrypTen's TTP style: the dealer is party 2 and its traffic is offline, tagged "offline"),
 //   and "plaintext" (every party holds the value: the oracle for every test).
-// - Every op declares its cost per party (rounds, bytes) as a formula in the shapes, 64-bit ring
-//   elements and the party count (declared()); tests check that the Channel measures exactly that.
+// - Primitives (protocols/op.h) are public non-virtual calls that record their declared cost in
+//   the party's Meter, from the family's CostTable, and then run the family's implementation
+//   (the protected do_* functions). Composite ops are written once on the primitives and declare
+//   nothing: their cost is what their primitives record. Tests check that the Channel measures
+//   exactly what the Meter was declared. Families implement do_* and never call a public
+//   primitive from inside another (that would record its cost twice).
 // - Cost mode: a Share made by `shape_only()` carries no data; ops on it compute nothing but send
 //   messages of the declared charged size, so the same code costs a 7B-scale step in milliseconds.
 // - Truncation is probabilistic in every family (ABY3's one-round Pi_trunc1; SecureML-style local
@@ -23,6 +27,9 @@
 #include <vector>
 
 #include "protocols/channel.h"
+#include "protocols/cost_table.h"
+#include "protocols/meter.h"
+#include "protocols/op.h"
 #include "protocols/prg.h"
 #include "protocols/ring.h"
 
@@ -47,10 +54,6 @@ struct RevealRecord {
   std::int64_t elements = 0;
 };
 
-struct MatDims {
-  std::int64_t batch = 1, m = 1, k = 1, n = 1;
-};
-
 // A secret right-hand operand (batch x k x n) used in many products, e.g. a weight matrix.
 // Protocol::prepare_operand() does its one-time work: semi2k opens the operand minus a dealer
 // mask once (F = W - B), so that each later product opens only its left side (Beaver products
@@ -63,19 +66,6 @@ struct FixedOperand {
   std::vector<Ring> opened;  // F = value - B, known to the computing parties
 };
 
-// Declared cost of one op for every party: rounds and bytes sent, online; plus the dealer's
-// offline bytes (semi2k).
-struct OpCost {
-  std::vector<std::int64_t> rounds;  // per party
-  std::vector<double> bytes;         // per party, online
-  double offline_bytes = 0;
-};
-
-// A row of `kvsim costs FAMILY`: the formulas behind declared().
-struct CostFormula {
-  std::string op, rounds, bytes, note;
-};
-
 class Protocol {
  public:
   // In cost mode every party (the whole program) works on shapes only: inputs become shape_only
@@ -84,22 +74,26 @@ class Protocol {
   virtual ~Protocol() = default;
 
   virtual std::string_view family() const = 0;
+  // The family's declared cost of every primitive.
+  virtual const CostTable& costs() const = 0;
   int id() const { return ch_.id(); }
   int parties() const { return ch_.parties(); }
   Channel& channel() { return ch_; }
   int frac_bits() const { return frac_bits_; }
   bool cost_mode() const { return cost_mode_; }
+  Meter& meter() { return meter_; }
 
+  // --- primitives: each records its declared cost, then runs the family's implementation ------
   // Secret-shares `value` (read only at `owner`; ignored in cost mode) of the given shape.
-  virtual sim::Task<Share> input(int owner, const RingTensor* value, Shape shape) = 0;
+  sim::Task<Share> input(int owner, const RingTensor* value, Shape shape);
   // Opens a share to every computing party (logged in reveal_log()).
-  virtual sim::Task<RingTensor> reveal(const Share& x) = 0;
+  sim::Task<RingTensor> reveal(const Share& x);
   // The same, logged under `why` (an op that declares a reveal, e.g. quickselect's bits).
   sim::Task<RingTensor> reveal_as(const Share& x, std::string why);
   // Gives a value already public to the computing parties to the helpers that follow the same
   // control flow without computing (semi2k's dealer); a no-op elsewhere. Data-dependent ops
   // (QuickSelect) call it so every party takes the same branches.
-  virtual sim::Task<void> share_public(RingTensor& value) { (void)value; co_return; }
+  sim::Task<void> share_public(RingTensor& value);
   const std::vector<RevealRecord>& reveal_log() const { return reveals_; }
 
   // Local linear operations (no communication).
@@ -108,40 +102,42 @@ class Protocol {
   Share mul_public(const Share& a, Ring c) const;  // by a public ring element
   virtual Share add_public(const Share& a, const RingTensor& c) const = 0;
 
-  virtual sim::Task<Share> mul(const Share& a, const Share& b) = 0;
-  virtual sim::Task<Share> matmul(const Share& a, const Share& b, MatDims d) = 0;
+  sim::Task<Share> mul(const Share& a, const Share& b);
+  sim::Task<Share> matmul(const Share& a, const Share& b, MatDims d);
   // Probabilistic truncation (the default, used by mul_fixed): one round or none, exact up to
   // one unit in the last place with failure probability about |x| / 2^63.
-  virtual sim::Task<Share> trunc(const Share& a, int bits) = 0;
+  sim::Task<Share> trunc(const Share& a, int bits);
   // Exact truncation (floor(x / 2^f) for |x| < 2^62): the 2-out-of-2 view's carry from the low
   // bits and wrap-around bit come from a boolean adder; more rounds, no error. Families without
   // it throw std::logic_error.
-  virtual sim::Task<Share> trunc_exact(const Share& a, int bits);
+  sim::Task<Share> trunc_exact(const Share& a, int bits);
   // Fixed-point product: mul then trunc(frac_bits).
   sim::Task<Share> mul_fixed(const Share& a, const Share& b);
   sim::Task<Share> matmul_fixed(const Share& a, const Share& b, MatDims d);
-  // A product a (batch, m, k) x b (batch, k, n) with b prepared once (FixedOperand). Declared:
-  // "prepare_operand" (n = b's elements) once, "matmul_operand" per product; a family without
-  // the optimization declares nothing for the first and "matmul" for the second.
-  virtual sim::Task<FixedOperand> prepare_operand(const Share& b, MatDims d);
-  virtual sim::Task<Share> matmul_operand(const Share& a, const FixedOperand& b, MatDims d);
-  OpCost declared_prepare_operand(const FixedOperand& b) const;
-  OpCost declared_matmul_operand(const FixedOperand& b, MatDims d) const;
+  // A product a (batch, m, k) x b (batch, k, n) with b prepared once (FixedOperand). Records
+  // prepare_operand (n = b's elements) once when the family prepares operands, and
+  // matmul_operand per product; a family without the optimization leaves the operand
+  // unprepared and records a plain matmul per product.
+  sim::Task<FixedOperand> prepare_operand(const Share& b, MatDims d);
+  sim::Task<Share> matmul_operand(const Share& a, const FixedOperand& b, MatDims d);
 
-  // --- non-linear building blocks -----------------------------------------------------------
   // Results are arithmetic shares of 0/1 (integers, not fixed point). Families that do not
   // implement them yet throw std::logic_error naming the family and the op.
-  virtual sim::Task<Share> msb(const Share& a);  // 1 where a < 0 (two's complement)
+  sim::Task<Share> msb(const Share& a);  // 1 where a < 0 (two's complement)
   // Arithmetic <-> boolean (XOR-shared 64-bit words in the same share layout). a2b is the
   // Kogge-Stone adder; b2a injects all 64 bits (one batched bit-to-arithmetic) and recombines.
-  virtual sim::Task<Share> to_boolean(const Share& a);
-  virtual sim::Task<Share> to_arithmetic(const Share& b);
+  sim::Task<Share> to_boolean(const Share& a);
+  sim::Task<Share> to_arithmetic(const Share& b);
   // The low `bits` bits of each element (two's complement) as arithmetic 0/1 shares, laid out
-  // (bits, n) with bit 0 first: one A2B and `bits` n bit injections (declared: to_boolean n +
+  // (bits, n) with bit 0 first: one A2B and `bits` n bit injections (records to_boolean n and
   // bit_to_arithmetic bits n).
-  virtual sim::Task<Share> low_bits(const Share& a, int bits);
-  virtual sim::Task<Share> eqz(const Share& a);  // 1 where a == 0
-  // Composite ops, written once on top of mul / trunc / msb / eqz.
+  sim::Task<Share> low_bits(const Share& a, int bits);
+  sim::Task<Share> eqz(const Share& a);  // 1 where a == 0
+  // A secret shuffle of each row of a (rows, fields, cols) share: the same permutation of the
+  // columns for every field of a row (values with their indices).
+  sim::Task<Share> shuffle_rows(const Share& a, std::int64_t rows, std::int64_t cols, std::int64_t fields);
+
+  // --- composite ops, written once on the primitives; they record nothing themselves ----------
   sim::Task<Share> less_than(const Share& a, const Share& b);            // 1 where a < b
   sim::Task<Share> select(const Share& bit, const Share& x, const Share& y);  // bit ? x : y
   // Row-wise max over the last dimension of a (rows, cols) share: a tree of comparisons.
@@ -178,12 +174,11 @@ class Protocol {
   // whose comparison bits against a pivot are revealed (declared reveals: after the shuffle they
   // show only how randomly placed elements compare with the pivot). Returns the k largest of
   // each row, unordered, with their original column indices. The number of partition levels
-  // depends on the data; `levels` reports the comparisons of each so the cost can be declared.
+  // depends on the data; `compared` reports the comparisons of each level.
   struct QuickSelect {
     Share values, indices;
     std::vector<std::int64_t> compared;  // elements compared against pivots, per level (all rows)
   };
-  virtual sim::Task<Share> shuffle_rows(const Share& a, std::int64_t rows, std::int64_t cols, std::int64_t fields);
   sim::Task<QuickSelect> topk_quickselect(const Share& a, std::int64_t rows, std::int64_t cols, std::int64_t k);
   // MPCache's SiLU (the brief's piecewise polynomial) and a PUMA-style piecewise GeLU
   // (coefficients from tools/mpc/fit_gelu.py, max error 1.2e-3 on each piece).
@@ -196,19 +191,29 @@ class Protocol {
   static constexpr int kExpIterations = 10;  // relative error about x^2 / 2^(t+1): 1.2% at x = -5
   int reciprocal_iterations(double max_value) const;
 
-  // Declared costs; `n` elements for elementwise ops, `d` for matmul.
-  virtual OpCost declared(std::string_view op, std::int64_t n, MatDims d = {}) const = 0;
-  // Composite ops' declared costs, summed from their parts (less_than, select, max_rows and
-  // argmax_rows (n rows, d.k columns), exp, reciprocal and rsqrt (d.k = max_value),
-  // softmax_rows, one_hot (d.k classes), silu, gelu, topk_rows (n rows, d.k columns)).
-  OpCost declared_composite(std::string_view op, std::int64_t n, MatDims d = {}) const;
-  // Input of n elements by `owner`: declared("input") is stated for owner 0; the owner's role
-  // moves with it (ABY3: the owner sends, whoever it is).
+  // The declared cost of one primitive (costs() evaluated); `n` elements for elementwise ops,
+  // `d` for products. Input is stated for owner 0; declared_input moves the owner's role.
+  OpCost declared(Op op, std::int64_t n, MatDims d = {}) const { return costs().cost(op, n, d); }
   OpCost declared_input(int owner, std::int64_t n) const;
-  // QuickSelect's cost from its shapes and the per-level comparison counts it reports.
-  OpCost declared_quickselect(std::int64_t rows, std::int64_t cols, const std::vector<std::int64_t>& compared) const;
 
  protected:
+  // The families' implementations of the primitives above (see each for its contract).
+  virtual sim::Task<Share> do_input(int owner, const RingTensor* value, Shape shape) = 0;
+  virtual sim::Task<RingTensor> do_reveal(const Share& x) = 0;
+  virtual sim::Task<void> do_share_public(RingTensor& value) { (void)value; co_return; }
+  virtual sim::Task<Share> do_mul(const Share& a, const Share& b) = 0;
+  virtual sim::Task<Share> do_matmul(const Share& a, const Share& b, MatDims d) = 0;
+  virtual sim::Task<Share> do_trunc(const Share& a, int bits) = 0;
+  virtual sim::Task<Share> do_trunc_exact(const Share& a, int bits);
+  virtual sim::Task<FixedOperand> do_prepare_operand(const Share& b, MatDims d);
+  virtual sim::Task<Share> do_matmul_operand(const Share& a, const FixedOperand& b, MatDims d);
+  virtual sim::Task<Share> do_msb(const Share& a);
+  virtual sim::Task<Share> do_to_boolean(const Share& a);
+  virtual sim::Task<Share> do_to_arithmetic(const Share& b);
+  virtual sim::Task<Share> do_low_bits(const Share& a, int bits);
+  virtual sim::Task<Share> do_eqz(const Share& a);
+  virtual sim::Task<Share> do_shuffle_rows(const Share& a, std::int64_t rows, std::int64_t cols, std::int64_t fields);
+
   Channel& ch_;
   std::uint64_t seed_;
   int frac_bits_;
@@ -222,7 +227,9 @@ class Protocol {
   Share exact_trunc_finish(const Share& shifted, const Share& bits, int f) const;
 
  private:
+  void record(Op op, std::int64_t n, MatDims d = {});
   std::vector<RevealRecord> reveals_;
+  Meter meter_;
 };
 
 // "aby3" | "semi2k" | "plaintext"; throws std::invalid_argument naming the known ones.
@@ -233,7 +240,7 @@ std::unique_ptr<Protocol> make_protocol(std::string_view family, Channel& ch, st
                                         int frac_bits = kDefaultFracBits, bool cost_mode = false);
 int parties_of(std::string_view family);  // including semi2k's dealer
 int computing_parties_of(std::string_view family);
-std::vector<CostFormula> cost_formulas(std::string_view family);
+std::vector<CostFormula> cost_formulas(std::string_view family);  // the family's CostTable as text
 std::vector<std::string> protocol_families();
 
 }  // namespace kvsim::protocols

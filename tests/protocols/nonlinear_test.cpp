@@ -11,6 +11,7 @@
 #include "protocols/protocol.h"
 #include "protocols/sim_network.h"
 #include "sim/random.h"
+#include "tests/protocols/expected_costs.h"
 
 namespace kvsim::protocols {
 namespace {
@@ -41,6 +42,7 @@ struct Outcome {
   std::vector<Ring> out;
   std::vector<CommStats> cost;  // online: without the dealer's "offline" traffic
   double offline_bytes = 0;
+  OpCost metered;  // what the op's primitives recorded in party 0's Meter
 };
 
 CommStats offline_of(const Channel& ch) {
@@ -54,7 +56,12 @@ Outcome run_op(const std::string& family, bool cost_mode, const RingTensor& inpu
   run3(family, cost_mode, [&](Protocol& P) -> sim::Task<void> {
     Share x = co_await P.input(0, P.id() == 0 ? &input : nullptr, input.shape);
     const CommStats before = P.channel().stats(), off_before = offline_of(P.channel());
-    Share y = co_await op(P, x);
+    Share y;
+    {
+      const auto scope = P.meter().scope("op");
+      y = co_await op(P, x);
+    }
+    if (P.id() == 0) o.metered = P.meter().categories().at("op").declared;
     const CommStats off = offline_of(P.channel()) - off_before;
     o.cost[static_cast<std::size_t>(P.id())] = P.channel().stats() - before - off;
     o.offline_bytes += static_cast<double>(off.bytes_sent);
@@ -65,6 +72,13 @@ Outcome run_op(const std::string& family, bool cost_mode, const RingTensor& inpu
 }
 
 void expect_cost(const Outcome& o, const OpCost& c, const char* what) {
+  // The Meter's record of the primitives the op ran equals the hand-derived formula ...
+  // (an op that ran no primitive, e.g. a one-hot over one class, recorded nothing: zero).
+  const OpCost metered = o.metered.rounds.empty() ? OpCost{{0, 0, 0}, {0, 0, 0}, 0} : o.metered;
+  EXPECT_EQ(metered.rounds, c.rounds) << what;
+  EXPECT_EQ(metered.bytes, c.bytes) << what;
+  EXPECT_EQ(metered.offline_bytes, c.offline_bytes) << what;
+  // ... and the channel's measurement.
   for (std::size_t p = 0; p < 3; ++p) {
     EXPECT_EQ(o.cost[p].rounds, static_cast<std::uint64_t>(c.rounds[p])) << what << " party " << p;
     EXPECT_EQ(static_cast<double>(o.cost[p].bytes_sent), c.bytes[p]) << what << " party " << p;
@@ -89,9 +103,9 @@ TEST_P(Aby3Nonlinear, MsbAndEqz) {
   v[11] = -1e-5;
   const RingTensor in = encode({200}, v);
   const Outcome m = run_op("aby3", cost, in, [](Protocol& P, const Share& x) { return P.msb(x); });
-  expect_cost(m, declared_of("aby3", [](const Protocol& P) { return P.declared("msb", 200); }), "msb");
+  expect_cost(m, declared_of("aby3", [](const Protocol& P) { return P.declared(Op::kMsb, 200); }), "msb");
   const Outcome z = run_op("aby3", cost, in, [](Protocol& P, const Share& x) { return P.eqz(x); });
-  expect_cost(z, declared_of("aby3", [](const Protocol& P) { return P.declared("eqz", 200); }), "eqz");
+  expect_cost(z, declared_of("aby3", [](const Protocol& P) { return P.declared(Op::kEqz, 200); }), "eqz");
   if (cost) return;
   for (std::size_t i = 0; i < v.size(); ++i) {
     EXPECT_EQ(m.out[i], in.data[i] >> 63 ? 1u : 0u) << i << " " << v[i];
@@ -107,18 +121,18 @@ TEST_P(Aby3Nonlinear, MaxExpReciprocalSoftmax) {
   const MatDims shape{1, 1, cols, 1};
 
   const Outcome mx = run_op("aby3", cost, in, [&](Protocol& P, const Share& x) { return P.max_rows(x, rows, cols); });
-  expect_cost(mx, declared_of("aby3", [&](const Protocol& P) { return P.declared_composite("max_rows", rows, shape); }), "max");
+  expect_cost(mx, declared_of("aby3", [&](const Protocol& P) { return expected_composite(P, "max_rows", rows, shape); }), "max");
   const Outcome sm = run_op("aby3", cost, in, [&](Protocol& P, const Share& x) { return P.softmax_rows(x, rows, cols); });
-  expect_cost(sm, declared_of("aby3", [&](const Protocol& P) { return P.declared_composite("softmax_rows", rows, shape); }),
+  expect_cost(sm, declared_of("aby3", [&](const Protocol& P) { return expected_composite(P, "softmax_rows", rows, shape); }),
               "softmax");
   const std::vector<double> neg = values(64, -14, 0, 3);
   const RingTensor nin = encode({64}, neg);
   const Outcome ex = run_op("aby3", cost, nin, [](Protocol& P, const Share& x) { return P.exp(x); });
-  expect_cost(ex, declared_of("aby3", [](const Protocol& P) { return P.declared_composite("exp", 64); }), "exp");
+  expect_cost(ex, declared_of("aby3", [](const Protocol& P) { return expected_composite(P, "exp", 64); }), "exp");
   const std::vector<double> den = values(64, 1, 100, 4);
   const RingTensor din = encode({64}, den);
   const Outcome rc = run_op("aby3", cost, din, [](Protocol& P, const Share& x) { return P.reciprocal(x, 100); });
-  expect_cost(rc, declared_of("aby3", [](const Protocol& P) { return P.declared_composite("reciprocal", 64, MatDims{1, 1, 100, 1}); }),
+  expect_cost(rc, declared_of("aby3", [](const Protocol& P) { return expected_composite(P, "reciprocal", 64, MatDims{1, 1, 100, 1}); }),
               "reciprocal");
   if (cost) return;
 
@@ -161,7 +175,7 @@ TEST_P(Aby3Nonlinear, OneHotGatherSelectsTheRow) {
     RingTensor r = co_await P.reveal(rows);
     if (P.id() == 0) got = r.data;
   });
-  const OpCost c = declared_of("aby3", [&](const Protocol& P) { return P.declared_composite("one_hot", 2, MatDims{1, 1, T, 1}); });
+  const OpCost c = declared_of("aby3", [&](const Protocol& P) { return expected_composite(P, "one_hot", 2, MatDims{1, 1, T, 1}); });
   for (std::size_t p = 0; p < 3; ++p) {
     EXPECT_EQ(costs[p].rounds, static_cast<std::uint64_t>(c.rounds[p]));
     EXPECT_EQ(static_cast<double>(costs[p].bytes_sent), c.bytes[p]);
@@ -179,20 +193,20 @@ TEST_P(Aby3Nonlinear, ActivationsRsqrtArgmax) {
   v[0] = -8.5, v[1] = -4.0, v[2] = 3.9, v[3] = 4.1, v[4] = 0.0;
   const RingTensor in = encode({120}, v);
   const Outcome si = run_op("aby3", cost, in, [](Protocol& P, const Share& x) { return P.silu(x); });
-  expect_cost(si, declared_of("aby3", [](const Protocol& P) { return P.declared_composite("silu", 120); }), "silu");
+  expect_cost(si, declared_of("aby3", [](const Protocol& P) { return expected_composite(P, "silu", 120); }), "silu");
   const Outcome ge = run_op("aby3", cost, in, [](Protocol& P, const Share& x) { return P.gelu(x); });
-  expect_cost(ge, declared_of("aby3", [](const Protocol& P) { return P.declared_composite("gelu", 120); }), "gelu");
+  expect_cost(ge, declared_of("aby3", [](const Protocol& P) { return expected_composite(P, "gelu", 120); }), "gelu");
   const std::vector<double> pos = values(32, 1, 400, 7);
   const RingTensor pin = encode({32}, pos);
   const Outcome rs = run_op("aby3", cost, pin, [](Protocol& P, const Share& x) { return P.rsqrt(x, 400); });
-  expect_cost(rs, declared_of("aby3", [](const Protocol& P) { return P.declared_composite("rsqrt", 32, MatDims{1, 1, 400, 1}); }),
+  expect_cost(rs, declared_of("aby3", [](const Protocol& P) { return expected_composite(P, "rsqrt", 32, MatDims{1, 1, 400, 1}); }),
               "rsqrt");
   const std::int64_t rows = 4, cols = 9;
   std::vector<double> am = values(static_cast<std::size_t>(rows * cols), -5, 5, 8);
   am[2 * cols + 3] = am[2 * cols + 7] = 9.0;  // a tie: the first one wins
   const RingTensor ain = encode({rows, cols}, am);
   const Outcome ag = run_op("aby3", cost, ain, [&](Protocol& P, const Share& x) { return P.argmax_rows(x, rows, cols); });
-  expect_cost(ag, declared_of("aby3", [&](const Protocol& P) { return P.declared_composite("argmax_rows", rows, MatDims{1, 1, cols, 1}); }),
+  expect_cost(ag, declared_of("aby3", [&](const Protocol& P) { return expected_composite(P, "argmax_rows", rows, MatDims{1, 1, cols, 1}); }),
               "argmax");
   if (cost) return;
   for (std::size_t i = 0; i < v.size(); ++i) {
@@ -229,7 +243,7 @@ TEST_P(Aby3Nonlinear, TopKBySortingNetwork) {
     RingTensor ri = co_await P.reveal(t.indices);
     if (P.id() == 0) vals = rv.data, idxs = ri.data;
   });
-  const OpCost c = declared_of("aby3", [&](const Protocol& P) { return P.declared_composite("topk_rows", rows, MatDims{1, 1, cols, 1}); });
+  const OpCost c = declared_of("aby3", [&](const Protocol& P) { return expected_composite(P, "topk_rows", rows, MatDims{1, 1, cols, 1}); });
   for (std::size_t p = 0; p < 3; ++p) {
     EXPECT_EQ(costs[p].rounds, static_cast<std::uint64_t>(c.rounds[p]));
     EXPECT_EQ(static_cast<double>(costs[p].bytes_sent), c.bytes[p]);
@@ -258,10 +272,10 @@ TEST_P(ExactTrunc, IsFloorForEveryValueBelow2To62) {
   }
   in.data[0] = 0, in.data[1] = static_cast<Ring>(-1), in.data[2] = static_cast<Ring>(1) << 40;
   const Outcome o = run_op(family, false, in, [](Protocol& P, const Share& x) { return P.trunc_exact(x, 18); });
-  expect_cost(o, declared_of(family, [](const Protocol& P) { return P.declared("trunc_exact", 400); }), "trunc_exact");
+  expect_cost(o, declared_of(family, [](const Protocol& P) { return P.declared(Op::kTruncExact, 400); }), "trunc_exact");
   for (std::size_t i = 0; i < in.data.size(); ++i) ASSERT_EQ(o.out[i], arshift(in.data[i], 18)) << i;
   const Outcome c = run_op(family, true, in, [](Protocol& P, const Share& x) { return P.trunc_exact(x, 18); });
-  expect_cost(c, declared_of(family, [](const Protocol& P) { return P.declared("trunc_exact", 400); }), "trunc_exact cost mode");
+  expect_cost(c, declared_of(family, [](const Protocol& P) { return P.declared(Op::kTruncExact, 400); }), "trunc_exact cost mode");
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, ExactTrunc, ::testing::Values("aby3", "semi2k"));
@@ -298,8 +312,8 @@ TEST_P(Conversions, A2BThenB2ARoundTripsAndShuffleIsAPermutation) {
   std::sort(b.begin(), b.end());
   EXPECT_EQ(a, b);
   EXPECT_NE(shuffled, in.data);
-  const OpCost ca = declared_of(family, [](const Protocol& P) { return P.declared("to_boolean", 50); });
-  const OpCost cb = declared_of(family, [](const Protocol& P) { return P.declared("to_arithmetic", 50); });
+  const OpCost ca = declared_of(family, [](const Protocol& P) { return P.declared(Op::kToBoolean, 50); });
+  const OpCost cb = declared_of(family, [](const Protocol& P) { return P.declared(Op::kToArithmetic, 50); });
   for (std::size_t p = 0; p < 3; ++p) {
     EXPECT_EQ(a2b[p].rounds, static_cast<std::uint64_t>(ca.rounds[p])) << p;
     EXPECT_EQ(static_cast<double>(a2b[p].bytes_sent), ca.bytes[p]) << p;
@@ -322,7 +336,7 @@ TEST_P(NarrowOneHot, EveryIndexOfEveryClassCount) {
     RingTensor idx(Shape{classes});
     for (std::int64_t i = 0; i < classes; ++i) idx.data[static_cast<std::size_t>(i)] = static_cast<Ring>((i * 7) % classes);
     const Outcome o = run_op(family, false, idx, [&](Protocol& P, const Share& x) { return P.one_hot(x, classes); });
-    const OpCost c = declared_of(family, [&](const Protocol& P) { return P.declared_composite("one_hot", classes, MatDims{1, 1, classes, 1}); });
+    const OpCost c = declared_of(family, [&](const Protocol& P) { return expected_composite(P, "one_hot", classes, MatDims{1, 1, classes, 1}); });
     expect_cost(o, c, ("one_hot " + std::to_string(classes)).c_str());
     ASSERT_EQ(o.out.size(), static_cast<std::size_t>(classes * classes));
     for (std::int64_t i = 0; i < classes; ++i)
@@ -362,7 +376,10 @@ TEST_P(FixedOperandProducts, ExactAndDeclared) {
     prep[id] = s1 - s0 - (o1 - o0);
     prod[id] = s2 - s1 - (o2 - o1);
     if (P.id() == 2) prep_off = static_cast<double>((o1 - o0).bytes_sent), prod_off = static_cast<double>((o2 - o1).bytes_sent);
-    if (P.id() == 0) declared_prep = P.declared_prepare_operand(op), declared_prod = P.declared_matmul_operand(op, d);
+    if (P.id() == 0) {
+      declared_prep = op.prepared ? P.declared(Op::kPrepareOperand, d.batch * d.k * d.n) : P.declared(Op::kLocal, 0);
+      declared_prod = P.declared(op.prepared ? Op::kMatmulOperand : Op::kMatmul, 0, d);
+    }
     RingTensor r1 = co_await P.reveal(Y1);
     RingTensor r2 = co_await P.reveal(Y2);
     if (P.id() == 0) y1 = r1.data, y2 = r2.data;
@@ -404,7 +421,7 @@ TEST_P(QuickSelectTopK, FindsTheTopKSetAndDeclaresItsReveals) {
     RingTensor ri = co_await P.reveal(q.indices);
     if (P.id() == 0) vals = rv.data, idxs = ri.data, compared = q.compared, log = P.reveal_log();
   });
-  const OpCost c = declared_of(family, [&](const Protocol& P) { return P.declared_quickselect(rows, cols, compared); });
+  const OpCost c = declared_of(family, [&](const Protocol& P) { return expected_quickselect(P, rows, cols, compared); });
   for (std::size_t p = 0; p < 3; ++p) {
     EXPECT_EQ(costs[p].rounds, static_cast<std::uint64_t>(c.rounds[p])) << p;
     EXPECT_EQ(static_cast<double>(costs[p].bytes_sent), c.bytes[p]) << p;
@@ -483,12 +500,12 @@ TEST_P(Semi2kNonlinear, MsbEqzAndASoftmaxOnTop) {
   v[5] = 0;
   const RingTensor in = encode({100}, v);
   const Outcome m = run_op("semi2k", cost, in, [](Protocol& P, const Share& x) { return P.msb(x); });
-  expect_cost(m, declared_of("semi2k", [](const Protocol& P) { return P.declared("msb", 100); }), "msb");
+  expect_cost(m, declared_of("semi2k", [](const Protocol& P) { return P.declared(Op::kMsb, 100); }), "msb");
   const Outcome z = run_op("semi2k", cost, in, [](Protocol& P, const Share& x) { return P.eqz(x); });
-  expect_cost(z, declared_of("semi2k", [](const Protocol& P) { return P.declared("eqz", 100); }), "eqz");
+  expect_cost(z, declared_of("semi2k", [](const Protocol& P) { return P.declared(Op::kEqz, 100); }), "eqz");
   const RingTensor rows = encode({4, 25}, values(100, -5, 5, 12));
   const Outcome sm = run_op("semi2k", cost, rows, [](Protocol& P, const Share& x) { return P.softmax_rows(x, 4, 25); });
-  expect_cost(sm, declared_of("semi2k", [](const Protocol& P) { return P.declared_composite("softmax_rows", 4, MatDims{1, 1, 25, 1}); }),
+  expect_cost(sm, declared_of("semi2k", [](const Protocol& P) { return expected_composite(P, "softmax_rows", 4, MatDims{1, 1, 25, 1}); }),
               "softmax");
   if (cost) return;
   for (std::size_t i = 0; i < v.size(); ++i) {

@@ -129,9 +129,9 @@ TEST_P(ProtocolTest, OpsReconstructAndCostWhatTheyDeclare) {
   SimNetwork net0(e0, parties, catalog().link("lan-bumblebee"), catalog().host("xeon-server"));
   auto decl = make_protocol(c.family, net0.channel(0), 1);
   const std::map<std::string, OpCost> declared = {
-      {"input", decl->declared("input", na)},   {"mul", decl->declared("mul", na)},
-      {"trunc", decl->declared("trunc", na)},   {"matmul", decl->declared("matmul", 0, d)},
-      {"reveal", decl->declared("reveal", na)}, {"add_public", decl->declared("add_public", na)}};
+      {"input", decl->declared(Op::kInput, na)},   {"mul", decl->declared(Op::kMul, na)},
+      {"trunc", decl->declared(Op::kTrunc, na)},   {"matmul", decl->declared(Op::kMatmul, 0, d)},
+      {"reveal", decl->declared(Op::kReveal, na)}, {"add_public", decl->declared(Op::kLocal, na)}};
   for (const auto& [op, cost] : declared) {
     double offline = 0;
     for (int p = 0; p < parties; ++p) {

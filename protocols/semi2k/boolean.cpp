@@ -1,6 +1,6 @@
-// protocols/semi2k_boolean.cpp — semi2k's boolean circuits with dealer AND triples.
+// protocols/semi2k/boolean.cpp — semi2k boolean circuits with dealer AND triples; B2A.
 #include "protocols/boolean_words.h"
-#include "protocols/families.h"
+#include "protocols/semi2k/semi2k.h"
 
 namespace kvsim::protocols {
 
@@ -78,7 +78,7 @@ sim::Task<Share> Semi2kDealer::a2b(const Share& x) {
   co_return xor_words(c.p0, map_words(c.g, [](Ring v) { return v << 1; }));
 }
 
-sim::Task<Share> Semi2kDealer::trunc_exact(const Share& a, int f) {
+sim::Task<Share> Semi2kDealer::do_trunc_exact(const Share& a, int f) {
   // The 2-out-of-2 view is the shares themselves (Protocol::exact_trunc_finish has the math).
   const Share xp = exact_trunc_input(a);
   const Carries cr = co_await add_carries(xp);
@@ -98,18 +98,18 @@ sim::Task<Share> Semi2kDealer::b2a_bit(const Share& b) {
     zero.s0.assign(n, 0);
   }
   const Share b0 = id() == 0 ? mine : zero, b1 = id() == 0 ? zero : mine;
-  const Share prod = co_await mul(b0, b1);
+  const Share prod = co_await do_mul(b0, b1);
   co_return sub(add(b0, b1), mul_public(prod, 2));
 }
 
-sim::Task<Share> Semi2kDealer::msb(const Share& a) {
+sim::Task<Share> Semi2kDealer::do_msb(const Share& a) {
   const Share sum = co_await a2b(a);
   const Share top = map_words(sum, [](Ring v) { return v >> 63; });
   Share bit = co_await b2a_bit(top);
   co_return bit;
 }
 
-sim::Task<Share> Semi2kDealer::eqz(const Share& a) {
+sim::Task<Share> Semi2kDealer::do_eqz(const Share& a) {
   Share z = co_await a2b(a);
   if (id() == 0 && !z.cost_only) for (auto& v : z.s0) v = ~v;
   for (int d = 32; d >= 1; d /= 2) {
@@ -118,6 +118,19 @@ sim::Task<Share> Semi2kDealer::eqz(const Share& a) {
   }
   Share bit = co_await b2a_bit(z);
   co_return bit;
+}
+
+sim::Task<Share> Semi2kDealer::do_to_arithmetic(const Share& b) {
+  const Share spread = spread_bits(b);
+  const Share bits = co_await b2a_bit(spread);
+  co_return recombine(bits, b.shape);
+}
+
+sim::Task<Share> Semi2kDealer::do_low_bits(const Share& a, int bits) {
+  const Share words = co_await a2b(a);
+  const Share spread = spread_bits(words, bits);
+  Share out = co_await b2a_bit(spread);
+  co_return out;
 }
 
 }  // namespace kvsim::protocols

@@ -1,19 +1,12 @@
-// protocols/aby3.cpp — 3-party replicated secret sharing over Z_2^64.
+// protocols/aby3/arithmetic.cpp — 3-party replicated secret sharing over Z_2^64.
 #include <stdexcept>
 
-#include "protocols/families.h"
+#include "protocols/aby3/aby3.h"
 
 namespace kvsim::protocols {
 
 namespace {
 constexpr std::uint64_t kPairKey = 1, kPrivateKey = 2;
-}
-
-void check_matmul_shapes(const Share& a, const Share& b, const MatDims& d) {
-  if (a.size() != d.batch * d.m * d.k || b.size() != d.batch * d.k * d.n)
-    throw std::invalid_argument("matmul: shapes " + shape_string(a.shape) + " x " + shape_string(b.shape) +
-                                " do not match (batch, m, k, n) = (" + std::to_string(d.batch) + ", " + std::to_string(d.m) +
-                                ", " + std::to_string(d.k) + ", " + std::to_string(d.n) + ")");
 }
 
 Aby3::Aby3(Channel& ch, std::uint64_t seed, int frac_bits, bool cost_mode)
@@ -27,7 +20,7 @@ std::vector<Ring> Aby3::zero_share(std::size_t n) {
   return a;
 }
 
-sim::Task<Share> Aby3::input(int owner, const RingTensor* value, Shape shape) {
+sim::Task<Share> Aby3::do_input(int owner, const RingTensor* value, Shape shape) {
   if (!cost_mode_ && id() == owner && (!value || value->shape != shape))
     throw std::invalid_argument("input: the owner's value is missing or of another shape");
   const std::vector<Ring>* data = cost_mode_ || id() != owner ? nullptr : &value->data;
@@ -75,7 +68,7 @@ sim::Task<Share> Aby3::share_from(int owner, const std::vector<Ring>* value, Sha
   co_return out;
 }
 
-sim::Task<RingTensor> Aby3::reveal(const Share& x) {
+sim::Task<RingTensor> Aby3::do_reveal(const Share& x) {
   note_reveal("reveal", x.size());
   // Party i lacks x_{i+2}, which party i+2 holds as its first component: send s0 to next,
   // receive from prev (1 round, n elements each).
@@ -115,7 +108,7 @@ sim::Task<Share> Aby3::reshare(std::vector<Ring> z, Shape shape, bool cost_only,
   co_return out;
 }
 
-sim::Task<Share> Aby3::mul(const Share& a, const Share& b) {
+sim::Task<Share> Aby3::do_mul(const Share& a, const Share& b) {
   if (a.shape != b.shape) throw std::invalid_argument("mul: shapes differ " + shape_string(a.shape) + " vs " + shape_string(b.shape));
   const std::size_t n = static_cast<std::size_t>(a.size());
   const bool cost_only = a.cost_only || b.cost_only;
@@ -130,8 +123,7 @@ sim::Task<Share> Aby3::mul(const Share& a, const Share& b) {
   co_return out;
 }
 
-sim::Task<Share> Aby3::matmul(const Share& a, const Share& b, MatDims d) {
-  check_matmul_shapes(a, b, d);
+sim::Task<Share> Aby3::do_matmul(const Share& a, const Share& b, MatDims d) {
   const bool cost_only = a.cost_only || b.cost_only;
   const std::size_t n = static_cast<std::size_t>(d.batch * d.m * d.n);
   std::vector<Ring> z;
@@ -150,7 +142,7 @@ sim::Task<Share> Aby3::matmul(const Share& a, const Share& b, MatDims d) {
   co_return out;
 }
 
-sim::Task<Share> Aby3::trunc(const Share& a, int bits) {
+sim::Task<Share> Aby3::do_trunc(const Share& a, int bits) {
   // ABY3 Pi_trunc1. Two-out-of-two view: party 0 and party 2 hold x_0, party 1 holds x_1 + x_2.
   // y_0 = x_0 >> f (parties 0 and 2), y' = -((-(x_1 + x_2)) >> f) (party 1), y_2 = r from the key
   // of parties 1 and 2, y_1 = y' - r sent by party 1 to party 0. One round, one message.
@@ -187,54 +179,6 @@ sim::Task<Share> Aby3::trunc(const Share& a, int bits) {
   out.s1.resize(n);
   for (std::size_t i = 0; i < n; ++i) out.s1[i] = arshift(a.s1[i], bits);
   co_return out;
-}
-
-OpCost Aby3::declared(std::string_view op, std::int64_t n, MatDims d) const {
-  const double e = 8.0 * static_cast<double>(n);
-  if (op == "share_public") return {{0, 0, 0}, {0, 0, 0}};
-  if (op == "input") return {{1, 1, 1}, {2 * e, 0, 0}};  // for owner 0; the owner sends 2n elements
-  if (op == "reveal") return {{1, 1, 1}, {e, e, e}};
-  if (op == "mul") return {{1, 1, 1}, {e, e, e}};
-  if (op == "matmul") {
-    const double out = 8.0 * static_cast<double>(d.batch * d.m * d.n);
-    return {{1, 1, 1}, {out, out, out}};
-  }
-  if (op == "trunc") return {{1, 1, 0}, {0, e, 0}};
-  // A2B: party 1's XOR input (2 n K from party 1), 1 + 6 AND rounds with 12 n K per party;
-  // msb adds the bit B2A (2 rounds: 3 n K then n K); eqz adds 6 AND rounds (6 n K) first.
-  if (op == "msb") return {{10, 10, 10}, {16 * e, 18 * e, 16 * e}};
-  // Three re-sharing steps; each party is in two of the three pairs (1 round, n K each).
-  // Exact truncation: the adder's carries (1 + 7 rounds, 12 AND words, party 1's XOR input),
-  // B2A of two bits (2 rounds: 6 n K then 2 n K), and the Pi_trunc1 re-share (party 1 -> 0).
-  if (op == "trunc_exact") return {{11, 11, 10}, {20 * e, 23 * e, 20 * e}};
-  if (op == "shuffle") return {{2, 2, 2}, {2 * e, 2 * e, 2 * e}};
-  // A2B alone: party 1's XOR input (2 n K from party 1), 1 + 6 AND rounds of 12 n K in all.
-  if (op == "to_boolean") return {{8, 8, 8}, {12 * e, 14 * e, 12 * e}};
-  // B2A: 64 bit injections at once (2 rounds: 3 x 64 n K, then 64 n K).
-  if (op == "to_arithmetic") return {{2, 2, 2}, {256 * e, 256 * e, 256 * e}};
-  if (op == "eqz") return {{16, 16, 16}, {22 * e, 24 * e, 22 * e}};
-  // Bit injection of n XOR-shared bits (2 rounds: the three pairwise products, then the triple).
-  if (op == "bit_to_arithmetic") return {{2, 2, 2}, {4 * e, 4 * e, 4 * e}};
-  if (op == "add" || op == "sub" || op == "add_public" || op == "mul_public") return {{0, 0, 0}, {0, 0, 0}};
-  throw std::invalid_argument("aby3: no declared cost for '" + std::string(op) + "'");
-}
-
-std::vector<CostFormula> Aby3::formulas() {
-  return {
-      {"input", "1", "2 n K (owner only)", "x_{o+2} sent to both others; x_o, x_{o+1} from pairwise PRGs"},
-      {"reveal", "1", "n K", "each party sends x_i to the next"},
-      {"add, sub, add_public, mul_public", "0", "0", "local"},
-      {"mul", "1", "n K", "local cross terms + zero sharing, reshare to the previous party"},
-      {"matmul (b, m, k, n)", "1", "b m n K", "as mul, on the output"},
-      {"trunc (probabilistic, the default)", "1 (parties 0, 1)", "n K (party 1 only)", "ABY3 Pi_trunc1"},
-      {"trunc_exact", "11 (party 2: 10)", "20 n K (party 1: 23 n K)", "carry and wrap bits of the 2-of-2 view from the adder"},
-      {"msb", "1 + 7 + 2 = 10", "16 n K (party 1: 18 n K)", "A2B by a Kogge-Stone adder, then bit-to-arithmetic"},
-      {"shuffle (rows, fields, cols)", "2 (3 steps)", "2 n K", "three pair-known permutations, re-shared with masks"},
-      {"to_boolean (A2B)", "8", "12 n K (party 1: 14 n K)", "Kogge-Stone adder on x_0 + (x_1 + x_2)"},
-      {"to_arithmetic (B2A)", "2", "256 n K", "64 bit injections b0 + b1 + b2 - 2(...) + 4 b0 b1 b2"},
-      {"eqz", "1 + 7 + 6 + 2 = 16", "22 n K (party 1: 24 n K)", "A2B, NOT, AND-reduce 64 bits, bit-to-arithmetic"},
-      {"bit_to_arithmetic", "2", "4 n K", "b0 + b1 + b2 - 2 (b0 b1 + b0 b2 + b1 b2) + 4 b0 b1 b2"},
-  };
 }
 
 }  // namespace kvsim::protocols

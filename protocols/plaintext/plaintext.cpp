@@ -1,11 +1,12 @@
-// protocols/plaintext.cpp — the reference: every party holds every value.
+// protocols/plaintext/plaintext.cpp — the reference: every party holds every value.
 #include <stdexcept>
 
-#include "protocols/families.h"
+#include "protocols/boolean_words.h"
+#include "protocols/plaintext/plaintext.h"
 
 namespace kvsim::protocols {
 
-sim::Task<Share> Plaintext::input(int owner, const RingTensor* value, Shape shape) {
+sim::Task<Share> Plaintext::do_input(int owner, const RingTensor* value, Shape shape) {
   // The owner sends the value to everyone: the plaintext world still has to move its inputs.
   const std::size_t n = static_cast<std::size_t>(numel(shape));
   Share out{shape, {}, {}, cost_mode_};
@@ -28,7 +29,7 @@ sim::Task<Share> Plaintext::input(int owner, const RingTensor* value, Shape shap
   co_return out;
 }
 
-sim::Task<RingTensor> Plaintext::reveal(const Share& x) {
+sim::Task<RingTensor> Plaintext::do_reveal(const Share& x) {
   note_reveal("reveal", x.size());
   RingTensor out(x.shape);
   if (x.cost_only) out.data.clear();
@@ -42,7 +43,7 @@ Share Plaintext::add_public(const Share& a, const RingTensor& c) const {
   return out;
 }
 
-sim::Task<Share> Plaintext::mul(const Share& a, const Share& b) {
+sim::Task<Share> Plaintext::do_mul(const Share& a, const Share& b) {
   if (a.shape != b.shape) throw std::invalid_argument("mul: shapes differ");
   Share out{a.shape, {}, {}, a.cost_only || b.cost_only};
   if (!out.cost_only) {
@@ -52,44 +53,50 @@ sim::Task<Share> Plaintext::mul(const Share& a, const Share& b) {
   co_return out;
 }
 
-sim::Task<Share> Plaintext::matmul(const Share& a, const Share& b, MatDims d) {
-  check_matmul_shapes(a, b, d);
+sim::Task<Share> Plaintext::do_matmul(const Share& a, const Share& b, MatDims d) {
   Share out{d.batch == 1 ? Shape{d.m, d.n} : Shape{d.batch, d.m, d.n}, {}, {}, a.cost_only || b.cost_only};
   if (!out.cost_only) out.s0 = ring_matmul(a.s0.data(), b.s0.data(), d.batch, d.m, d.k, d.n);
   co_return out;
 }
 
-sim::Task<Share> Plaintext::trunc(const Share& a, int bits) {
+sim::Task<Share> Plaintext::do_trunc(const Share& a, int bits) {
   Share out = a;
   for (auto& v : out.s0) v = arshift(v, bits);
   co_return out;
 }
 
-sim::Task<Share> Plaintext::msb(const Share& a) {
+sim::Task<Share> Plaintext::do_msb(const Share& a) {
   Share out = a;
   for (auto& v : out.s0) v = v >> 63;
   co_return out;
 }
 
-sim::Task<Share> Plaintext::eqz(const Share& a) {
+sim::Task<Share> Plaintext::do_eqz(const Share& a) {
   Share out = a;
   for (auto& v : out.s0) v = v == 0 ? 1 : 0;
   co_return out;
 }
 
-OpCost Plaintext::declared(std::string_view op, std::int64_t n, MatDims) const {
-  const double e = 8.0 * static_cast<double>(n);
-  if (op == "share_public") return {{0, 0, 0}, {0, 0, 0}};
-  if (op == "input") return {{1, 1, 1}, {2 * e, 0, 0}};
-  if (op == "reveal" || op == "mul" || op == "msb" || op == "eqz" || op == "shuffle" || op == "trunc_exact" || op == "to_boolean" || op == "to_arithmetic" || op == "bit_to_arithmetic" || op == "matmul" || op == "trunc" || op == "add" || op == "sub" ||
-      op == "add_public" || op == "mul_public")
-    return {{0, 0, 0}, {0, 0, 0}};
-  throw std::invalid_argument("plaintext: no declared cost for '" + std::string(op) + "'");
+sim::Task<Share> Plaintext::do_to_boolean(const Share& a) { co_return a; }
+
+sim::Task<Share> Plaintext::do_to_arithmetic(const Share& b) { co_return b; }
+
+sim::Task<Share> Plaintext::do_low_bits(const Share& a, int bits) {
+  co_return spread_bits(a, bits);
 }
 
-std::vector<CostFormula> Plaintext::formulas() {
-  return {{"input", "1", "(N - 1) n K (owner only)", "the owner sends the value to everyone"},
-          {"everything else", "0", "0", "computed in the clear by every party"}};
+sim::Task<Share> Plaintext::do_shuffle_rows(const Share& a, std::int64_t rows, std::int64_t cols, std::int64_t fields) {
+  // The reference applies one public random permutation per row (from the shared seed).
+  Share out = a;
+  if (!has_data(a)) co_return out;
+  Prg prg(derive_key(seed_, 7, 7, 99));
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const std::vector<std::int64_t> perm = random_permutation(prg, cols);
+    for (std::int64_t f = 0; f < fields; ++f)
+      for (std::int64_t c = 0; c < cols; ++c)
+        out.s0[static_cast<std::size_t>((r * fields + f) * cols + c)] = a.s0[static_cast<std::size_t>((r * fields + f) * cols + perm[static_cast<std::size_t>(c)])];
+  }
+  co_return out;
 }
 
 }  // namespace kvsim::protocols

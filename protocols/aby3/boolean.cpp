@@ -1,4 +1,4 @@
-// protocols/aby3_boolean.cpp — ABY3 boolean sharing: AND, A2B (Kogge-Stone), msb, eqz, bit B2A.
+// protocols/aby3/boolean.cpp — ABY3 boolean sharing: AND, A2B (Kogge-Stone), msb, eqz, B2A.
 //
 // Boolean shares use the replicated layout of arithmetic ones, with XOR: party i holds the words
 // (b_i, b_{i+1}) and the value is b_0 ^ b_1 ^ b_2; all 64 bits of a word are processed at once.
@@ -8,7 +8,7 @@
 #include <stdexcept>
 
 #include "protocols/boolean_words.h"
-#include "protocols/families.h"
+#include "protocols/aby3/aby3.h"
 
 namespace kvsim::protocols {
 
@@ -60,7 +60,7 @@ sim::Task<Share> Aby3::a2b(const Share& x) {
   co_return xor_words(c.p0, map_words(c.g, [](Ring v) { return v << 1; }));
 }
 
-sim::Task<Share> Aby3::trunc_exact(const Share& a, int f) {
+sim::Task<Share> Aby3::do_trunc_exact(const Share& a, int f) {
   // The 2-out-of-2 view is a = x'_0, b = x'_1 + x'_2 (Protocol::exact_trunc_finish has the math).
   const std::size_t n = static_cast<std::size_t>(a.size());
   const Share xp = exact_trunc_input(a);
@@ -113,22 +113,22 @@ sim::Task<Share> Aby3::b2a_bit(const Share& b) {
   };
   const Share B0 = component(0), B1 = component(1), B2 = component(2);
   const Share lhs = concat(concat(B0, B0), B1), rhs = concat(concat(B1, B2), B2);
-  Share pairs = co_await mul(lhs, rhs);
+  Share pairs = co_await do_mul(lhs, rhs);
   const Share b01 = slice(pairs, 0, n, b.shape), b02 = slice(pairs, n, n, b.shape), b12 = slice(pairs, 2 * n, n, b.shape);
-  const Share b012 = co_await mul(b01, B2);
+  const Share b012 = co_await do_mul(b01, B2);
   Share sum = add(add(B0, B1), B2);
   sum = sub(sum, mul_public(add(add(b01, b02), b12), 2));
   co_return add(sum, mul_public(b012, 4));
 }
 
-sim::Task<Share> Aby3::msb(const Share& a) {
+sim::Task<Share> Aby3::do_msb(const Share& a) {
   Share sum = co_await a2b(a);
   const Share top = map_words(sum, [](Ring v) { return v >> 63; });
   Share bit = co_await b2a_bit(top);
   co_return bit;
 }
 
-sim::Task<Share> Aby3::eqz(const Share& a) {
+sim::Task<Share> Aby3::do_eqz(const Share& a) {
   Share sum = co_await a2b(a);
   // NOT flips component 0 (held by parties 0 and 2); then AND all 64 bits together.
   Share z = sum;
@@ -142,6 +142,20 @@ sim::Task<Share> Aby3::eqz(const Share& a) {
   }
   Share bit = co_await b2a_bit(z);
   co_return bit;
+}
+
+sim::Task<Share> Aby3::do_to_arithmetic(const Share& b) {
+  const Share spread = spread_bits(b);
+  const Share bits = co_await b2a_bit(spread);
+  co_return recombine(bits, b.shape);
+}
+
+// A2B, then only the low `bits` planes are injected (the rest of the word is never converted).
+sim::Task<Share> Aby3::do_low_bits(const Share& a, int bits) {
+  const Share words = co_await a2b(a);
+  const Share spread = spread_bits(words, bits);
+  Share out = co_await b2a_bit(spread);
+  co_return out;
 }
 
 }  // namespace kvsim::protocols

@@ -1,4 +1,4 @@
-// protocols/semi2k.cpp — 2-party additive sharing with Beaver triples from a trusted dealer.
+// protocols/semi2k/arithmetic.cpp — 2-party additive sharing with Beaver triples from a trusted dealer.
 //
 // Parties 0 and 1 compute; party 2 is the dealer. For every product the dealer draws the triple
 // shares of party 0 from the key it shares with party 0 and those of party 1 (a_1, b_1) from the
@@ -6,7 +6,7 @@
 // online phase of a product opens e = x - a and f = y - b in one round.
 #include <stdexcept>
 
-#include "protocols/families.h"
+#include "protocols/semi2k/semi2k.h"
 
 namespace kvsim::protocols {
 
@@ -20,7 +20,7 @@ Semi2kDealer::Semi2kDealer(Channel& ch, std::uint64_t seed, int frac_bits, bool 
       prg_dealer_(derive_key(seed, ch.id() == kDealer ? 0 : static_cast<std::uint64_t>(ch.id()), kDealer, kDealerKey)),
       prg_dealer1_(derive_key(seed, 1, kDealer, kDealerKey)) {}
 
-sim::Task<Share> Semi2kDealer::input(int owner, const RingTensor* value, Shape shape) {
+sim::Task<Share> Semi2kDealer::do_input(int owner, const RingTensor* value, Shape shape) {
   // The mask r comes from the key of parties 0 and 1: the owner holds x - r, the other r.
   // No communication at all.
   if (owner == kDealer) throw std::invalid_argument("semi2k: the dealer holds no inputs");
@@ -36,7 +36,7 @@ sim::Task<Share> Semi2kDealer::input(int owner, const RingTensor* value, Shape s
   co_return out;
 }
 
-sim::Task<RingTensor> Semi2kDealer::reveal(const Share& x) {
+sim::Task<RingTensor> Semi2kDealer::do_reveal(const Share& x) {
   note_reveal("reveal", x.size());
   RingTensor out(x.shape);
   if (is_dealer()) {
@@ -105,7 +105,7 @@ sim::Task<Semi2kDealer::Triple> Semi2kDealer::triple(std::int64_t na, std::int64
   co_return t;
 }
 
-sim::Task<Share> Semi2kDealer::mul(const Share& a, const Share& b) {
+sim::Task<Share> Semi2kDealer::do_mul(const Share& a, const Share& b) {
   if (a.shape != b.shape) throw std::invalid_argument("mul: shapes differ " + shape_string(a.shape) + " vs " + shape_string(b.shape));
   const std::int64_t n = a.size();
   const bool cost_only = a.cost_only || b.cost_only;
@@ -135,8 +135,7 @@ sim::Task<Share> Semi2kDealer::mul(const Share& a, const Share& b) {
   co_return out;
 }
 
-sim::Task<Share> Semi2kDealer::matmul(const Share& a, const Share& b, MatDims d) {
-  check_matmul_shapes(a, b, d);
+sim::Task<Share> Semi2kDealer::do_matmul(const Share& a, const Share& b, MatDims d) {
   const bool cost_only = a.cost_only || b.cost_only;
   const std::int64_t na = d.batch * d.m * d.k, nb = d.batch * d.k * d.n, nc = d.batch * d.m * d.n;
   Triple t = co_await triple(na, nb, nc, cost_only, d);
@@ -170,7 +169,7 @@ sim::Task<Share> Semi2kDealer::matmul(const Share& a, const Share& b, MatDims d)
   co_return out;
 }
 
-sim::Task<FixedOperand> Semi2kDealer::prepare_operand(const Share& b, MatDims d) {
+sim::Task<FixedOperand> Semi2kDealer::do_prepare_operand(const Share& b, MatDims d) {
   FixedOperand op{b, d, true, {}, {}};
   const auto nb = static_cast<std::size_t>(d.batch * d.k * d.n);
   const bool cost_only = b.cost_only;
@@ -197,9 +196,9 @@ sim::Task<FixedOperand> Semi2kDealer::prepare_operand(const Share& b, MatDims d)
   co_return op;
 }
 
-sim::Task<Share> Semi2kDealer::matmul_operand(const Share& a, const FixedOperand& b, MatDims d) {
+sim::Task<Share> Semi2kDealer::do_matmul_operand(const Share& a, const FixedOperand& b, MatDims d) {
   if (!b.prepared) {
-    Share out = co_await matmul(a, b.value, d);
+    Share out = co_await do_matmul(a, b.value, d);
     co_return out;
   }
   const bool cost_only = a.cost_only || b.value.cost_only;
@@ -258,63 +257,12 @@ sim::Task<Share> Semi2kDealer::matmul_operand(const Share& a, const FixedOperand
   co_return out;
 }
 
-sim::Task<Share> Semi2kDealer::trunc(const Share& a, int bits) {
+sim::Task<Share> Semi2kDealer::do_trunc(const Share& a, int bits) {
   // SecureML local truncation: party 0 shifts its share, party 1 shifts the negation of its own.
   Share out = a;
   if (is_dealer() || a.cost_only) co_return out;
   for (auto& v : out.s0) v = id() == 0 ? arshift(v, bits) : static_cast<Ring>(0) - arshift(static_cast<Ring>(0) - v, bits);
   co_return out;
-}
-
-OpCost Semi2kDealer::declared(std::string_view op, std::int64_t n, MatDims d) const {
-  const double e = 8.0 * static_cast<double>(n);
-  if (op == "share_public") return {{1, 0, 1}, {e, 0, 0}};
-  if (op == "input") return {{0, 0, 0}, {0, 0, 0}};
-  if (op == "reveal") return {{1, 1, 0}, {e, e, 0}};
-  if (op == "mul") return {{1, 1, 0}, {2 * e, 2 * e, 0}, e};
-  if (op == "matmul") {
-    const double in = 8.0 * static_cast<double>(d.batch * (d.m * d.k + d.k * d.n));
-    return {{1, 1, 0}, {in, in, 0}, 8.0 * static_cast<double>(d.batch * d.m * d.n)};
-  }
-  // A2B: 1 + 6 AND rounds, 12 AND words (2 opened words each); msb adds one product (B2A),
-  // eqz 6 more AND rounds first. Offline: one c word per AND word and per product.
-  if (op == "msb") return {{8, 8, 0}, {26 * e, 26 * e, 0}, 13 * e};
-  // Exact truncation: the adder (7 rounds, 24 n K) and B2A of two bits (1 round, 4 n K).
-  if (op == "trunc_exact") return {{8, 8, 0}, {28 * e, 28 * e, 0}, 14 * e};
-  // Two steps; in each, one party sends n K and the other receives (1 round each).
-  if (op == "shuffle") return {{2, 2, 0}, {e, e, 0}, 2 * e};
-  if (op == "to_boolean") return {{7, 7, 0}, {24 * e, 24 * e, 0}, 12 * e};
-  if (op == "to_arithmetic") return {{1, 1, 0}, {128 * e, 128 * e, 0}, 64 * e};
-  if (op == "eqz") return {{14, 14, 0}, {38 * e, 38 * e, 0}, 19 * e};
-  if (op == "bit_to_arithmetic") return {{1, 1, 0}, {2 * e, 2 * e, 0}, e};
-  // A fixed right operand: F opened once (n = its elements); each product opens only E = X - A.
-  if (op == "prepare_operand") return {{1, 1, 0}, {e, e, 0}};
-  if (op == "matmul_operand") {
-    const double in = 8.0 * static_cast<double>(d.batch * d.m * d.k);
-    return {{1, 1, 0}, {in, in, 0}, 8.0 * static_cast<double>(d.batch * d.m * d.n)};
-  }
-  if (op == "trunc" || op == "add" || op == "sub" || op == "add_public" || op == "mul_public") return {{0, 0, 0}, {0, 0, 0}};
-  throw std::invalid_argument("semi2k: no declared cost for '" + std::string(op) + "'");
-}
-
-std::vector<CostFormula> Semi2kDealer::formulas() {
-  return {
-      {"input", "0", "0", "mask from the key of parties 0 and 1"},
-      {"reveal", "1", "n K", "each computing party sends its share to the other"},
-      {"add, sub, add_public, mul_public", "0", "0", "local"},
-      {"mul", "1 (+1 offline at party 1)", "2 n K; offline n K from the dealer", "Beaver: open e = x - a, f = y - b"},
-      {"matmul (b, m, k, n)", "1 (+1 offline at party 1)", "b (m k + k n) K; offline b m n K", "Beaver matrix triple"},
-      {"trunc (probabilistic, the default)", "0", "0", "SecureML local truncation"},
-      {"trunc_exact", "8", "28 n K; offline 14 n K", "carry and wrap bits from the dealer-AND adder"},
-      {"msb", "1 + 6 + 1 = 8", "26 n K; offline 13 n K", "Kogge-Stone A2B with dealer AND triples, bit B2A"},
-      {"shuffle", "2", "n K; offline 2 n K", "two permutations, each known to one party and the dealer"},
-      {"to_boolean (A2B)", "7", "24 n K; offline 12 n K", "Kogge-Stone adder with dealer AND triples"},
-      {"to_arithmetic (B2A)", "1", "128 n K; offline 64 n K", "64 bit injections b0 + b1 - 2 b0 b1"},
-      {"eqz", "1 + 6 + 6 + 1 = 14", "38 n K; offline 19 n K", "A2B, NOT, AND-reduce, bit B2A"},
-      {"bit_to_arithmetic", "1", "2 n K; offline n K", "b0 + b1 - 2 b0 b1 (one Beaver product)"},
-      {"prepare_operand (b, k, n)", "1", "b k n K", "open F = W - B once for a reused right operand"},
-      {"matmul_operand (b, m, k, n)", "1 (+1 offline at party 1)", "b m k K; offline b m n K", "Beaver with fixed B: open E only"},
-  };
 }
 
 }  // namespace kvsim::protocols

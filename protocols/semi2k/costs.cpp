@@ -1,0 +1,39 @@
+// protocols/semi2k/costs.cpp — what each semi2k primitive costs every party: the one statement of
+// it. The dealer's preprocessing is offline: bytes, not rounds, for the party that receives it.
+#include "protocols/semi2k/semi2k.h"
+
+namespace kvsim::protocols {
+
+const CostTable& Semi2kDealer::cost_table() {
+  // Elements{n, left, right, out}: multiples of n (or of a product's b m k, b k n, b m n), in K.
+  auto computing = [](Elements e) { return std::array<Elements, 3>{e, e, Elements{}}; };
+  const std::array<std::int64_t, 3> one = {1, 1, 0};
+  static const CostTable table(
+      "semi2k", {"party 0", "party 1", "the dealer"},
+      {
+          {Op::kInput, {0, 0, 0}, computing({}), {}, "mask from the key of parties 0 and 1"},
+          {Op::kReveal, one, computing({1}), {}, "each computing party sends its share to the other"},
+          {Op::kSharePublic, {1, 0, 1}, {Elements{1}, Elements{}, Elements{}}, {},
+           "party 0 forwards the public value to the dealer"},
+          {Op::kLocal, {0, 0, 0}, computing({}), {}, "local"},
+          {Op::kMul, one, computing({2}), {1}, "Beaver: open e = x - a, f = y - b"},
+          {Op::kMatmul, one, computing({0, 1, 1, 0}), {0, 0, 0, 1}, "Beaver matrix triple"},
+          {Op::kTrunc, {0, 0, 0}, computing({}), {}, "SecureML local truncation (probabilistic, the default)"},
+          // The adder (7 rounds, 24 n K) and B2A of two bits (1 round, 4 n K).
+          {Op::kTruncExact, {8, 8, 0}, computing({28}), {14}, "carry and wrap bits from the dealer-AND adder"},
+          // A2B: 1 + 6 AND rounds, 12 AND words (2 opened words each); one product (B2A). Offline:
+          // one c word per AND word and per product.
+          {Op::kMsb, {8, 8, 0}, computing({26}), {13}, "Kogge-Stone A2B with dealer AND triples, bit B2A (1 + 6 + 1)"},
+          {Op::kEqz, {14, 14, 0}, computing({38}), {19}, "A2B, NOT, AND-reduce, bit B2A (1 + 6 + 6 + 1)"},
+          {Op::kToBoolean, {7, 7, 0}, computing({24}), {12}, "Kogge-Stone adder with dealer AND triples"},
+          {Op::kToArithmetic, one, computing({128}), {64}, "64 bit injections b0 + b1 - 2 b0 b1"},
+          {Op::kBitToArithmetic, one, computing({2}), {1}, "b0 + b1 - 2 b0 b1 (one Beaver product)"},
+          // Two steps; in each, one party sends n K and the other receives (1 round each).
+          {Op::kShuffle, {2, 2, 0}, computing({1}), {2}, "two permutations, each known to one party and the dealer"},
+          {Op::kPrepareOperand, one, computing({1}), {}, "open F = W - B once for a reused right operand"},
+          {Op::kMatmulOperand, one, computing({0, 1, 0, 0}), {0, 0, 0, 1}, "Beaver with a fixed B: open E only"},
+      });
+  return table;
+}
+
+}  // namespace kvsim::protocols
