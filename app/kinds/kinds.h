@@ -21,7 +21,7 @@ std::unique_ptr<Kind> reference_sharding_kind(std::shared_ptr<const Resources> r
 std::unique_ptr<Kind> agentic_turns_kind(std::shared_ptr<const Resources> res);
 std::unique_ptr<Kind> speculative_kind(std::shared_ptr<const Resources> res);
 std::unique_ptr<Kind> speculative_levels_kind(std::shared_ptr<const Resources> res);
-std::unique_ptr<Kind> kv_quality_kind();
+std::unique_ptr<Kind> kv_quality_kind(std::shared_ptr<const Resources> res);
 std::unique_ptr<Kind> private_decode_kind(std::shared_ptr<const Resources> res);
 std::unique_ptr<Kind> mpc_gather_kind(std::shared_ptr<const Resources> res);
 

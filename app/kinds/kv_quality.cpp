@@ -1,10 +1,14 @@
 // app/kinds/kv_quality.cpp — kind "kv-quality": runs a KV policy on kvsim's small trained
 // model over seeded episodes (passkey, key-value lookup, held-out text) and reports what it loses
-// against the full cache and what work it does (models/lm/policy_eval.h defines every metric).
+// against the full cache and what work it does (models/lm/policy_eval.h defines every metric);
+// a mean decode step (each layer's attention over the attended rows, then the policy's selection
+// kernels; models/selection_cost.h) is charged on a GPU once per decode step evaluated, so its
+// --trace shows the steps and the metrics give their modeled time.
 //
 // Scenario: [policy] name + that policy's parameters (kvsim list policies); [workload] task,
 // context, episodes, filler, question_in_prefill; [sampling] temperature/top_p for the draft
-// acceptance; [model] checkpoint (default: the committed one). Sweeps over policy x budget x
+// acceptance; [model] checkpoint (default: the committed one); [device] gpu and cuda_graphs for
+// the selection kernels. Sweeps over policy x budget x
 // context are ordinary scenario sweeps. Prefilled episodes are cached per (task, context, seed,
 // ...) inside one registry, so a sweep prefills each episode once.
 #include <algorithm>
@@ -21,6 +25,8 @@
 #include "models/kv/policy.h"
 #include "models/lm/policy_eval.h"
 #include "models/lm/trace_replay.h"
+#include "models/selection_cost.h"
+#include "sim/device.h"
 #include "sim/random.h"
 
 namespace kvsim::runner {
@@ -49,6 +55,10 @@ struct Config {
   struct Model {
     std::string checkpoint;
   } model;
+  struct Device {
+    std::string gpu = "a100-80gb-sxm";
+    bool cuda_graphs = false;
+  } device;
   std::string row;
 };
 
@@ -98,24 +108,25 @@ scenarios::Binder<Config> config_binder() {
   sampling.bind("top_p", &Config::Sampling::top_p, "nucleus of the draft-acceptance measurement").min(0, true).max(1);
   scenarios::Binder<Config::Model> model;
   model.bind("checkpoint", &Config::Model::checkpoint, "small-model checkpoint; empty: the committed models/small/kvsim-byte-lm.bin");
+  scenarios::Binder<Config::Device> device;
+  device.bind("gpu", &Config::Device::gpu, "the GPU profile the selection kernels are costed on (kvsim list hardware)");
+  device.bind("cuda_graphs", &Config::Device::cuda_graphs, "selection kernels replayed from a CUDA graph (graph-node launch floor)");
   scenarios::Binder<Config> b;
   b.table("policy", &Config::policy, "the KV policy under test", policy).required();
   b.table("workload", &Config::workload, "what the policy is measured on", workload);
   b.table("sampling", &Config::sampling, "draft acceptance settings", sampling);
   b.table("model", &Config::model, "the model", model);
+  b.table("device", &Config::device, "where the policy's selection work is costed", device);
   b.bind("row", &Config::row, "the reproduced table's row this point fills (e.g. \"mpcache/budget=128\")");
   return b;
 }
 
 class KvQualityKind final : public BoundKind<Config> {
  public:
-  KvQualityKind() : BoundKind(config_binder()) {}
+  explicit KvQualityKind(std::shared_ptr<const Resources> res) : BoundKind(config_binder()), res_(std::move(res)) {}
   std::string_view name() const override { return "kv-quality"; }
   std::string_view description() const override {
     return "a KV eviction/selection policy on the small trained model: recall, error, accuracy, acceptance, work";
-  }
-  std::string_view untimed_reason() const override {
-    return "it measures a KV policy's recall, error, accuracy and acceptance on the small model in execute mode, not time";
   }
 
  protected:
@@ -128,6 +139,7 @@ class KvQualityKind final : public BoundKind<Config> {
     std::map<std::string, std::shared_ptr<const std::vector<models::lm::PreparedEpisode>>> episodes;
     std::map<std::string, std::shared_ptr<const std::string>> corpus;
   };
+  std::shared_ptr<const Resources> res_;
   std::shared_ptr<Cache> cache_ = std::make_shared<Cache>();
 };
 
@@ -135,8 +147,29 @@ class KvQualityKind final : public BoundKind<Config> {
 
 namespace {
 
+struct StepShape {
+  int layers, heads, kv_heads, head_dim;
+};
+// The mean decode step on the GPU's compute stream, once per decode step evaluated: each layer's
+// attention over the rows the policy attended, then the policy's selection kernels. Adds the
+// modeled seconds of one step's attention and selection to `out`.
+void charge_decode_steps(sim::Engine& engine, const hardware::GpuProfile& gpu, bool cuda_graphs, const kv::PolicyWork& decode,
+                         int steps, double attended_rows, const StepShape& sh, KindOutput& out) {
+  const std::vector<hardware::KernelWork> attention(static_cast<std::size_t>(sh.layers),
+                                                    models::attention_kernel(attended_rows, sh.head_dim, sh.heads, sh.kv_heads));
+  const auto selection = models::selection_kernels(models::mean_step_work(decode, steps), sh.head_dim);
+  std::vector<hardware::KernelWork> step = attention;
+  step.insert(step.end(), selection.begin(), selection.end());
+  sim::Device device(engine, gpu.name, {"compute"});
+  engine.spawn(models::run_steps(device.stream("compute"), gpu, step, steps, cuda_graphs), "decode-kv");
+  engine.run();
+  out.metrics.push_back({"decode_attention_s", sim::to_seconds(models::kernels_time(gpu, attention, cuda_graphs)), "s/step"});
+  out.metrics.push_back({"decode_selection_s", sim::to_seconds(models::kernels_time(gpu, selection, cuda_graphs)), "s/step"});
+}
+
 // Attention-level metrics only: a trace has no model to continue the sequence with.
-KindOutput run_trace(const scenarios::ScenarioPoint& point, const std::string& file, kv::KvPolicy& policy) {
+KindOutput run_trace(const scenarios::ScenarioPoint& point, const std::string& file, kv::KvPolicy& policy,
+                     sim::Engine& engine, const hardware::GpuProfile& gpu, bool cuda_graphs) {
   results::KvTrace trace;
   try {
     trace = results::read_kv_trace(file);
@@ -156,12 +189,14 @@ KindOutput run_trace(const scenarios::ScenarioPoint& point, const std::string& f
   m("prefill_score_macs", static_cast<double>(q.prefill_work.score_macs), "1/episode");
   m("decode_score_macs", q.decode_work.score_macs / steps, "1/step");
   m("decode_gathered_rows", q.decode_work.gathered_rows / steps, "1/step");
+  charge_decode_steps(engine, gpu, cuda_graphs, q.decode_work, q.decode_steps, q.attended_rows,
+                      {trace.n_layers, trace.n_heads, trace.n_kv_heads, trace.head_dim}, out);
   return out;
 }
 
 }  // namespace
 
-KindOutput KvQualityKind::run_config(const Config& c, const scenarios::ScenarioPoint& point, sim::Engine& /*engine*/) const {
+KindOutput KvQualityKind::run_config(const Config& c, const scenarios::ScenarioPoint& point, sim::Engine& engine) const {
   auto fail = [&](const std::string& key, const std::string& msg) -> void {
     throw scenarios::ScenarioError({{where(point, key), key, msg}});
   };
@@ -186,8 +221,14 @@ KindOutput KvQualityKind::run_config(const Config& c, const scenarios::ScenarioP
     fail("policy", e.what());
   }
 
+  hardware::GpuProfile gpu;
+  try {
+    gpu = res_->catalog().gpu(c.device.gpu);
+  } catch (const std::exception& e) {
+    fail("device.gpu", e.what());
+  }
   const std::string& trace_file = c.workload.trace;
-  if (!trace_file.empty()) return run_trace(point, trace_file, *policy);
+  if (!trace_file.empty()) return run_trace(point, trace_file, *policy, engine, gpu, c.device.cuda_graphs);
 
   std::shared_ptr<const lm::LmWeights> weights;
   std::shared_ptr<const std::vector<lm::PreparedEpisode>> episodes;
@@ -258,6 +299,9 @@ KindOutput KvQualityKind::run_config(const Config& c, const scenarios::ScenarioP
   m("decode_comparisons", q.decode_work.comparisons / steps, "1/step");
   m("decode_topk_candidates", q.decode_work.topk_candidates / steps, "1/step");
   m("decode_gathered_rows", q.decode_work.gathered_rows / steps, "1/step");
+  const auto& lc = weights->config;
+  charge_decode_steps(engine, gpu, c.device.cuda_graphs, q.decode_work, q.decode_steps, q.attended_rows,
+                      {lc.n_layers, lc.n_heads, lc.n_kv_heads, lc.head_dim}, out);
   if (const std::string& row = c.row; !row.empty()) {
     const double nan = std::nan("");
     out.table = {{row, "attention_recall", "1", q.attention_recall, nan},
@@ -267,6 +311,8 @@ KindOutput KvQualityKind::run_config(const Config& c, const scenarios::ScenarioP
   return out;
 }
 
-std::unique_ptr<Kind> kv_quality_kind() { return std::make_unique<KvQualityKind>(); }
+std::unique_ptr<Kind> kv_quality_kind(std::shared_ptr<const Resources> res) {
+  return std::make_unique<KvQualityKind>(std::move(res));
+}
 
 }  // namespace kvsim::runner

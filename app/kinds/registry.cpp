@@ -14,7 +14,7 @@ KindRegistry builtin_kinds() {
   r.add(agentic_turns_kind(resources));
   r.add(speculative_kind(resources));
   r.add(speculative_levels_kind(resources));
-  r.add(kv_quality_kind());
+  r.add(kv_quality_kind(resources));
   r.add(private_decode_kind(resources));
   r.add(mpc_gather_kind(resources));
   return r;

@@ -40,9 +40,6 @@ class Kind {
   // Prints a human breakdown of what a run of `point` does (`kvsim explain`); false if the kind
   // has none.
   virtual bool explain(const scenarios::ScenarioPoint& /*point*/, std::ostream& /*out*/) const { return false; }
-  // Why a run of this kind puts nothing on the engine's timeline (empty: it does); `--trace` says
-  // so instead of writing an empty file.
-  virtual std::string_view untimed_reason() const { return {}; }
 };
 
 // A kind whose scenario is a typed Config bound to its schema once (scenarios/binder.h): the

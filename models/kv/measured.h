@@ -43,6 +43,7 @@ class MeasuredPolicy final : public KvPolicy {
       recall_sum += mass;
       error_sum += (sparse_out_ - full_out_).norm() / std::max(1e-20f, full_out_.norm());
       attended_sum += static_cast<double>(sel.size()) / l.length;
+      attended_rows_sum += static_cast<double>(sel.size());
       ++samples;
       if (l.layer > 0 && !previous_[qh].empty()) {
         std::vector<std::int32_t> common;
@@ -64,7 +65,7 @@ class MeasuredPolicy final : public KvPolicy {
   PolicyWork declared_decode_work(const PolicyShape& s, int n) const override { return inner_.declared_decode_work(s, n); }
   PolicyWork declared_prefill_work(const PolicyShape& s) const override { return inner_.declared_prefill_work(s); }
 
-  double recall_sum = 0, error_sum = 0, attended_sum = 0, overlap_sum = 0;
+  double recall_sum = 0, error_sum = 0, attended_sum = 0, attended_rows_sum = 0, overlap_sum = 0;
   long samples = 0, overlap_samples = 0;
   int last_length = 0;
 

@@ -47,7 +47,7 @@ PolicyQuality evaluate_policy(kv::KvPolicy& policy, const std::vector<PreparedEp
   q.policy = std::string(policy.name());
   double agree = 0, correct = 0, nll_full = 0, nll_policy = 0, accept = 0, resident = 0;
   long answer_positions = 0;
-  double recall = 0, error = 0, attended = 0, overlap = 0;
+  double recall = 0, error = 0, attended = 0, attended_rows = 0, overlap = 0;
   long samples = 0, overlap_samples = 0;
   for (const auto& ep : episodes) {
     const auto& e = ep.episode;
@@ -84,6 +84,7 @@ PolicyQuality evaluate_policy(kv::KvPolicy& policy, const std::vector<PreparedEp
     recall += measured.recall_sum;
     error += measured.error_sum;
     attended += measured.attended_sum;
+    attended_rows += measured.attended_rows_sum;
     samples += measured.samples;
     overlap += measured.overlap_sum;
     overlap_samples += measured.overlap_samples;
@@ -101,6 +102,7 @@ PolicyQuality evaluate_policy(kv::KvPolicy& policy, const std::vector<PreparedEp
   q.attention_recall = recall / std::max<long>(1, samples);
   q.output_rel_error = error / std::max<long>(1, samples);
   q.attended_fraction = attended / std::max<long>(1, samples);
+  q.attended_rows = attended_rows / std::max<long>(1, samples);
   q.adjacent_layer_overlap = overlap_samples ? overlap / overlap_samples : 1.0;
   return q;
 }

@@ -39,6 +39,7 @@ struct PolicyQuality {
   double adjacent_layer_overlap = 0;  // |S_l n S_l+1| / |S_l|, mean over steps, layers, heads
   double resident_fraction = 0;     // resident KV entries / cache length at the last step
   double attended_fraction = 0;     // selected positions / cache length, mean over steps
+  double attended_rows = 0;         // selected positions, mean over steps, layers and query heads
   kv::PolicyWork prefill_work;      // summed over episodes
   kv::PolicyWork decode_work;
   int decode_steps = 0;

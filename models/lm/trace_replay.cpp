@@ -71,6 +71,7 @@ TraceQuality replay_trace(const results::KvTrace& t, kv::KvPolicy& policy) {
   r.attention_recall = measured.recall_sum / n;
   r.output_rel_error = measured.error_sum / n;
   r.attended_fraction = measured.attended_sum / n;
+  r.attended_rows = measured.attended_rows_sum / n;
   r.adjacent_layer_overlap = measured.overlap_samples ? measured.overlap_sum / measured.overlap_samples : 1.0;
   double res = 0;
   for (int l = 0; l < t.n_layers; ++l)

@@ -14,6 +14,7 @@ namespace kvsim::models::lm {
 
 struct TraceQuality {
   double attention_recall = 0, output_rel_error = 0, attended_fraction = 0, adjacent_layer_overlap = 1;
+  double attended_rows = 0;  // selected positions, mean over steps, layers and query heads
   double resident_fraction = 0;
   int decode_steps = 0;
   models::kv::PolicyWork prefill_work, decode_work;

@@ -1,6 +1,5 @@
 // tests/app/kinds_test.cpp — every kind runs on the engine it is handed: a shipped scenario of each
-// kind fills the timeline (the `--trace` and the HDF5 `timeline` summary), except a kind that
-// states why it has nothing to put there.
+// kind fills the timeline (the `--trace` and the HDF5 `timeline` summary).
 #include <gtest/gtest.h>
 
 #include <map>
@@ -16,7 +15,7 @@ namespace {
 
 const std::string kDir = std::string(KVSIM_SOURCE_DIR) + "/scenarios/";
 
-TEST(Kinds, EveryKindPutsItsWorkOnTheTimelineOrSaysWhyNot) {
+TEST(Kinds, EveryKindPutsItsWorkOnTheTimeline) {
   // One small shipped scenario per kind (the first point of a sweep), narrowed where it is long.
   const std::map<std::string, std::pair<std::string, std::vector<std::string>>> cases = {
       {"exchange", {"examples/lan-wan-exchange.toml", {}}},
@@ -38,12 +37,7 @@ TEST(Kinds, EveryKindPutsItsWorkOnTheTimelineOrSaysWhyNot) {
     ASSERT_FALSE(points.empty()) << c.first;
     ASSERT_EQ(points.front().kind(), kind) << c.first;
     const results::RunRecord r = run_point(points.front(), kinds, RunOptions{true, ""});
-    const Kind* k = kinds.find(kind);
-    if (k->untimed_reason().empty()) {
-      EXPECT_FALSE(r.timeline.empty()) << kind << ": nothing on the engine's timeline";
-    } else {
-      EXPECT_TRUE(r.timeline.empty()) << kind << " says it is untimed but recorded spans";
-    }
+    EXPECT_FALSE(r.timeline.empty()) << kind << ": nothing on the engine's timeline";
     covered.insert(kind);
   }
   for (const std::string& name : kinds.names()) EXPECT_TRUE(covered.count(name)) << "kind '" << name << "' has no case here";
