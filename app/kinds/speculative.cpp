@@ -17,6 +17,7 @@
 #include "app/runner/kind.h"
 #include "app/runner/resources.h"
 #include "models/decode_curve.h"
+#include "models/speculative/acceptance_solver.h"
 #include "models/execution.h"
 #include "models/lm/checkpoint.h"
 #include "models/memory.h"
@@ -52,13 +53,14 @@ struct Config {
     double full = -1.0;
     int full_gamma = 0;
     double draft = 0;
-    int draft_gamma = 4;
+    int draft_gamma = 1;
     std::string full_trace, draft_trace;
     SmallModel small_model;
     double middle = 0.0;
   } acceptance;
   struct Workload {
     std::int64_t context = 0, generate = 256, batch = 1;
+    int runs = 16;
     double temperature = 0.6, top_p = 0.9;
   } workload;
   std::string row, metric_prefix, speedup_metric;
@@ -92,10 +94,19 @@ scenarios::Binder<Config> config_binder() {
   Binder<Config::Acceptance> acc;
   acc.bind("source", &Config::Acceptance::source, "where acceptance comes from: parameters (below), small-model (execute mode), trace")
       .choices({"parameters", "small-model", "trace"});
-  acc.bind("full", &Config::Acceptance::full, "per-round acceptance, retrieval level -> full target (TriForce's definition)").max(0.999);
+  acc.bind("full", &Config::Acceptance::full,
+           "TriForce's rate sum(accepted) / sum(gamma2), retrieval level -> full target, solved for the per-token "
+           "probability under the method's own loop (models/speculative/acceptance_solver.h)")
+      .max(0.999);
   acc.bind("full_gamma", &Config::Acceptance::full_gamma, "the gamma at which `full` was measured (0: the method's gamma2)").min(0);
-  acc.bind("draft", &Config::Acceptance::draft, "per-round acceptance, 68M draft -> target, at draft_gamma").required().min(0).max(0.999);
-  acc.bind("draft_gamma", &Config::Acceptance::draft_gamma, "the gamma at which `draft` was measured").min(1);
+  acc.bind("draft", &Config::Acceptance::draft,
+           "68M draft -> target: accepted / drafted at draft_gamma (the naive policy's figure; also the middle stage's "
+           "per-token rate, the retrieval-cache target being nearly the full model)")
+      .required().min(0).max(0.999);
+  acc.bind("draft_gamma", &Config::Acceptance::draft_gamma,
+           "the gamma at which `draft` was measured; 1 reads it as a per-token probability (the naive policy's gamma is "
+           "not published)")
+      .min(1);
   acc.bind("full_trace", &Config::Acceptance::full_trace, "source = trace: 0/1 outcomes of the full verification's drafted tokens");
   acc.bind("draft_trace", &Config::Acceptance::draft_trace, "0/1 outcomes of the draft's tokens (optional; else `draft`)");
   acc.table("small_model", &Config::Acceptance::small_model, "source = small-model: how the full-verification acceptance is measured", small);
@@ -104,6 +115,9 @@ scenarios::Binder<Config> config_binder() {
   Binder<Config::Workload> work;
   work.bind("context", &Config::Workload::context, "prompt tokens").required().min(1);
   work.bind("generate", &Config::Workload::generate, "tokens generated (per sequence)").min(1);
+  work.bind("runs", &Config::Workload::runs,
+            "independent decodes of the prompt (fresh acceptance draws each): rows report their mean, metrics their spread")
+      .min(1).max(1000);
   work.bind("batch", &Config::Workload::batch, "sequences decoded together, each with its own context and caches").min(1).max(256);
   work.bind("temperature", &Config::Workload::temperature, "sampling temperature (acceptance carries its effect, except with source = small-model)")
       .min(0);
@@ -177,6 +191,53 @@ double SpeculativeKind::small_model_alpha(const scenarios::ScenarioPoint& point,
   return spec::small_model_alpha(*eps, s);
 }
 
+// The middle stage's per-token acceptance: the 68M draft's toward the retrieval-cache target
+// (read from `draft`), or the StreamingLLM middle cache's toward the full target.
+double middle_alpha(const Config::Acceptance& a, const spec::LoopConfig& cfg) {
+  return spec::alpha_from_per_round(a.middle > 0 ? a.middle : 0.5, cfg.gamma1);
+}
+
+// The full verification's per-token alpha whose rate, under the method's own middle stage and
+// gamma2 distribution, is `rate` measured at gamma `g`.
+double solve_full_alpha(const spec::LoopConfig& cfg, double rate, double a_draft, double a_middle, int g) {
+  switch (cfg.method) {
+    case spec::LoopMethod::kTriforce: return spec::alpha_for_rate(rate, a_draft, cfg.gamma1, g);
+    case spec::LoopMethod::kTriforceCode: return spec::alpha_for_rate(rate, a_draft, 1, g);
+    case spec::LoopMethod::kStreamingWithHierarchy: return spec::alpha_for_rate(rate, a_middle, cfg.gamma1, g);
+    default: return spec::alpha_from_per_round(rate, g);  // a fixed gamma2 drafts per verification
+  }
+}
+
+struct LoopSummary {
+  double per_token_mean = 0, per_token_sd = 0, rounds_mean = 0;
+  double rate = 0, per_token_rate = 0;  // pooled over the runs: per round, and per token
+  double middle_rate = 0;                // the middle stage's, per token
+};
+
+LoopSummary summarize(const std::vector<spec::LoopResult>& runs, double batch) {
+  LoopSummary s;
+  double sum = 0, sum_sq = 0, accepted = 0, drafted = 0, rejected = 0, mid_acc = 0, mid_rejected = 0;
+  for (const auto& r : runs) {
+    const double t = sim::to_seconds(r.rounds_time()) / (static_cast<double>(r.produced) / batch);
+    sum += t;
+    sum_sq += t * t;
+    s.rounds_mean += static_cast<double>(r.rounds);
+    accepted += static_cast<double>(r.accepted);
+    drafted += static_cast<double>(r.drafted);
+    rejected += static_cast<double>(r.rejected);
+    mid_acc += static_cast<double>(r.middle_accepted);
+    mid_rejected += static_cast<double>(r.middle_rejected);
+  }
+  const double n = static_cast<double>(runs.size());
+  s.per_token_mean = sum / n;
+  s.per_token_sd = n > 1 ? std::sqrt(std::max(0.0, (sum_sq - sum * sum / n) / (n - 1))) : 0;
+  s.rounds_mean /= n;
+  s.rate = drafted > 0 ? accepted / drafted : 0;
+  s.per_token_rate = accepted + rejected > 0 ? accepted / (accepted + rejected) : 0;
+  s.middle_rate = mid_acc + mid_rejected > 0 ? mid_acc / (mid_acc + mid_rejected) : std::nan("");
+  return s;
+}
+
 }  // namespace
 
 KindOutput SpeculativeKind::run_config(const Config& c, const scenarios::ScenarioPoint& point, sim::Engine& engine) const {
@@ -202,6 +263,7 @@ KindOutput SpeculativeKind::run_config(const Config& c, const scenarios::Scenari
   cfg.generate = c.workload.generate;
   cfg.batch = c.workload.batch;
 
+  const double nan = std::nan("");
   // Per-token acceptance probabilities from TriForce's per-round rates, a trace or the small model.
   const Config::Acceptance& a = c.acceptance;
   std::optional<spec::AcceptanceTrace> full_trace, draft_trace;
@@ -212,10 +274,17 @@ KindOutput SpeculativeKind::run_config(const Config& c, const scenarios::Scenari
       throw bad(key, e.what());
     }
   };
+  if (!a.draft_trace.empty()) draft_trace = load_trace("acceptance.draft_trace", a.draft_trace);
+  const double a_draft = draft_trace ? draft_trace->alpha() : spec::alpha_from_per_round(a.draft, a.draft_gamma);
   double a_full = 0;
   if (a.source == "parameters") {
     if (a.full < 0) throw bad("acceptance.full", "required when acceptance.source = \"parameters\"");
-    a_full = spec::alpha_from_per_round(a.full, a.full_gamma > 0 ? a.full_gamma : cfg.gamma2);
+    const int g = a.full_gamma > 0 ? a.full_gamma : cfg.gamma2;
+    try {
+      a_full = solve_full_alpha(cfg, a.full, a_draft, middle_alpha(a, cfg), g);
+    } catch (const std::invalid_argument& e) {
+      throw bad("acceptance.full", e.what());
+    }
   } else if (a.source == "trace") {
     if (a.full_trace.empty()) throw bad("acceptance.full_trace", "required when acceptance.source = \"trace\"");
     full_trace = load_trace("acceptance.full_trace", a.full_trace);
@@ -227,11 +296,10 @@ KindOutput SpeculativeKind::run_config(const Config& c, const scenarios::Scenari
       throw bad("acceptance.small_model", e.what());
     }
   }
-  if (!a.draft_trace.empty()) draft_trace = load_trace("acceptance.draft_trace", a.draft_trace);
   spec::LoopAcceptance acceptance;
   acceptance.full = a_full;
-  acceptance.draft = draft_trace ? draft_trace->alpha() : spec::alpha_from_per_round(a.draft, a.draft_gamma);
-  acceptance.middle = spec::alpha_from_per_round(a.middle > 0 ? a.middle : 0.5, cfg.gamma1);
+  acceptance.draft = a_draft;
+  acceptance.middle = middle_alpha(a, cfg);
   acceptance.full_trace = full_trace ? &*full_trace : nullptr;
   acceptance.draft_trace = draft_trace ? &*draft_trace : nullptr;
 
@@ -254,25 +322,36 @@ KindOutput SpeculativeKind::run_config(const Config& c, const scenarios::Scenari
   // The decode as a process on the engine: every forward is a span on the GPUs' compute streams.
   spec::LevelCosts costs(target, draft, dep, cfg.batch);
   models::Machine machine = models::make_machine(engine, dep);
-  sim::Rng rng = engine.random("acceptance");
-  spec::LoopResult loop;
-  engine.spawn(spec::run_loop(engine, machine, costs, cfg, acceptance, rng, loop), "triforce");
+  std::vector<sim::Rng> rngs;
+  for (int i = 0; i < c.workload.runs; ++i) rngs.push_back(engine.random("acceptance/" + std::to_string(i)));
+  std::vector<spec::LoopResult> runs;
+  engine.spawn(spec::run_loops(engine, machine, costs, cfg, acceptance, rngs, runs), "triforce");
   engine.run();
 
-  // Latency per generated token of one sequence (the batch advances together).
-  const double per_token = sim::to_seconds(loop.decode) / (static_cast<double>(loop.produced) / b);
-  const double rate = static_cast<double>(loop.accepted) / static_cast<double>(loop.drafted);
+  // Latency per generated token of one sequence (the batch advances together), the retrieval
+  // cache's build apart (the released code starts its timer after it): mean and spread over runs.
+  const LoopSummary sum = summarize(runs, b);
+  const double per_token = sum.per_token_mean;
   const std::string row = c.row.empty() ? c.method.name : c.row;
-  const double nan = std::nan("");
+  // The naive policy's figure is read per token when draft_gamma = 1: its row reports the same
+  // estimator (accepted / (accepted + rejections)); every other row TriForce's per-round rate.
+  const bool naive_per_token = cfg.method == spec::LoopMethod::kNaive && a.draft_gamma == 1;
+  const double rate = naive_per_token ? sum.per_token_rate : sum.rate;
   KindOutput out;
   out.metrics = {{"ms_per_token", per_token * 1e3, "ms"},
                  {"baseline_ms_per_token", ar_per_token * 1e3, "ms"},
                  {"speedup", ar_per_token / per_token, "1"},
-                 {"rounds", static_cast<double>(loop.rounds), "1"},
-                 {"acceptance_per_round", rate, "1"},
+                 {"ms_per_token_sd", sum.per_token_sd * 1e3, "ms"},
+                 {"runs", static_cast<double>(runs.size()), "1"},
+                 {"rounds", sum.rounds_mean, "1"},
+                 {"acceptance_per_round", sum.rate, "1"},
+                 {"acceptance_given", a.source != "parameters" ? nan : cfg.method == spec::LoopMethod::kNaive ? a.draft : a.full, "1"},
+                 {"acceptance_per_token", sum.per_token_rate, "1"},
+                 {"middle_acceptance", sum.middle_rate, "1"},
                  {"alpha_full", a_full, "1"},
-                 {"naive_gamma", static_cast<double>(loop.naive_gamma), "1"},
-                 {"retrieval_build_ms", sim::to_seconds(loop.build) * 1e3, "ms"},
+                 {"alpha_draft", a_draft, "1"},
+                 {"naive_gamma", static_cast<double>(runs.front().naive_gamma), "1"},
+                 {"retrieval_build_ms", sim::to_seconds(runs.front().build) * 1e3, "ms"},
                  {"gpu_memory", mem.gpu_total, "B"}};
   const std::string& pre = c.metric_prefix;
   const std::string speedup_name = c.speedup_metric.empty() ? pre + "speedup" : c.speedup_metric;

@@ -113,7 +113,12 @@ sim::Task<void> run_loop(sim::Engine& engine, Machine& m, LevelCosts& costs, con
         co_await on_every_gpu(engine, m, "compute", costs.forward(Level::kRetrieval, c.gamma1 + 1, c.retrieval_budget, c.retrieval_graphs),
                               "retrieval-verify");
         for (auto& n : collected)
-          if (n < c.gamma2) n += (triforce ? draft_round(a_mid, c.gamma1) : simulate_round(a_mid, c.gamma1, rng)) + 1;
+          if (n < c.gamma2) {
+            const int ok = triforce ? draft_round(a_mid, c.gamma1) : simulate_round(a_mid, c.gamma1, rng);
+            r.middle_accepted += ok;
+            r.middle_rejected += ok < c.gamma1 ? 1 : 0;
+            n += ok + 1;
+          }
       }
     } else if (method == LoopMethod::kTriforceCode) {
       while (pending()) {
@@ -121,7 +126,12 @@ sim::Task<void> run_loop(sim::Engine& engine, Machine& m, LevelCosts& costs, con
         co_await on_every_gpu(engine, m, "compute", costs.forward(Level::kRetrieval, c.gamma2 + 1, c.retrieval_budget, c.retrieval_graphs),
                               "retrieval-verify");
         for (auto& n : collected)
-          if (n < c.gamma2) n += draft_round(acc.draft, 1) == 1 ? 2 : 1;
+          if (n < c.gamma2) {
+            const int ok = draft_round(acc.draft, 1);
+            r.middle_accepted += ok;
+            r.middle_rejected += 1 - ok;
+            n += ok == 1 ? 2 : 1;
+          }
       }
     } else if (method == LoopMethod::kRetrievalWithoutHierarchy) {
       for (int i = 0; i < c.gamma2; ++i)
@@ -144,14 +154,23 @@ sim::Task<void> run_loop(sim::Engine& engine, Machine& m, LevelCosts& costs, con
       out_tokens += accepted + 1;
       r.drafted += n;
       r.accepted += accepted;
+      r.rejected += accepted < n ? 1 : 0;
     }
     if (hierarchical)
       co_await on_every_gpu(engine, m, "compute", costs.forward(Level::kDraft, widest + 2, c.draft_cache, c.draft_graphs), "draft-resync");
-    if (method != LoopMethod::kNaive) co_await on_every_gpu(engine, m, "compute", costs.cache_update(out_tokens), "retrieval-update");
+    // The released code's update_graph_cache copies every token generated so far, each round.
+    const std::int64_t copied = method == LoopMethod::kTriforceCode ? r.produced + out_tokens : out_tokens;
+    if (method != LoopMethod::kNaive) co_await on_every_gpu(engine, m, "compute", costs.cache_update(copied), "retrieval-update");
     r.produced += out_tokens;
     ++r.rounds;
   }
   r.decode = engine.now() - start;
+}
+
+sim::Task<void> run_loops(sim::Engine& engine, Machine& machine, LevelCosts& costs, const LoopConfig& config,
+                          const LoopAcceptance& acceptance, std::vector<sim::Rng>& rngs, std::vector<LoopResult>& results) {
+  results.assign(rngs.size(), LoopResult{});
+  for (std::size_t i = 0; i < rngs.size(); ++i) co_await run_loop(engine, machine, costs, config, acceptance, rngs[i], results[i]);
 }
 
 }  // namespace kvsim::models::spec

@@ -8,7 +8,8 @@
 //   tokens for the target with the retrieval cache, until gamma2 tokens are collected; the target
 //   with its full cache verifies them in one forward.
 // - kTriforceCode: the released code's variant (gamma1 = 1, every middle iteration verifies all
-//   gamma2 + 1 positions, a bonus token on accept).
+//   gamma2 + 1 positions, a bonus token on accept, gamma2 in {gamma, gamma + 1};
+//   update_graph_cache copies every token generated so far into the retrieval cache each round).
 // - kNaive: the 68M draft with a 1K StreamingLLM cache drafts directly for the full target, at the
 //   best gamma in 1..8 by the closed form (the paper does not state its tuning).
 // - kRetrievalWithoutHierarchy: the target with the retrieval cache drafts for the full target.
@@ -19,7 +20,8 @@
 //   sequence has collected its tokens (finished ones ride along, as padded batch kernels do).
 // - Before the first round the retrieval cache is built once (every method but kNaive): its key
 //   reads cross the host link for offloaded layers ("h2d" stream), then the chunk scoring and
-//   gather run on "compute". Each round: the middle stage, the full verification, the draft's
+//   gather run on "compute". The released code builds it before its timer starts, so
+//   LoopResult::build is reported apart from the rounds. Each round: the middle stage, the full verification, the draft's
 //   re-sync (hierarchical methods) and the retrieval cache's update with the round's tokens.
 // - Durations come from LevelCosts (hardware/kernel_cost.h through models/execution.h), memoized
 //   per shape; every rank of a tensor-parallel deployment runs each forward (the draft is
@@ -32,6 +34,7 @@
 #include <map>
 #include <string_view>
 #include <tuple>
+#include <vector>
 
 #include "models/architecture.h"
 #include "models/deployment.h"
@@ -98,8 +101,11 @@ class LevelCosts {
 struct LoopResult {
   sim::Duration build = 0;     // the retrieval cache's construction
   sim::Duration decode = 0;    // build + every round (the engine time the process took)
+  sim::Duration rounds_time() const { return decode - build; }
   std::int64_t produced = 0;   // tokens over all sequences
   std::int64_t rounds = 0, drafted = 0, accepted = 0;  // drafted / accepted at the full verification
+  std::int64_t rejected = 0;  // verifications that ended in a rejection (per-token: accepted / (accepted + rejected))
+  std::int64_t middle_accepted = 0, middle_rejected = 0;  // the middle stage's (hierarchical methods)
   int naive_gamma = 1;
 };
 
@@ -107,5 +113,11 @@ struct LoopResult {
 // arguments must outlive the task.
 sim::Task<void> run_loop(sim::Engine& engine, Machine& machine, LevelCosts& costs, const LoopConfig& config,
                          const LoopAcceptance& acceptance, sim::Rng& rng, LoopResult& result);
+
+// `rngs.size()` independent decodes of the same prompt, one after another on the engine, each
+// with its own acceptance stream and its own retrieval-cache build: a row's spread. `results`
+// receives one LoopResult per run.
+sim::Task<void> run_loops(sim::Engine& engine, Machine& machine, LevelCosts& costs, const LoopConfig& config,
+                          const LoopAcceptance& acceptance, std::vector<sim::Rng>& rngs, std::vector<LoopResult>& results);
 
 }  // namespace kvsim::models::spec

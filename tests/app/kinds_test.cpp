@@ -45,3 +45,29 @@ TEST(Kinds, EveryKindPutsItsWorkOnTheTimeline) {
 
 }  // namespace
 }  // namespace kvsim::runner
+
+namespace kvsim::runner {
+namespace {
+
+// A reproduced TriForce row reports the acceptance its own simulation measured; over its runs it
+// equals the rate the scenario gave (TriForce's per-round definition for TriForce, the per-token
+// reading for the naive policy), within Monte Carlo error.
+TEST(Kinds, SpeculativeRowsMeasureTheAcceptanceTheyWereGiven) {
+  const KindRegistry kinds = builtin_kinds();
+  for (const std::string file : {"triforce/table2-triforce.toml", "triforce/table2-naive.toml"}) {
+    const auto points = scenarios::resolve(kDir + file, {"workload.runs=200"}, kinds.lookup());
+    for (std::size_t i : {std::size_t{0}, points.size() - 1}) {
+      const results::RunRecord r = run_point(points[i], kinds, RunOptions{true, ""});
+      double measured = -1, given = -1;
+      for (const auto& m : r.metrics) {
+        if (m.name == "acceptance_given") given = m.value;
+        if (m.name == (file.find("naive") != std::string::npos ? "acceptance_per_token" : "acceptance_per_round")) measured = m.value;
+      }
+      ASSERT_GT(given, 0) << file;
+      EXPECT_NEAR(measured, given, 0.01) << file << " point " << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace kvsim::runner

@@ -63,7 +63,7 @@ TEST(TriforceLoop, ReleasedLoopAllRejectedIsHandComputed) {
   sim::Duration rounds = 0;
   for (int i = 0; i < 3; ++i)
     rounds += 6 * middle + costs.forward(Level::kFull, 7, c.prompt + i, false) +
-              costs.forward(Level::kDraft, 8, c.draft_cache, true) + costs.cache_update(1);
+              costs.forward(Level::kDraft, 8, c.draft_cache, true) + costs.cache_update(i + 1);  // every token so far
   const sim::Duration build = costs.build_kernel(c.prompt, c.retrieval_budget, c.chunk);
   EXPECT_GT(build, 0);
   EXPECT_EQ(r.build, build);
