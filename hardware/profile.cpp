@@ -71,6 +71,17 @@ TableSchema make_link_schema() {
   return s;
 }
 
+TableSchema make_stack_schema() {
+  TableSchema s;
+  s.string("kind", "profile kind").required().choices({"stack"});
+  s.string("description", "what this software stack is").required();
+  s.quantity("op_issue", Dimension::kTime, "host time to issue one eager op").required().min(0);
+  s.quantity("sync", Dimension::kTime, "host bubble per synchronization").required().min(0);
+  s.quantity("graph_replay", Dimension::kTime, "host time to launch one captured graph").required().min(0);
+  s.integer("eager_ops_per_layer", "ops one eager decoder layer issues").required().min(1);
+  return s;
+}
+
 void merge_override(toml::table& base, const toml::table& over) {
   for (auto&& [k, v] : over) {
     if (auto* sub = v.as_table()) {
@@ -105,6 +116,11 @@ const TableSchema& host_schema() {
   static const TableSchema s = make_host_schema();
   return s;
 }
+const TableSchema& stack_schema() {
+  static const TableSchema s = make_stack_schema();
+  return s;
+}
+
 const TableSchema& link_schema() {
   static const TableSchema s = make_link_schema();
   return s;
@@ -122,13 +138,14 @@ Catalog Catalog::load(const std::string& dir) {
     throw scenarios::ScenarioError({{dir, "(hardware)", "hardware profile folder does not exist"}});
   }
   std::vector<scenarios::Diagnostic> problems;
-  for (const char* kind : {"gpu", "host", "link"}) {
+  for (const char* kind : {"gpu", "host", "link", "stack"}) {
     const fs::path sub = fs::path(dir) / kind;
     if (!fs::is_directory(sub, ec)) continue;
     std::vector<fs::path> files;
     for (const auto& e : fs::directory_iterator(sub)) if (e.path().extension() == ".toml") files.push_back(e.path());
     std::sort(files.begin(), files.end());
-    const TableSchema& schema = std::string(kind) == "gpu" ? gpu_schema() : std::string(kind) == "host" ? host_schema() : link_schema();
+    const std::string k(kind);
+    const TableSchema& schema = k == "gpu" ? gpu_schema() : k == "host" ? host_schema() : k == "link" ? link_schema() : stack_schema();
     for (const auto& f : files) {
       try {
         toml::table t = scenarios::load_tree(f.string());
@@ -169,7 +186,7 @@ toml::table Catalog::resolved(const std::string& kind, const std::string& name, 
                               const std::string& where) const {
   toml::table t = find(kind, name, where).tree;
   if (overrides && !overrides->empty()) {
-    const TableSchema& full = kind == "gpu" ? gpu_schema() : kind == "host" ? host_schema() : link_schema();
+    const TableSchema& full = kind == "gpu" ? gpu_schema() : kind == "host" ? host_schema() : kind == "link" ? link_schema() : stack_schema();
     toml::table check = *overrides;
     auto diags = scenarios::validate_and_fill(check, optional_copy(full), where, kind + "_overrides");
     if (!diags.empty()) throw scenarios::ScenarioError(std::move(diags));
@@ -230,6 +247,18 @@ LinkProfile Catalog::link(const std::string& name, const toml::table* overrides,
   l.effective_d2h = q(t, "effective_d2h", Dimension::kBandwidth);
   l.latency = sim::from_seconds(q(t, "latency", Dimension::kTime));
   return l;
+}
+
+StackProfile Catalog::stack(const std::string& name, const std::string& where) const {
+  const toml::table t = resolved("stack", name, nullptr, where);
+  StackProfile p;
+  p.name = name;
+  p.description = scenarios::get_string(t, "description");
+  p.op_issue = sim::from_seconds(q(t, "op_issue", Dimension::kTime));
+  p.sync = sim::from_seconds(q(t, "sync", Dimension::kTime));
+  p.graph_replay = sim::from_seconds(q(t, "graph_replay", Dimension::kTime));
+  p.eager_ops_per_layer = static_cast<int>(scenarios::get_integer(t, "eager_ops_per_layer"));
+  return p;
 }
 
 std::vector<std::string> Catalog::names(const std::string& kind) const {

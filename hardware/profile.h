@@ -44,6 +44,17 @@ struct GpuProfile {
   sim::Duration forward_overhead = 0;
 };
 
+// A software stack: what the host thread costs when it drives the GPU (an eager op, a captured
+// graph's replay, a synchronization), and how many ops an eager decoder layer issues.
+struct StackProfile {
+  std::string name;
+  std::string description;
+  sim::Duration op_issue = 0;      // host time to issue one eager op (Python, dispatcher, launch)
+  sim::Duration sync = 0;          // host bubble per synchronization (.item(), blocking copy, a Python if on a tensor)
+  sim::Duration graph_replay = 0;  // host time to launch one captured CUDA graph
+  int eager_ops_per_layer = 0;     // ops one eager decoder layer issues
+};
+
 struct HostProfile {
   std::string name;
   std::string description;
@@ -89,8 +100,9 @@ class Catalog {
                    const std::string& where = "") const;
   LinkProfile link(const std::string& name, const toml::table* overrides = nullptr,
                    const std::string& where = "") const;
+  StackProfile stack(const std::string& name, const std::string& where = "") const;
 
-  std::vector<std::string> names(const std::string& kind) const;  // "gpu", "host", "link"
+  std::vector<std::string> names(const std::string& kind) const;  // "gpu", "host", "link", "stack"
   const std::string& file_of(const std::string& kind, const std::string& name) const;
   std::string description_of(const std::string& kind, const std::string& name) const;
 

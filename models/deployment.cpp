@@ -13,6 +13,7 @@ Deployment standard_deployment(const hardware::Catalog& catalog, const std::stri
   d.peer_link = catalog.link(d.gpu.peer_link);
   d.kv = kv;
   d.on_chip_layers = on_chip_layers;
+  d.stack = catalog.stack("pytorch");
   return d;
 }
 

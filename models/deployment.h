@@ -28,6 +28,7 @@ struct Deployment {
   int weight_layers_on_chip = -1;
   bool cuda_graphs = false;
   int host_threads = 0;              // kHostAttention: cores used (0 = all)
+  hardware::StackProfile stack;      // the software stack whose host thread drives the GPUs
 };
 
 // A deployment of `gpus` x `gpu` with the GPU profile's own host and peer links, the EPYC host of

@@ -11,7 +11,7 @@ Machine make_machine(sim::Engine& engine, const Deployment& dep, const std::stri
   for (int r = 0; r < dep.tp; ++r)
     m.gpus.push_back(std::make_unique<sim::Device>(engine, prefix + std::to_string(r),
                                                    std::vector<std::string>{"compute", "h2d", "d2h"}));
-  m.host = std::make_unique<sim::Device>(engine, "host", std::vector<std::string>{"cpu"});
+  m.host = std::make_unique<sim::Device>(engine, "host", std::vector<std::string>{"cpu", "python"});
   return m;
 }
 

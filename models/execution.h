@@ -27,7 +27,7 @@ namespace kvsim::models {
 
 struct Machine {
   std::vector<std::unique_ptr<sim::Device>> gpus;  // streams: compute, h2d, d2h
-  std::unique_ptr<sim::Device> host;               // stream: cpu
+  std::unique_ptr<sim::Device> host;               // streams: cpu (host compute), python (the driving thread)
 };
 Machine make_machine(sim::Engine& engine, const Deployment& dep, const std::string& prefix = "gpu");
 

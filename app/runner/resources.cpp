@@ -25,6 +25,7 @@ TableSchema deployment_schema() {
       .defaults(-1).min(-1);
   dep.boolean("cuda_graphs", "kernels replayed from CUDA graphs (cheaper launches)").defaults(false);
   dep.integer("host_threads", "host-attention: cores used (0 = all)").defaults(0).min(0);
+  dep.string("stack", "the software stack driving the GPUs (hardware/profiles/stack)").defaults("pytorch");
   dep.table("gpu_overrides", "override fields of the GPU profile", hardware::optional_copy(hardware::gpu_schema()));
   dep.table("host_overrides", "override fields of the host profile", hardware::optional_copy(hardware::host_schema()));
   dep.table("host_link_overrides", "override fields of the host link", hardware::optional_copy(hardware::link_schema()));
@@ -59,6 +60,7 @@ models::Deployment make_deployment(const Resources& res, const scenarios::Scenar
   d.weight_layers_on_chip = static_cast<int>(scenarios::get_integer(t, "weight_layers_on_chip"));
   d.cuda_graphs = scenarios::get_bool(t, "cuda_graphs");
   d.host_threads = static_cast<int>(scenarios::get_integer(t, "host_threads"));
+  d.stack = cat.stack(scenarios::get_string(t, "stack"), where(point, sub("stack")));
   return d;
 }
 

@@ -36,6 +36,17 @@ sim::Duration LevelCosts::forward(Level level, std::int64_t q, std::int64_t cach
   return t;
 }
 
+sim::Duration LevelCosts::issue(Level level, bool graphs) const {
+  const hardware::StackProfile& st = dep_.stack;
+  if (graphs) return st.graph_replay;
+  // Outside the layers: embedding, final norm, LM head, logits to fp32, sampling prologue.
+  constexpr int kOpsOutsideLayers = 10;
+  const Architecture& a = level == Level::kDraft ? draft_ : target_;
+  const int tp = level == Level::kDraft ? 1 : dep_.tp;
+  const int per_layer = st.eager_ops_per_layer + (tp > 1 ? 2 : 0);  // two NCCL all-reduces per layer
+  return static_cast<sim::Duration>(a.layers * per_layer + kOpsOutsideLayers) * st.op_issue;
+}
+
 sim::Duration LevelCosts::cache_update(std::int64_t tokens) const {
   const hardware::KernelWork k{"retrieval_update", hardware::KernelClass::kElementwise, 0,
                                2.0 * static_cast<double>(tokens) * static_cast<double>(target_.kv_bytes_per_token()) / dep_.tp};
@@ -71,6 +82,25 @@ sim::Task<void> run_loop(sim::Engine& engine, Machine& m, LevelCosts& costs, con
                          sim::Rng& rng, LoopResult& r) {
   const sim::Time start = engine.now();
   const LoopMethod method = c.method;
+  const hardware::StackProfile& stack = costs.deployment().stack;
+  sim::Stream& python = m.host->stream("python");
+  // Host work while the GPU waits (each of these ends in a synchronization or precedes one).
+  auto host = [&](HostWork w, std::int64_t times, std::string_view label) {
+    const sim::Duration d = times * (w.ops * stack.op_issue + w.syncs * stack.sync);
+    r.host += d;
+    return engine.sleep_until(d > 0 ? python.enqueue(d, label).end : engine.now());
+  };
+  // A forward issued by the host: a graph starts after its replay; eager ops run as issued, so the
+  // forward lasts max(GPU time, issue time).
+  auto forward = [&](Level level, std::int64_t q, std::int64_t cached, bool graphs, std::string_view label) {
+    const sim::Duration issue = costs.issue(level, graphs), gpu = costs.forward(level, q, cached, graphs);
+    r.host += issue;
+    const sim::StreamOp issued = python.enqueue(issue, graphs ? "graph-replay" : "eager-issue");
+    const sim::Duration d = graphs ? gpu : std::max(gpu, issue);
+    sim::Time end = issued.end;
+    for (auto& g : m.gpus) end = std::max(end, g->stream("compute").enqueue(d, label, {graphs ? issued : sim::StreamOp{}}).end);
+    return engine.sleep_until(end);
+  };
   const bool hierarchical = method == LoopMethod::kTriforce || method == LoopMethod::kTriforceCode ||
                             method == LoopMethod::kStreamingWithHierarchy;
   // One round of drafts at per-token acceptance `alpha`, or from the recorded trace when one is given.
@@ -104,14 +134,15 @@ sim::Task<void> run_loop(sim::Engine& engine, Machine& m, LevelCosts& costs, con
   while (r.produced < c.generate * batch) {
     const std::int64_t ctx = c.prompt + r.produced / batch;
     std::fill(collected.begin(), collected.end(), 0);
+    co_await host(kRoundStart, 1, "round-start");
     if (method == LoopMethod::kTriforce || method == LoopMethod::kStreamingWithHierarchy) {
       const bool triforce = method == LoopMethod::kTriforce;
       const double a_mid = triforce ? acc.draft : acc.middle;
       while (pending()) {
         for (int i = 0; i < c.gamma1; ++i)
-          co_await on_every_gpu(engine, m, "compute", costs.forward(Level::kDraft, 1, c.draft_cache, c.draft_graphs), "draft");
-        co_await on_every_gpu(engine, m, "compute", costs.forward(Level::kRetrieval, c.gamma1 + 1, c.retrieval_budget, c.retrieval_graphs),
-                              "retrieval-verify");
+          co_await forward(Level::kDraft, 1, c.draft_cache, c.draft_graphs, "draft");
+        co_await forward(Level::kRetrieval, c.gamma1 + 1, c.retrieval_budget, c.retrieval_graphs, "retrieval-verify");
+        co_await host(kMiddleIteration, c.gamma1, "middle-host");
         for (auto& n : collected)
           if (n < c.gamma2) {
             const int ok = triforce ? draft_round(a_mid, c.gamma1) : simulate_round(a_mid, c.gamma1, rng);
@@ -122,9 +153,9 @@ sim::Task<void> run_loop(sim::Engine& engine, Machine& m, LevelCosts& costs, con
       }
     } else if (method == LoopMethod::kTriforceCode) {
       while (pending()) {
-        co_await on_every_gpu(engine, m, "compute", costs.forward(Level::kDraft, 1, c.draft_cache, c.draft_graphs), "draft");
-        co_await on_every_gpu(engine, m, "compute", costs.forward(Level::kRetrieval, c.gamma2 + 1, c.retrieval_budget, c.retrieval_graphs),
-                              "retrieval-verify");
+        co_await forward(Level::kDraft, 1, c.draft_cache, c.draft_graphs, "draft");
+        co_await forward(Level::kRetrieval, c.gamma2 + 1, c.retrieval_budget, c.retrieval_graphs, "retrieval-verify");
+        co_await host(kMiddleIteration, 1, "middle-host");
         for (auto& n : collected)
           if (n < c.gamma2) {
             const int ok = draft_round(acc.draft, 1);
@@ -134,33 +165,53 @@ sim::Task<void> run_loop(sim::Engine& engine, Machine& m, LevelCosts& costs, con
           }
       }
     } else if (method == LoopMethod::kRetrievalWithoutHierarchy) {
-      for (int i = 0; i < c.gamma2; ++i)
-        co_await on_every_gpu(engine, m, "compute", costs.forward(Level::kRetrieval, 1, c.retrieval_budget, c.retrieval_graphs),
-                              "retrieval-draft");
+      for (int i = 0; i < c.gamma2; ++i) {
+        co_await forward(Level::kRetrieval, 1, c.retrieval_budget, c.retrieval_graphs, "retrieval-draft");
+        co_await host(kDraftSample, 1, "draft-sample");
+      }
       std::fill(collected.begin(), collected.end(), c.gamma2);
     } else {  // naive
-      for (int i = 0; i < r.naive_gamma; ++i)
-        co_await on_every_gpu(engine, m, "compute", costs.forward(Level::kDraft, 1, c.naive_draft_cache, c.draft_graphs), "draft");
+      for (int i = 0; i < r.naive_gamma; ++i) {
+        co_await forward(Level::kDraft, 1, c.naive_draft_cache, c.draft_graphs, "draft");
+        co_await host(kDraftSample, 1, "draft-sample");
+      }
       std::fill(collected.begin(), collected.end(), r.naive_gamma);
     }
     // The full verification of everything collected, then the draft re-sync and cache update.
     const int widest = *std::max_element(collected.begin(), collected.end());
-    co_await on_every_gpu(engine, m, "compute", costs.forward(Level::kFull, widest + 1, ctx, c.target_graphs), "full-verify");
-    std::int64_t out_tokens = 0;
+    co_await host(kVerifyInput, 1, "verify-input");
+    co_await forward(Level::kFull, widest + 1, ctx, c.target_graphs, "full-verify");
+    co_await host(kNormLogits, 1, "norm-logits");
+    std::int64_t out_tokens = 0, accepted_tokens = 0, rejections = 0;
     for (const int n : collected) {
       const int accepted = method == LoopMethod::kNaive ? draft_round(acc.draft, n)
                            : acc.full_trace            ? acc.full_trace->round(n)
                                                        : simulate_round(acc.full, n, rng);
       out_tokens += accepted + 1;
+      accepted_tokens += accepted;
+      rejections += accepted < n ? 1 : 0;
       r.drafted += n;
       r.accepted += accepted;
       r.rejected += accepted < n ? 1 : 0;
     }
-    if (hierarchical)
-      co_await on_every_gpu(engine, m, "compute", costs.forward(Level::kDraft, widest + 2, c.draft_cache, c.draft_graphs), "draft-resync");
+    // The acceptance loop on the host: each accepted token's checks, then the rejected one's
+    // (with its replacement sample) or the bonus token's sample.
+    co_await host(kAcceptedToken, accepted_tokens, "accept-checks");
+    co_await host(kRejectedToken, rejections, "reject-resample");
+    co_await host(kBonusToken, batch - rejections, "bonus-sample");
+    if (hierarchical) {
+      co_await forward(Level::kDraft, widest + 2, c.draft_cache, c.draft_graphs, "draft-resync");
+      co_await host(kResync, 1, "resync-evict");
+    }
     // The released code's update_graph_cache copies every token generated so far, each round.
     const std::int64_t copied = method == LoopMethod::kTriforceCode ? r.produced + out_tokens : out_tokens;
-    if (method != LoopMethod::kNaive) co_await on_every_gpu(engine, m, "compute", costs.cache_update(copied), "retrieval-update");
+    if (method != LoopMethod::kNaive) {
+      // Eager slice copies, one K and one V per layer: issued while the GPU copies.
+      const sim::Duration issue = static_cast<sim::Duration>(kCacheUpdateOpsPerLayer) * costs.layers() * stack.op_issue;
+      r.host += issue;
+      python.enqueue(issue, "cache-update-issue");
+      co_await on_every_gpu(engine, m, "compute", std::max(issue, costs.cache_update(copied)), "retrieval-update");
+    }
     r.produced += out_tokens;
     ++r.rounds;
   }

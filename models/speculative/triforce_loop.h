@@ -26,6 +26,11 @@
 // - Durations come from LevelCosts (hardware/kernel_cost.h through models/execution.h), memoized
 //   per shape; every rank of a tensor-parallel deployment runs each forward (the draft is
 //   replicated, the target split), so each GPU's compute stream shows it.
+// - The host thread (the deployment's software stack, on "host/python") issues every forward: a
+//   graphed forward starts on the GPU after its replay is launched; an eager forward's ops are
+//   issued one by one while the GPU runs them, so it lasts max(GPU time, issue time). Around the
+//   forwards, the released code's eager ops and synchronizations (HostWork below, counted from the
+//   code) run on the host while the GPU waits: each synchronization drains the streams first.
 // - Random draws come only from the Rng handed in, in round order: the same seed gives the same
 //   rounds.
 #pragma once
@@ -86,7 +91,12 @@ class LevelCosts {
   // host link for offloaded layers (zero when the KV is on chip).
   sim::Duration build_kernel(std::int64_t prompt, std::int64_t budget, std::int64_t chunk) const;
   sim::Duration build_copy(std::int64_t prompt) const;
+  // The host thread's time to issue one forward of `level`: a graph replay, or every eager op
+  // (the stack's ops per decoder layer, two NCCL calls per layer under tensor parallelism, and the
+  // ops outside the layers) at the stack's per-op cost.
+  sim::Duration issue(Level level, bool graphs) const;
   const Deployment& deployment() const { return dep_; }
+  int layers() const { return target_.layers; }
 
  private:
   double prompt_key_bytes(std::int64_t prompt) const;  // the prompt's keys, per GPU, whole batch
@@ -98,10 +108,29 @@ class LevelCosts {
   std::map<std::tuple<Level, std::int64_t, std::int64_t, bool>, sim::Duration> memo_;
 };
 
+// The released code's host work around its forwards, counted from it (utils/decoding.py at
+// TriForce commit 164c8c0; the counts are the brief's reading of the code). Methods whose code is
+// not released (Algorithm 1 with gamma1 > 1, the naive policy, the ablations) are charged as if
+// they issued the same calls per drafted and per verified token.
+struct HostWork {
+  int ops = 0, syncs = 0;
+};
+inline constexpr HostWork kRoundStart{0, 1};         // next_token.item()
+inline constexpr HostWork kMiddleIteration{32, 8};   // multinomials, .item()s, rand, a blocking H2D, compare, writes
+inline constexpr HostWork kVerifyInput{2, 1};        // torch.LongTensor(list).to(cuda), cat
+inline constexpr HostWork kNormLogits{12, 0};        // eager norm_logits over (gamma2 + 1) x vocab, .float()
+inline constexpr HostWork kAcceptedToken{6, 4};      // rand, blocking H2D, divide, min, compare; if; index H2D; EOS test
+inline constexpr HostWork kRejectedToken{9, 6};      // the same, plus max_fn (a sync) and a multinomial
+inline constexpr HostWork kBonusToken{2, 1};         // multinomial, .item()
+inline constexpr HostWork kDraftSample{2, 1};        // a draft token without the middle check: multinomial, .item()
+inline constexpr HostWork kResync{4, 0};             // evict_for_spec's copies
+inline constexpr int kCacheUpdateOpsPerLayer = 2;    // update_graph_cache: a K and a V slice copy per layer
+
 struct LoopResult {
   sim::Duration build = 0;     // the retrieval cache's construction
   sim::Duration decode = 0;    // build + every round (the engine time the process took)
   sim::Duration rounds_time() const { return decode - build; }
+  sim::Duration host = 0;      // the host thread's eager ops, syncs and issue, over the rounds
   std::int64_t produced = 0;   // tokens over all sequences
   std::int64_t rounds = 0, drafted = 0, accepted = 0;  // drafted / accepted at the full verification
   std::int64_t rejected = 0;  // verifications that ended in a rejection (per-token: accepted / (accepted + rejected))

@@ -58,16 +58,28 @@ TEST(TriforceLoop, ReleasedLoopAllRejectedIsHandComputed) {
   EXPECT_EQ(r.produced, 3);
   EXPECT_EQ(r.drafted, 18);
   EXPECT_EQ(r.accepted, 0);
-  const sim::Duration middle = costs.forward(Level::kDraft, 1, c.draft_cache, true) +
-                               costs.forward(Level::kRetrieval, c.gamma2 + 1, c.retrieval_budget, true);
+  // The host thread (dep.stack): work between forwards in ops and syncs, graph replays, and the
+  // eager full verification issued op by op beside the GPU.
+  const hardware::StackProfile& st = dep.stack;
+  auto host = [&](HostWork w) { return w.ops * st.op_issue + w.syncs * st.sync; };
+  const sim::Duration replay = st.graph_replay;
+  const sim::Duration middle = replay + costs.forward(Level::kDraft, 1, c.draft_cache, true) + replay +
+                               costs.forward(Level::kRetrieval, c.gamma2 + 1, c.retrieval_budget, true) + host(kMiddleIteration);
+  const sim::Duration full_issue = (32 * st.eager_ops_per_layer + 10) * st.op_issue;
+  EXPECT_EQ(costs.issue(Level::kFull, false), full_issue);
   sim::Duration rounds = 0;
-  for (int i = 0; i < 3; ++i)
-    rounds += 6 * middle + costs.forward(Level::kFull, 7, c.prompt + i, false) +
-              costs.forward(Level::kDraft, 8, c.draft_cache, true) + costs.cache_update(i + 1);  // every token so far
+  for (int i = 0; i < 3; ++i) {
+    const sim::Duration full = costs.forward(Level::kFull, 7, c.prompt + i, false);
+    EXPECT_GT(full, full_issue) << "at 120K the eager verification is GPU-bound";
+    const sim::Duration update_issue = 2 * 32 * st.op_issue;
+    rounds += host(kRoundStart) + 6 * middle + host(kVerifyInput) + full + host(kNormLogits) + host(kRejectedToken) + replay +
+              costs.forward(Level::kDraft, 8, c.draft_cache, true) + host(kResync) +
+              std::max(update_issue, costs.cache_update(i + 1));  // every token so far
+  }
   const sim::Duration build = costs.build_kernel(c.prompt, c.retrieval_budget, c.chunk);
   EXPECT_GT(build, 0);
   EXPECT_EQ(r.build, build);
-  EXPECT_EQ(r.decode, build + rounds);  // one stream, nothing overlaps
+  EXPECT_EQ(r.decode, build + rounds);  // the host waits for the GPU at every sync: nothing overlaps
   EXPECT_EQ(run.engine.now(), r.decode);
 
   const auto n = spans_by_label(run.engine, "gpu0/compute");
@@ -77,6 +89,38 @@ TEST(TriforceLoop, ReleasedLoopAllRejectedIsHandComputed) {
   EXPECT_EQ(n.at("draft-resync"), 3);
   EXPECT_EQ(n.at("retrieval-update"), 3);
   EXPECT_EQ(n.at("retrieval-build"), 1);
+  const auto h = spans_by_label(run.engine, "host/python");
+  EXPECT_EQ(h.at("graph-replay"), 18 + 18 + 3);
+  EXPECT_EQ(h.at("eager-issue"), 3);
+  EXPECT_EQ(h.at("middle-host"), 18);
+  EXPECT_EQ(h.at("reject-resample"), 3);
+}
+
+// An eager retrieval level on a short cache is host-bound: its forward lasts as long as the host
+// takes to issue its ops, and the GPU idles between them.
+TEST(TriforceLoop, EagerForwardIsHostBoundWhenTheHostIsSlower) {
+  Levels f;
+  const Deployment dep = standard_deployment(f.cat, "a100-80gb-sxm", 1, KvPlacement::kGpu, 0);
+  LoopConfig c;
+  c.method = LoopMethod::kTriforceCode;
+  c.gamma2 = 2;
+  c.prompt = 2048;
+  c.generate = 1;
+  c.retrieval_budget = 256;
+  c.retrieval_graphs = false;
+  LoopAcceptance acc;
+  LoopRun run(f, dep, c, acc);
+  const sim::Duration issue = run.costs.issue(Level::kRetrieval, false);
+  const sim::Duration gpu = run.costs.forward(Level::kRetrieval, c.gamma2 + 1, c.retrieval_budget, false);
+  ASSERT_GT(issue, gpu) << "1,450 eager ops at 30 us outlast a 7B forward over 256 cached tokens";
+  EXPECT_EQ(issue, (32 * dep.stack.eager_ops_per_layer + 10) * dep.stack.op_issue);
+  int seen = 0;
+  for (const auto& s : run.engine.timeline().spans())
+    if (run.engine.timeline().name(s.label) == "retrieval-verify") {
+      EXPECT_EQ(s.end - s.start, issue);
+      ++seen;
+    }
+  EXPECT_EQ(seen, 2);  // two middle iterations of one token each (acceptance 0)
 }
 
 TEST(TriforceLoop, AllAcceptedHierarchyCollectsGammaTwoAndABonus) {
