@@ -1,5 +1,7 @@
 // app/kinds/speculative_levels.cpp — kind "speculative-levels" (TriForce Fig. 1): each level's
-// one-token forward run on the point's engine.
+// forward as the released code runs it (the draft graphed over one token, the retrieval level
+// graphed over gamma + 1 positions, the full verification eager over gamma + 1), on the point's
+// engine; the shapes and launch styles are the calibration scenarios' (scenarios/calibration/).
 #include <cmath>
 #include <iterator>
 #include <vector>
@@ -19,6 +21,8 @@ struct Config {
   } models;
   struct Levels {
     std::int64_t retrieval_budget = 4096, draft_cache = 256, context = 131072;
+    std::int64_t verify_tokens = 7;  // gamma + 1 with the README's gamma = 6
+    bool draft_graphs = true, retrieval_graphs = true, target_graphs = false;
   } levels;
 };
 
@@ -30,6 +34,10 @@ scenarios::Binder<Config> config_binder() {
   levels.bind("retrieval_budget", &Config::Levels::retrieval_budget, "tokens in the retrieval cache").min(1);
   levels.bind("draft_cache", &Config::Levels::draft_cache, "the draft's StreamingLLM budget").min(1);
   levels.bind("context", &Config::Levels::context, "tokens in the full cache").min(1);
+  levels.bind("verify_tokens", &Config::Levels::verify_tokens, "positions the target levels run over (gamma + 1)").min(1).max(64);
+  levels.bind("draft_graphs", &Config::Levels::draft_graphs, "the draft replays a CUDA graph");
+  levels.bind("retrieval_graphs", &Config::Levels::retrieval_graphs, "the retrieval level replays a CUDA graph");
+  levels.bind("target_graphs", &Config::Levels::target_graphs, "the full-cache verification replays a CUDA graph");
   scenarios::Binder<Config> b;
   b.table("models", &Config::models, "the target and draft", models).required();
   b.schema_only("deployment", "the GPU the levels run on", deployment_schema()).required();
@@ -62,18 +70,22 @@ KindOutput SpeculativeLevelsKind::run_config(const Config& c, const scenarios::S
   const auto& draft = res_->zoo().get(c.models.draft, where(point, "models.draft"));
   models::Deployment dep = make_deployment(*res_, point, scenarios::get_table(point.tree, "deployment"), "deployment");
   dep.kv = models::KvPlacement::kGpu;
-  models::Deployment draft_dep = dep;
+  models::Deployment draft_dep = dep, retrieval_dep = dep, full_dep = dep;
   draft_dep.tp = 1;
+  draft_dep.cuda_graphs = c.levels.draft_graphs;
+  retrieval_dep.cuda_graphs = c.levels.retrieval_graphs;
+  full_dep.cuda_graphs = c.levels.target_graphs;
   const std::int64_t budget = c.levels.retrieval_budget, dcache = c.levels.draft_cache, context = c.levels.context;
   struct Level {
     const char* row;
     const models::Architecture& arch;
     const models::Deployment& d;
-    std::int64_t cached;
+    std::int64_t cached, q;
   };
-  const Level levels[] = {{"draft-68m", draft, draft_dep, dcache},
-                          {"target-retrieval-4k", target, dep, budget},
-                          {"target-full", target, dep, context}};
+  const std::int64_t verify = c.levels.verify_tokens;
+  const Level levels[] = {{"draft-68m", draft, draft_dep, dcache, 1},
+                          {"target-retrieval-4k", target, retrieval_dep, budget, verify},
+                          {"target-full", target, full_dep, context, verify}};
   // The three forwards one after another on the point's engine, each level on its own GPUs (a
   // machine per level, so the trace shows which level ran and every forward starts on idle streams).
   std::vector<models::Machine> machines;
@@ -84,6 +96,7 @@ KindOutput SpeculativeLevelsKind::run_config(const Config& c, const scenarios::S
     for (std::size_t i = 0; i < n; ++i) {
       models::StepShape shape;
       shape.cached = ls[i].cached;
+      shape.q = ls[i].q;
       std::vector<models::Op> plan = models::plan_step(ls[i].arch, ls[i].d, shape);  // a named local: GCC 12 caveat
       co_await models::run_step(e, ms[i], ls[i].d, std::move(plan), st[i]);
     }
