@@ -68,7 +68,10 @@ Cost allreduce_cost(const LinkProfile& link, double bytes, int gpus) {
 Cost host_compute_cost(const HostProfile& host, double flops, double bytes, int cores_used) {
   const int cores = cores_used <= 0 ? host.cores : std::min(cores_used, host.cores);  // 0: all cores
   const double t_compute = flops / (cores * host.fp32_per_core * host.compute_efficiency);
-  const double t_memory = bytes / (host.memory_bandwidth * host.memory_efficiency);
+  // Memory: the DRAM's achievable bandwidth, or what the cores used can pull through their loads.
+  const double t_dram = bytes / (host.memory_bandwidth * host.memory_efficiency);
+  const double t_cores = host.attention_bandwidth_per_core > 0 ? bytes / (cores * host.attention_bandwidth_per_core) : 0;
+  const double t_memory = std::max(t_dram, t_cores);
   return t_compute > t_memory ? Cost{sim::from_seconds(t_compute), Bound::kHostCompute}
                               : Cost{sim::from_seconds(t_memory), Bound::kHostMemory};
 }

@@ -7,7 +7,8 @@
 //   copy:       t = latency + bytes / effective bandwidth (H2D or D2H).
 //   all-reduce: ring over n GPUs, 2(n-1) steps of bytes/n each:
 //               t = 2(n-1) * latency + 2(n-1)/n * bytes / effective bandwidth.
-//   host:       t = max(flops / (cores * fp32_per_core * compute_eff), bytes / (bandwidth * eff)).
+//   host:       t = max(flops / (cores * fp32_per_core * compute_eff), bytes / (bandwidth * eff),
+//                       bytes / (cores * attention_bandwidth_per_core)).
 // Each result says what bound it (compute, memory or launch) so `kvsim explain` can print it.
 #pragma once
 

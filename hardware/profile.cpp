@@ -56,6 +56,8 @@ TableSchema make_host_schema() {
   s.number("compute_efficiency", "achieved share of FP32 peak in attention").required().min(0, true).max(1);
   s.number("ring_mac_per_core", "64-bit ring multiply-adds per second per core").required().min(0, true);
   s.quantity("prg_bytes_per_core", Dimension::kBandwidth, "pseudo-random bytes per second per core").required().min(0, true);
+  s.quantity("attention_bandwidth_per_core", Dimension::kBandwidth, "K and V bytes per second one core's eager fp32 attention reads")
+      .required().min(0, true);
   return s;
 }
 
@@ -233,6 +235,7 @@ HostProfile Catalog::host(const std::string& name, const toml::table* overrides,
   h.compute_efficiency = scenarios::get_number(t, "compute_efficiency");
   h.ring_mac_per_core = scenarios::get_number(t, "ring_mac_per_core");
   h.prg_bytes_per_core = q(t, "prg_bytes_per_core", Dimension::kBandwidth);
+  h.attention_bandwidth_per_core = q(t, "attention_bandwidth_per_core", Dimension::kBandwidth);
   return h;
 }
 

@@ -67,6 +67,8 @@ struct HostProfile {
   double compute_efficiency = 0;
   double ring_mac_per_core = 0;  // 64-bit multiply-adds per second
   double prg_bytes_per_core = 0; // B/s
+  // K and V bytes per second one core's eager fp32 attention (GEMV, softmax, GEMV) reads.
+  double attention_bandwidth_per_core = 0;
 };
 
 struct LinkProfile {

@@ -28,6 +28,7 @@ struct Deployment {
   int weight_layers_on_chip = -1;
   bool cuda_graphs = false;
   int host_threads = 0;              // kHostAttention: cores used (0 = all)
+  int host_kv_bytes = 2;             // kHostAttention: bytes per K/V element in host memory (4: DeepSpeed's fp32 buffer)
   hardware::StackProfile stack;      // the software stack whose host thread drives the GPUs
 };
 

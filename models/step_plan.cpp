@@ -111,8 +111,11 @@ std::vector<Op> plan_step(const Architecture& a, const Deployment& d, const Step
       Op host;
       host.kind = OpKind::kHostAttention;
       host.layer = l;
+      // The cached K and V in the host buffer's element type, read by the two GEMVs; the scores
+      // (fp32) written and read by the softmax's passes (max, exp, sum, normalize: about 6).
+      const double host_kv = kv_layer * d.host_kv_bytes / dt;
       host.work = hardware::KernelWork{"attention_host", KernelClass::kAttention, 4.0 * s.batch * pairs * h * hd,
-                                       s.batch * attended * kv_layer + n * kv_layer};
+                                       s.batch * attended * host_kv + n * host_kv + 6.0 * s.batch * pairs * h * 4.0};
       b.ops.push_back(std::move(host));
       b.special(l, OpKind::kCopyH2D, "attn_out_to_gpu", n * h * hd * dt);
     } else {

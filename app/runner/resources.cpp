@@ -25,6 +25,8 @@ TableSchema deployment_schema() {
       .defaults(-1).min(-1);
   dep.boolean("cuda_graphs", "kernels replayed from CUDA graphs (cheaper launches)").defaults(false);
   dep.integer("host_threads", "host-attention: cores used (0 = all)").defaults(0).min(0);
+  dep.string("host_kv_dtype", "host-attention: the host KV buffer's element type (DeepSpeed allocates the default fp32)")
+      .defaults("fp16").choices({"fp16", "fp32"});
   dep.string("stack", "the software stack driving the GPUs (hardware/profiles/stack)").defaults("pytorch");
   dep.table("gpu_overrides", "override fields of the GPU profile", hardware::optional_copy(hardware::gpu_schema()));
   dep.table("host_overrides", "override fields of the host profile", hardware::optional_copy(hardware::host_schema()));
@@ -60,6 +62,7 @@ models::Deployment make_deployment(const Resources& res, const scenarios::Scenar
   d.weight_layers_on_chip = static_cast<int>(scenarios::get_integer(t, "weight_layers_on_chip"));
   d.cuda_graphs = scenarios::get_bool(t, "cuda_graphs");
   d.host_threads = static_cast<int>(scenarios::get_integer(t, "host_threads"));
+  d.host_kv_bytes = scenarios::get_string(t, "host_kv_dtype") == "fp32" ? 4 : 2;
   d.stack = cat.stack(scenarios::get_string(t, "stack"), where(point, sub("stack")));
   return d;
 }

@@ -33,7 +33,7 @@ class Resources {
 };
 
 // Keys of a deployment table: gpu, gpus, host, host_link, peer_link, kv, on_chip_layers,
-// cuda_graphs, host_threads, stack and the *_overrides tables.
+// cuda_graphs, host_threads, host_kv_dtype, stack and the *_overrides tables.
 scenarios::TableSchema deployment_schema();
 // Builds a deployment from a validated table at `key` (e.g. "deployment") of the point.
 models::Deployment make_deployment(const Resources& res, const scenarios::ScenarioPoint& point, const toml::table& t,

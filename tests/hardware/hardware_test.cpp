@@ -138,6 +138,9 @@ TEST(KernelCost, HostComputeUsesCoresAndMemory) {
   EXPECT_EQ(host_compute_cost(h, 500e9, 1e9, 0).time, sim::seconds_i(1));  // 500 GFLOP at 10x50 GFLOP/s
   EXPECT_EQ(host_compute_cost(h, 1e9, 50e9, 10).time, sim::seconds_i(1));  // 50 GB at 50 GB/s
   EXPECT_EQ(host_compute_cost(h, 1e9, 50e9, 10).bound, Bound::kHostMemory);
+  h.attention_bandwidth_per_core = 2e9;  // 10 cores x 2 GB/s = 20 GB/s: the cores, not the DRAM, bound it
+  EXPECT_EQ(host_compute_cost(h, 1e9, 50e9, 10).time, sim::milliseconds(2500));
+  EXPECT_EQ(host_compute_cost(h, 1e9, 50e9, 0).time, sim::milliseconds(2500));
 }
 
 }  // namespace

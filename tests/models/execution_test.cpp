@@ -109,10 +109,26 @@ TEST(HostAttention, TheCpuReadsTheWholeCacheEveryStep) {
   s.cached = 100000;
   StepStats st;
   simulate(d, a, s, &st);
-  // 100K tokens x 512 KiB at 460.8 GB/s x 0.75: the host's memory bandwidth bounds attention.
-  const double bound = 100001.0 * 512 * 1024 / (d.host.memory_bandwidth * d.host.memory_efficiency);
+  // 100K tokens x 512 KiB of fp16 K and V, plus the softmax's ~6 fp32 passes over 32 heads' scores
+  // in each of 32 layers, at 460.8 GB/s x 0.75: the host's memory bandwidth bounds attention
+  // (128 cores x 5.7 GB/s would allow 730 GB/s).
+  const double softmax = 32.0 * 6 * 32 * 100001 * 4;
+  const double bw = d.host.memory_bandwidth * d.host.memory_efficiency;
+  const double bound = (100001.0 * 512 * 1024 + softmax) / bw;
   EXPECT_NEAR(sim::to_seconds(st.host_busy), bound, bound * 0.01);
   EXPECT_GT(sim::to_seconds(st.latency), bound);
+  // DeepSpeed's fp32 host buffer reads twice the K and V bytes.
+  d.host_kv_bytes = 4;
+  StepStats fp32;
+  simulate(d, a, s, &fp32);
+  const double bound32 = (2 * 100001.0 * 512 * 1024 + softmax) / bw;
+  EXPECT_NEAR(sim::to_seconds(fp32.host_busy), bound32, bound32 * 0.01);
+  // With only 8 cores the cores' loads, not the DRAM, bound it: 8 x 5.7 GB/s.
+  d.host_threads = 8;
+  StepStats few;
+  simulate(d, a, s, &few);
+  const double bound8 = (2 * 100001.0 * 512 * 1024 + softmax) / (8 * d.host.attention_bandwidth_per_core);
+  EXPECT_NEAR(sim::to_seconds(few.host_busy), bound8, bound8 * 0.01);
 }
 
 TEST(Offload, WeightsStreamedPerLayerFitAndCostTheirBytes) {
