@@ -62,6 +62,14 @@ TEST(Speculative, ReproductionAttachesEveryReference) {
   for (const auto& t : res.tables)
     for (const auto& r : t.rows) refs += !std::isnan(r.paper);
   EXPECT_EQ(refs, 23);  // Table 2: 7 x 2; Table 3: 3; Fig. 1: 3 x 2
+  // The targets that hold, as predictions against the paper (a profile edit that moves one fails
+  // here): Fig. 1's three levels (ms and GB) and Table 3's 2x RTX 4090 row (ms, speedup, baseline)
+  // within 10%. Table 2 does not hold yet (README: TriForce +31-35%, naive +2-11%).
+  for (const auto& t : res.tables)
+    for (const auto& r : t.rows) {
+      if (std::isnan(r.paper) || (t.name != "fig1" && t.name != "table3")) continue;
+      EXPECT_NEAR(r.simulated / r.paper, 1.0, 0.10) << t.name << " " << r.row << " " << r.metric;
+    }
   // Every row the issue names exists.
   std::map<std::string, std::set<std::string>> rows;
   for (const auto& t : res.tables)
@@ -75,6 +83,8 @@ TEST(Speculative, ReproductionAttachesEveryReference) {
     EXPECT_TRUE(rows["fig5"].count(std::string("ctx=") + c + "|triforce_speedup")) << c;
     EXPECT_TRUE(rows["fig5"].count(std::string("ctx=") + c + "|naive_speedup")) << c;
   }
+  EXPECT_TRUE(rows["fig5"].count("upper-bound|triforce"));
+  EXPECT_TRUE(rows["fig5"].count("upper-bound|naive"));
   EXPECT_TRUE(rows["table6"].count("lwm-text-512k|speedup"));
   for (const char* b : {"b=2/ctx=56K", "b=6/ctx=19K", "b=10/ctx=12K"})
     for (const char* temp : {"/T=0.0", "/T=0.6"})
