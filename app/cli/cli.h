@@ -29,6 +29,7 @@ int cmd_costs(const Args& args);
 int cmd_party(const Args& args);
 int cmd_calibration(const Args& args);
 int cmd_compare_gpu(const Args& args);
+int cmd_compare_stack(const Args& args);
 int cmd_reproduce(const Args& args);
 
 // Where `kvsim list scenarios` looks: $KVSIM_SCENARIO_DIR, else the source tree's scenarios/.

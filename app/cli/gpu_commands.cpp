@@ -1,5 +1,7 @@
-// app/cli/gpu_commands.cpp — `kvsim calibration` (simulated vs published per-forward costs) and
-// `kvsim compare-gpu` (simulated vs measured decode steps from tools/gpu/time_decode.py).
+// app/cli/gpu_commands.cpp — `kvsim calibration` (simulated vs published per-forward costs),
+// `kvsim compare-gpu` (simulated vs measured forwards from tools/gpu/time_decode.py and
+// tools/gpu/triforce_costs.py) and `kvsim compare-stack` (the stack and host profiles vs the host
+// costs tools/gpu/triforce_costs.py measured).
 #include <boost/program_options.hpp>
 
 #include <algorithm>
@@ -19,6 +21,7 @@
 #include "hardware/profile.h"
 #include "models/architecture.h"
 #include "models/decode_curve.h"
+#include "models/speculative/triforce_loop.h"
 
 namespace kvsim::cli {
 
@@ -84,7 +87,12 @@ int cmd_compare_gpu(const Args& args) {
   dep.cuda_graphs = vm["cuda-graphs"].as<bool>();
 
   std::string line;
-  std::getline(in, line);
+  auto next_line = [&](std::string& l) -> bool {  // CSV files may end lines with CR LF
+    if (!std::getline(in, l)) return false;
+    if (!l.empty() && l.back() == '\r') l.pop_back();
+    return true;
+  };
+  next_line(line);
   std::vector<std::string> header;
   {
     std::stringstream ss(line);
@@ -98,11 +106,19 @@ int cmd_compare_gpu(const Args& args) {
   const std::size_t c_layers = col("layers"), c_hidden = col("hidden"), c_heads = col("heads"), c_kv = col("kv_heads"),
                     c_ffn = col("ffn"), c_vocab = col("vocab"), c_ctx = col("context"), c_q = col("query_tokens"),
                     c_batch = col("batch"), c_ms = col("median_ms"), c_gpu = col("gpu");
-  std::cout << "| measured on | context | measured ms | kvsim ms (" << dep.gpu.name << ") | error |\n|---|---:|---:|---:|---:|\n";
+  // Optional columns (tools/gpu/triforce_costs.py): what each row measured and whether it ran as a
+  // CUDA graph, which then overrides --cuda-graphs for that row.
+  auto optional_col = [&](const char* name) -> std::ptrdiff_t {
+    auto it = std::find(header.begin(), header.end(), name);
+    return it == header.end() ? -1 : it - header.begin();
+  };
+  const std::ptrdiff_t c_graphs = optional_col("cuda_graphs"), c_what = optional_col("measurement");
+  std::cout << "| measured on | what | query tokens | context | graphs | measured ms | kvsim ms (" << dep.gpu.name
+            << ") | error |\n|---|---|---:|---:|---|---:|---:|---:|\n";
   int n = 1;
   double sum_abs = 0;
   int rows = 0;
-  while (std::getline(in, line)) {
+  while (next_line(line)) {
     ++n;
     if (line.empty()) continue;
     std::vector<std::string> f;
@@ -131,18 +147,90 @@ int cmd_compare_gpu(const Args& args) {
     a.bias = "none";
     a.dtype = "fp16";
     const auto cached = static_cast<std::int64_t>(num(c_ctx));
-    // sample = false: the script times the forward up to the logits.
-    const double sim_ms = models::simulate_forward(a, dep, static_cast<std::int64_t>(num(c_batch)),
-                                                   static_cast<std::int64_t>(num(c_q)), cached, false) * 1e3;
+    models::Deployment row_dep = dep;
+    if (c_graphs >= 0) row_dep.cuda_graphs = num(static_cast<std::size_t>(c_graphs)) != 0;
+    // sample = false: the scripts time the forward up to the logits.
+    const auto q = static_cast<std::int64_t>(num(c_q));
+    const double sim_ms = models::simulate_forward(a, row_dep, static_cast<std::int64_t>(num(c_batch)), q, cached, false) * 1e3;
     const double meas = num(c_ms);
-    char buf[256];
-    std::snprintf(buf, sizeof buf, "| %s | %lld | %.3f | %.3f | %+.1f%% |\n", f[c_gpu].c_str(),
-                  static_cast<long long>(cached), meas, sim_ms, (sim_ms / meas - 1) * 100);
+    char buf[384];
+    std::snprintf(buf, sizeof buf, "| %s | %s | %lld | %lld | %s | %.3f | %.3f | %+.1f%% |\n", f[c_gpu].c_str(),
+                  c_what >= 0 ? f[static_cast<std::size_t>(c_what)].c_str() : "decode", static_cast<long long>(q),
+                  static_cast<long long>(cached), row_dep.cuda_graphs ? "yes" : "no", meas, sim_ms, (sim_ms / meas - 1) * 100);
     std::cout << buf;
     sum_abs += std::fabs(sim_ms / meas - 1);
     ++rows;
   }
   if (rows > 0) std::printf("\nmean absolute error: %.1f%% over %d rows\n", 100 * sum_abs / rows, rows);
+  return kExitOk;
+}
+
+int cmd_compare_stack(const Args& args) {
+  po::options_description opts("kvsim compare-stack options");
+  opts.add_options()
+      ("csv", po::value<std::string>()->required(), "host-costs CSV written by tools/gpu/triforce_costs.py --host-out")
+      ("stack", po::value<std::string>()->default_value("pytorch"), "software-stack profile (hardware/profiles/stack)")
+      ("host", po::value<std::string>()->default_value("epyc-9754"), "host profile for the CPU attention rows");
+  po::positional_options_description pos;
+  pos.add("csv", 1);
+  const Parsed p = parse(args, opts, pos, "kvsim compare-stack CSV [--stack pytorch] [--host epyc-9754]");
+  if (p.help) return kExitOk;
+  const std::string path = p.vm["csv"].as<std::string>();
+  std::ifstream in(path);
+  if (!in) throw UsageError("cannot read '" + path + "'");
+  const hardware::Catalog cat = hardware::Catalog::load(hardware::Catalog::default_dir());
+  const hardware::StackProfile st = cat.stack(p.vm["stack"].as<std::string>(), "--stack");
+  const hardware::HostProfile host = cat.host(p.vm["host"].as<std::string>(), nullptr, "--host");
+  const models::Zoo zoo = models::Zoo::load(models::Zoo::default_dir());
+  models::Deployment dep = models::standard_deployment(cat, "a100-80gb-sxm");
+  dep.stack = st;
+  const models::spec::LevelCosts levels(zoo.get("yarn-llama2-7b-128k"), zoo.get("llama-68m"), dep, 1);
+  auto us = [](sim::Duration d) { return sim::to_seconds(d) * 1e6; };
+  const double iteration_us = us(models::spec::kMiddleIteration.ops * st.op_issue + models::spec::kMiddleIteration.syncs * st.sync +
+                                 2 * st.graph_replay);
+  // kvsim's value for each measurement the script writes (the tiny CPU shapes have none).
+  const std::map<std::string, std::pair<double, std::string>> kvsim = {
+      {"op_issue_us_linear", {us(st.op_issue), "us"}},
+      {"op_issue_us_add", {us(st.op_issue), "us"}},
+      {"sync_us_item", {us(st.sync), "us"}},
+      {"middle_iteration_host_ms", {iteration_us / 1e3, "ms"}},
+      {"full_eager_issue_ms_q7", {us(levels.issue(models::spec::Level::kFull, false)) / 1e3, "ms"}},
+      {"cpu_attention_gbps_1thread", {host.attention_bandwidth_per_core / 1e9, "GB/s"}},
+  };
+  std::string line;
+  auto next_line = [&](std::string& l) -> bool {  // CSV files may end lines with CR LF
+    if (!std::getline(in, l)) return false;
+    if (!l.empty() && l.back() == '\r') l.pop_back();
+    return true;
+  };
+  next_line(line);
+  if (line.rfind("device,measurement,value,unit", 0) != 0)
+    throw UsageError(path + ":1: expected the header 'device,measurement,value,unit,note'");
+  std::cout << "| measured on | measurement | measured | kvsim (" << st.name << ", " << host.name
+            << ") | unit |\n|---|---|---:|---:|---|\n";
+  int n = 1;
+  while (next_line(line)) {
+    ++n;
+    if (line.empty()) continue;
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    for (std::string c; std::getline(ss, c, ',');) f.push_back(c);
+    if (f.size() < 4) throw UsageError(path + ":" + std::to_string(n) + ": expected device,measurement,value,unit");
+    double value = 0;
+    try {
+      value = std::stod(f[2]);
+    } catch (const std::exception&) {
+      throw UsageError(path + ":" + std::to_string(n) + ": value: not a number: '" + f[2] + "'");
+    }
+    const auto it = kvsim.find(f[1]);
+    char buf[384];
+    if (it == kvsim.end())
+      std::snprintf(buf, sizeof buf, "| %s | %s | %.3f | | %s |\n", f[0].c_str(), f[1].c_str(), value, f[3].c_str());
+    else
+      std::snprintf(buf, sizeof buf, "| %s | %s | %.3f | %.3f | %s |\n", f[0].c_str(), f[1].c_str(), value, it->second.first,
+                    f[3].c_str());
+    std::cout << buf;
+  }
   return kExitOk;
 }
 

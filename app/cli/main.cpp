@@ -32,7 +32,11 @@ const char* kUsage =
     "                              decode step of the small model)\n"
     "  calibration                 simulated vs published per-forward costs the profiles were fitted to\n"
     "  compare-gpu CSV --gpu PROFILE\n"
-    "                              simulated vs measured decode steps (CSV from tools/gpu/time_decode.py)\n"
+    "                              simulated vs measured forwards (CSV from tools/gpu/time_decode.py or\n"
+    "                              tools/gpu/triforce_costs.py --out)\n"
+    "  compare-stack CSV [--stack pytorch] [--host epyc-9754]\n"
+    "                              the stack and host profiles vs measured host costs\n"
+    "                              (CSV from tools/gpu/triforce_costs.py --host-out)\n"
     "  list {hardware,models,policies,protocols,scenarios,kinds}\n"
     "                              show what kvsim knows\n"
     "  reproduce {triforce,mpcache,datarus,all} [-o OUT.h5] [-j N]\n"
@@ -67,7 +71,7 @@ int main(int argc, char** argv) {
   const std::map<std::string, int (*)(const Args&)> verbs = {
       {"run", cmd_run}, {"sweep", cmd_sweep}, {"report", cmd_report},
       {"list", cmd_list}, {"explain", cmd_explain}, {"costs", cmd_costs}, {"party", cmd_party},
-      {"calibration", cmd_calibration}, {"compare-gpu", cmd_compare_gpu}, {"reproduce", cmd_reproduce}};
+      {"calibration", cmd_calibration}, {"compare-gpu", cmd_compare_gpu}, {"compare-stack", cmd_compare_stack}, {"reproduce", cmd_reproduce}};
   auto it = verbs.find(verb);
   if (it == verbs.end()) {
     std::cerr << "kvsim: unknown verb '" << verb << "'";
