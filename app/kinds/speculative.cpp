@@ -217,11 +217,12 @@ struct LoopSummary {
   double per_token_mean = 0, per_token_sd = 0, rounds_mean = 0;
   double rate = 0, per_token_rate = 0;  // pooled over the runs: per round, and per token
   double middle_rate = 0;                // the middle stage's, per token
+  double host_fraction = 0;              // the host thread busy (issuing, syncing) / the rounds time, overlap included
 };
 
 LoopSummary summarize(const std::vector<spec::LoopResult>& runs, double batch) {
   LoopSummary s;
-  double sum = 0, sum_sq = 0, accepted = 0, drafted = 0, rejected = 0, mid_acc = 0, mid_rejected = 0;
+  double sum = 0, sum_sq = 0, accepted = 0, drafted = 0, rejected = 0, mid_acc = 0, mid_rejected = 0, host = 0, rounds_time = 0;
   for (const auto& r : runs) {
     const double t = sim::to_seconds(r.rounds_time()) / (static_cast<double>(r.produced) / batch);
     sum += t;
@@ -232,6 +233,8 @@ LoopSummary summarize(const std::vector<spec::LoopResult>& runs, double batch) {
     rejected += static_cast<double>(r.rejected);
     mid_acc += static_cast<double>(r.middle_accepted);
     mid_rejected += static_cast<double>(r.middle_rejected);
+    host += sim::to_seconds(r.host);
+    rounds_time += sim::to_seconds(r.rounds_time());
   }
   const double n = static_cast<double>(runs.size());
   s.per_token_mean = sum / n;
@@ -240,6 +243,7 @@ LoopSummary summarize(const std::vector<spec::LoopResult>& runs, double batch) {
   s.rate = drafted > 0 ? accepted / drafted : 0;
   s.per_token_rate = accepted + rejected > 0 ? accepted / (accepted + rejected) : 0;
   s.middle_rate = mid_acc + mid_rejected > 0 ? mid_acc / (mid_acc + mid_rejected) : std::nan("");
+  s.host_fraction = rounds_time > 0 ? host / rounds_time : 0;
   return s;
 }
 
@@ -353,6 +357,7 @@ KindOutput SpeculativeKind::run_config(const Config& c, const scenarios::Scenari
                  {"acceptance_given", a.source != "parameters" ? nan : cfg.method == spec::LoopMethod::kNaive ? a.draft : a.full, "1"},
                  {"acceptance_per_token", sum.per_token_rate, "1"},
                  {"middle_acceptance", sum.middle_rate, "1"},
+                 {"host_busy_fraction", sum.host_fraction, "1"},
                  {"alpha_full", a_full, "1"},
                  {"alpha_draft", a_draft, "1"},
                  {"naive_gamma", static_cast<double>(runs.front().naive_gamma), "1"},

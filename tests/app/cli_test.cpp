@@ -230,13 +230,29 @@ TEST(Cli, CalibrationAndCompareGpu) {
       "NVIDIA H100 80GB HBM3,32,4096,32,32,11008,32000,fp16,65536,1,1,25.0,24.0\n");
   const Outcome g = kvsim("compare-gpu " + csv + " --gpu h100-80gb-sxm");
   ASSERT_EQ(g.code, 0) << g.out;
-  EXPECT_NE(g.out.find("| NVIDIA H100 80GB HBM3 | 65536 | 25.000 |"), std::string::npos) << g.out;
+  EXPECT_NE(g.out.find("| NVIDIA H100 80GB HBM3 | decode | 1 | 65536 | no | 25.000 |"), std::string::npos) << g.out;
   EXPECT_NE(g.out.find("over 2 rows"), std::string::npos);
   const std::string bad = write("bad.csv", "gpu,layers\nx,notanumber\n");
   const Outcome b = kvsim("compare-gpu " + bad + " --gpu h100-80gb-sxm");
   EXPECT_EQ(b.code, 2);
   EXPECT_NE(b.out.find("missing column"), std::string::npos) << b.out;
   EXPECT_EQ(kvsim("compare-gpu " + csv + " --gpu h100").code, 2);  // unknown profile, with a suggestion
+  // tools/gpu/triforce_costs.py's forwards: a per-row cuda_graphs column and what each row measured.
+  const std::string tri = write("forwards.csv",
+      "gpu,measurement,layers,hidden,heads,kv_heads,ffn,vocab,context,query_tokens,batch,cuda_graphs,dtype,median_ms\r\n"
+      "H200,retrieval_graph,32,4096,32,32,11008,32000,4096,7,1,1,fp16,10.0\r\n");
+  const Outcome t = kvsim("compare-gpu " + tri + " --gpu h200-141gb-sxm");
+  ASSERT_EQ(t.code, 0) << t.out;
+  EXPECT_NE(t.out.find("| H200 | retrieval_graph | 7 | 4096 | yes | 10.000 |"), std::string::npos) << t.out;
+  // Its host costs beside the stack and host profiles; a malformed file names its line.
+  const std::string host = write("host.csv", "device,measurement,value,unit,note\nH200,op_issue_us_linear,25.5,us,\n");
+  const Outcome s = kvsim("compare-stack " + host);
+  ASSERT_EQ(s.code, 0) << s.out;
+  EXPECT_NE(s.out.find("| H200 | op_issue_us_linear | 25.500 | 30.000 | us |"), std::string::npos) << s.out;
+  const std::string junk = write("junk.csv", "device,measurement,value,unit,note\nH200,sync_us_item,fast,us,\n");
+  const Outcome j = kvsim("compare-stack " + junk);
+  EXPECT_EQ(j.code, 2);
+  EXPECT_NE(j.out.find("junk.csv:2: value: not a number"), std::string::npos) << j.out;
 }
 
 TEST(Cli, ListAndReproduce) {
