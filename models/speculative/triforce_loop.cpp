@@ -2,6 +2,7 @@
 #include "models/speculative/triforce_loop.h"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -116,11 +117,21 @@ sim::Task<void> run_loop(sim::Engine& engine, Machine& m, LevelCosts& costs, con
   r.build = engine.now() - start;
 
   if (method == LoopMethod::kNaive) {
-    // The naive policy's best gamma, by the closed form (the paper's tuning is not stated).
+    // The naive policy's best gamma, by the expected cost of the round the loop below charges
+    // (forwards as issued, the host work around them; the paper's tuning is not stated).
+    auto host_s = [&](HostWork w) { return sim::to_seconds(w.ops * stack.op_issue + w.syncs * stack.sync); };
+    auto issued_s = [&](Level level, std::int64_t q, std::int64_t cached, bool graphs) {
+      const sim::Duration issue = costs.issue(level, graphs), gpu = costs.forward(level, q, cached, graphs);
+      return sim::to_seconds(graphs ? issue + gpu : std::max(gpu, issue));
+    };
     double best = 1e300;
     for (int g = 1; g <= 8; ++g) {
-      const double round = g * sim::to_seconds(costs.forward(Level::kDraft, 1, c.naive_draft_cache, c.draft_graphs)) +
-                           sim::to_seconds(costs.forward(Level::kFull, g + 1, c.prompt, c.target_graphs));
+      const double all = std::pow(acc.draft, g);  // every draft accepted: a bonus sample, no rejection
+      const double round = host_s(kRoundStart) +
+                           g * (issued_s(Level::kDraft, 1, c.naive_draft_cache, c.draft_graphs) + host_s(kDraftSample)) +
+                           host_s(kVerifyInput) + issued_s(Level::kFull, g + 1, c.prompt, c.target_graphs) + host_s(kNormLogits) +
+                           expected_accepted(acc.draft, g) * host_s(kAcceptedToken) + (1 - all) * host_s(kRejectedToken) +
+                           all * host_s(kBonusToken);
       const double per_token = round / expected_tokens(acc.draft, g);
       if (per_token < best) {
         best = per_token;
