@@ -154,14 +154,7 @@ struct Ops {
   }
 };
 
-// What a party's channel carried and its clock read at one point: the step's totals are the
-// difference of two marks.
-struct Mark {
-  CommStats stats, offline;
-  sim::Time time;
-};
-Mark mark(Protocol& P, const PartyClock& clock);
-// Party clock seconds, bytes sent, online rounds between two marks.
-PrivateCost between(const Mark& a, const Mark& b);
+// Party clock seconds, bytes sent, online rounds between two of the Meter's readings.
+PrivateCost between(const protocols::Meter::Reading& a, const protocols::Meter::Reading& b);
 
 }  // namespace kvsim::private_decode

@@ -35,13 +35,7 @@ PrivateArch private_arch(const models::lm::LmConfig& c) {
   return {"llama", c.n_layers, c.d_model, c.n_heads, c.n_kv_heads, c.head_dim, c.ffn_hidden, c.vocab, c.rope_base};
 }
 
-Mark mark(Protocol& P, const PartyClock& clock) {
-  const auto& tags = P.channel().stats_by_tag();
-  const auto off = tags.find("offline");
-  return {P.channel().stats(), off == tags.end() ? CommStats{} : off->second, clock()};
-}
-
-PrivateCost between(const Mark& a, const Mark& b) {
+PrivateCost between(const protocols::Meter::Reading& a, const protocols::Meter::Reading& b) {
   const CommStats d = b.stats - a.stats, off = b.offline - a.offline;
   return {sim::to_seconds(b.time - a.time), static_cast<double>(d.bytes_sent), static_cast<std::int64_t>(d.rounds - off.rounds)};
 }
@@ -63,20 +57,20 @@ Task<PartyResult> private_decode_party(const PrivateRun& run, Protocol& P, Party
   const std::unique_ptr<Selector> selector = make_selector(ctx);
   PartyResult out;
   co_await load_model(ctx);
-  const Mark m0 = mark(P, clock);
+  const protocols::Meter::Reading m0 = meter.read();
   co_await selector->after_prefill();
-  const Mark m1 = mark(P, clock);
+  const protocols::Meter::Reading m1 = meter.read();
   out.one_time = between(m0, m1);
   // The client's token.
   RingTensor t(Shape{1});
   t.data[0] = static_cast<Ring>(run.token);
   meter.set_recording(true);
-  const Mark s0 = mark(P, clock);
+  const protocols::Meter::Reading s0 = meter.read();
   const Shape token_shape = Shape{1};
   Share tok = co_await ops.input("other", 1, P.id() == 1 && run.model != nullptr ? &t : nullptr, token_shape);
   StepOutput step;
   co_await decode_step(ctx, *selector, std::move(tok), step);
-  const Mark s1 = mark(P, clock);
+  const protocols::Meter::Reading s1 = meter.read();
   meter.set_recording(false);
   out.step = between(s0, s1);
   out.logits = std::move(step.logits);

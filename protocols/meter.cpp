@@ -3,8 +3,8 @@
 
 namespace kvsim::protocols {
 
-Meter::Marks Meter::marks() const {
-  Marks m;
+Meter::Reading Meter::read() const {
+  Reading m;
   m.stats = ch_.stats();
   const auto it = ch_.stats_by_tag().find("offline");
   if (it != ch_.stats_by_tag().end()) m.offline = it->second;
@@ -13,7 +13,7 @@ Meter::Marks Meter::marks() const {
 }
 
 void Meter::attribute() {
-  const Marks now = marks();
+  const Reading now = read();
   if (recording_) {
     const CommStats d = now.stats - last_.stats, off = now.offline - last_.offline;
     const bool nothing = d.bytes_sent == 0 && d.messages == 0 && d.rounds == 0 && now.time == last_.time;
@@ -51,7 +51,7 @@ void Meter::set_recording(bool on) {
 void Meter::set_clock(Clock clock) {
   attribute();
   clock_ = std::move(clock);
-  last_ = marks();
+  last_ = read();
 }
 
 void Meter::record(Op op, const OpCost& cost, double elements) {

@@ -44,7 +44,7 @@ struct MeterCategory {
 class Meter {
  public:
   using Clock = std::function<sim::Time()>;
-  explicit Meter(const Channel& ch) : ch_(ch), last_(marks()) {}
+  explicit Meter(const Channel& ch) : ch_(ch), last_(read()) {}
 
   class Scope {
    public:
@@ -75,12 +75,15 @@ class Meter {
   OpCost declared() const;  // all categories
   OpTally tally(Op op) const;
 
- private:
-  struct Marks {
+  // What the channel carried and the clock read now: a program's totals between two points are
+  // the difference of two readings (the dealer's "offline" traffic apart).
+  struct Reading {
     CommStats stats, offline;
     sim::Time time{};
   };
-  Marks marks() const;
+  Reading read() const;
+
+ private:
   void attribute();  // charges the measurement since the last boundary to the current category
   MeterCategory& current() { return categories_[current_]; }
 
@@ -88,7 +91,7 @@ class Meter {
   Clock clock_;
   bool recording_ = true;
   std::string current_;  // "" outside every scope
-  Marks last_;
+  Reading last_;
   std::map<std::string, MeterCategory> categories_;
 };
 

@@ -261,7 +261,7 @@ int cmd_list(const Args& args) {
   }
   if (what == "hardware") {
     const hardware::Catalog cat = hardware::Catalog::load(hardware::Catalog::default_dir());
-    for (const char* kind : {"gpu", "host", "link"}) {
+    for (const char* kind : {"gpu", "host", "link", "stack"}) {
       std::cout << kind << ":\n";
       for (const auto& n : cat.names(kind)) {
         std::cout << "  " << n << "  — " << cat.description_of(kind, n) << '\n';
