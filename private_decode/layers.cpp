@@ -82,7 +82,7 @@ class Transformer : ContextView {
 
   Task<void> step(Share tok, Selector& selector, StepOutput& result) {
     const int D = a.d_model, hd = a.head_dim, H = a.heads, Hk = a.kv_heads;
-    Share oh = co_await ops.one_hot("other", tok, a.vocab);
+    Share oh = co_await ops.slice_mask("other", tok, a.vocab);
     Share emb = co_await ops.gather("linear", oh, m.embed, MatDims{1, 1, a.vocab, D});
     Share x = flat(std::move(emb));
     const int pos = run.context;  // the new token's position (RoPE uses the original positions)
@@ -124,6 +124,12 @@ class Transformer : ContextView {
     }
     Share hf = co_await norm(x, m.final_norm);
     Share lg = co_await ops.matmul("linear", hf, m.lm_head, MatDims{1, 1, D, a.vocab});
+    if (run.output == "argmax") {
+      Share idx = co_await ops.argmax("other", lg, 1, a.vocab);
+      RingTensor tok_out = co_await ops.reveal("other", idx);
+      if (!tok_out.data.empty()) result.token = static_cast<int>(tok_out.data[0]);
+      co_return;
+    }
     RingTensor out = co_await ops.reveal("other", lg);
     if (!out.data.empty()) result.logits = protocols::decode(out, ops.P.frac_bits());
     result.revealed = std::move(out.data);

@@ -23,6 +23,7 @@ struct StepOutput {
   std::vector<double> logits;     // execute mode
   std::vector<Ring> revealed;     // the logits as ring elements (empty at a dealer)
   int attended = 0;               // rows each head attended (the last layer's)
+  int token = -1;                 // output "argmax", execute mode: the revealed token
 };
 Task<void> decode_step(Context& c, Selector& selector, Share token, StepOutput& out);
 

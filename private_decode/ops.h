@@ -116,6 +116,18 @@ struct Ops {
     Share out = co_await P.one_hot(idx, classes);
     co_return out;
   }
+  // The row mask of a secret index (the embedding lookup).
+  Task<Share> slice_mask(const char* cat, const Share& idx, std::int64_t classes) {
+    const auto scope = in(cat);
+    Share out = co_await P.slice_mask(idx, classes);
+    co_return out;
+  }
+  // Row-wise argmax as an index share.
+  Task<Share> argmax(const char* cat, const Share& a, std::int64_t rows, std::int64_t cols) {
+    const auto scope = in(cat);
+    Share out = co_await P.argmax_index(a, rows, cols);
+    co_return out;
+  }
   // bit ? x : y where bit = a < b, the two as one step.
   Task<Share> select_less(const char* cat, const Share& a, const Share& b, const Share& x, const Share& y) {
     const auto scope = in(cat);

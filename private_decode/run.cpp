@@ -75,6 +75,7 @@ Task<PartyResult> private_decode_party(const PrivateRun& run, Protocol& P, Party
   out.step = between(s0, s1);
   out.logits = std::move(step.logits);
   out.revealed = std::move(step.revealed);
+  out.token = step.token;
   out.attended = step.attended;
   for (const auto& [cat, c] : meter.categories())
     if (!cat.empty())  // why: local work between ops is in the step's total, in no category
@@ -103,6 +104,7 @@ PrivateStep run_private_decode(sim::Engine& engine, const PrivateRun& run, const
   const PartyResult& p0 = results[0];
   out.logits = p0.logits;
   out.revealed = p0.revealed;
+  out.token = p0.token;
   out.attended = p0.attended;
   out.total = p0.step;
   out.one_time = p0.one_time;
@@ -125,6 +127,8 @@ PrivateStep run_private_decode(sim::Engine& engine, const PrivateRun& run, const
 }
 
 void check_private_run(const PrivateRun& run) {
+  if (run.output != "logits" && run.output != "argmax")
+    throw std::invalid_argument("private decode: output must be \"logits\" or \"argmax\", not \"" + run.output + "\"");
   if (run.arch.heads % run.arch.kv_heads != 0) throw std::invalid_argument("private decode: heads must be a multiple of kv heads");
   if (!run.model) return;
   if (run.model->length() < run.context) throw std::invalid_argument("private decode: the model holds fewer prompt tokens than context");

@@ -9,7 +9,10 @@
 //   inputs the token. The step: embedding by one-hot matmul, per layer norm, QKV, RoPE (Llama
 //   style) or none (GPT-2 style), selection, attention (scores, MPCache's softmax recipe, values),
 //   output projection, MLP with SiLU-gated (Llama) or GeLU (GPT-2) activation, residuals; final
-//   norm, LM head; the logits are revealed.
+//   norm, LM head; then either the logits are revealed (`output` "logits") or, as MPCache's
+//   artifact does, an argmax over the vocabulary runs under MPC and only the token is revealed
+//   ("argmax"). The embedding's row mask is the family's slice_mask (aby3-spu: SPU's
+//   SecretDynamicSlice, an equality per vocabulary row).
 // - Every op's declared cost is summed while the op runs; `declared` must equal what the
 //   channels measured (tests/private_decode/private_decode_test.cpp).
 // - Categories (the paper's breakdown): linear, attention, softmax, similarity, topk, one_hot,
@@ -84,6 +87,7 @@ struct PrivateStep {
   int attended = 0;          // KV rows each head attends
   std::vector<double> party_bytes;  // measured: bytes each party sent in the step
   std::vector<protocols::Ring> revealed;  // execute mode: the logits as revealed ring elements
+  int token = -1;            // execute mode, output "argmax": the revealed token
 };
 
 struct PrivateRun {
@@ -92,6 +96,7 @@ struct PrivateRun {
   int context = 512;           // prompt tokens in the cache
   std::string family = "aby3";
   std::uint64_t seed = 1;
+  std::string output = "logits";  // "logits" (revealed) | "argmax" (under MPC, the token revealed)
   // Execute mode: the small model, its prompt prefilled (KV read from it) and the step's token.
   const models::lm::SmallLm* model = nullptr;
   int token = 0;
@@ -109,6 +114,7 @@ struct PrivateRun {
 struct PartyResult {
   std::vector<double> logits;
   std::vector<protocols::Ring> revealed;  // the logits as ring elements (empty at a dealer)
+  int token = -1;                          // output "argmax": the revealed token
   int attended = 0;
   PrivateCost step, one_time;
   std::map<std::string, PrivateCost> by_category;

@@ -32,6 +32,7 @@ Share concat_all(const std::vector<Share>& parts) {
 
 Share part(const Share& a, std::int64_t index, std::int64_t n, const Shape& shape) {
   Share out{shape, {}, {}, a.cost_only};
+  out.bits = a.bits;  // a comparison's bits stay boolean where the family types them
   if (!has_data(a)) return out;
   const auto from = static_cast<std::ptrdiff_t>(index * n), to = static_cast<std::ptrdiff_t>((index + 1) * n);
   out.s0.assign(a.s0.begin() + from, a.s0.begin() + to);
@@ -140,7 +141,8 @@ sim::Task<Share> Protocol::argmax_rows(const Share& a, std::int64_t rows, std::i
       }
   }
   const Share diff = sub(a, wide);
-  Share is_max = co_await eqz(diff);  // 1 where x_j == max (possibly several)
+  const Share eq = co_await eqz(diff);
+  Share is_max = co_await arith_bit(eq);  // 1 where x_j == max (possibly several)
   // Keep the first: prefix "seen" = is_max OR earlier seen; first = is_max AND NOT seen_before.
   Share seen_before{a.shape, {}, {}, a.cost_only};
   Share first = is_max;

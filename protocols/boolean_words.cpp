@@ -79,4 +79,31 @@ Share recombine(const Share& bits, const Shape& shape) {
   return out;
 }
 
+std::vector<Ring> pack_bytes(const std::vector<Ring>& values, int bytes) {
+  const std::size_t total = values.size() * static_cast<std::size_t>(bytes);
+  std::vector<Ring> out((total + 7) / 8, 0);
+  std::size_t at = 0;
+  for (Ring v : values)
+    for (int b = 0; b < bytes; ++b, ++at) out[at / 8] |= ((v >> (8 * b)) & 0xff) << (8 * (at % 8));
+  return out;
+}
+
+std::vector<Ring> unpack_bytes(const std::vector<Ring>& words, std::size_t n, int bytes) {
+  std::vector<Ring> out(n, 0);
+  std::size_t at = 0;
+  for (std::size_t j = 0; j < n; ++j)
+    for (int b = 0; b < bytes; ++b, ++at) out[j] |= ((words[at / 8] >> (8 * (at % 8))) & 0xff) << (8 * b);
+  return out;
+}
+
+Ring even_bits(Ring x) {
+  x &= 0x5555555555555555ULL;
+  x = (x | (x >> 1)) & 0x3333333333333333ULL;
+  x = (x | (x >> 2)) & 0x0F0F0F0F0F0F0F0FULL;
+  x = (x | (x >> 4)) & 0x00FF00FF00FF00FFULL;
+  x = (x | (x >> 8)) & 0x0000FFFF0000FFFFULL;
+  x = (x | (x >> 16)) & 0x00000000FFFFFFFFULL;
+  return x;
+}
+
 }  // namespace kvsim::protocols

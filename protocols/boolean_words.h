@@ -36,6 +36,15 @@ Share carry_and_wrap_bits(const Share& g, int f);
 Share spread_bits(const Share& b, int bits = 64);
 Share recombine(const Share& bits, const Shape& shape);
 
+// Byte packing of small values for the wire: element j's low `bytes` bytes, little-endian,
+// element after element, in ceil(n bytes / 8) words (pack_bytes); the inverse (unpack_bytes).
+// Outgoing::charged_bytes is then n * bytes: the tail of the last word is not sent.
+std::vector<Ring> pack_bytes(const std::vector<Ring>& values, int bytes);
+std::vector<Ring> unpack_bytes(const std::vector<Ring>& words, std::size_t n, int bytes);
+// Bits 0, 2, 4, ... of each word in its low 32 bits (the lower halves of adjacent bit pairs).
+Ring even_bits(Ring x);
+inline Ring odd_bits(Ring x) { return even_bits(x >> 1); }
+
 using AndWords = std::function<sim::Task<Share>(const Share&, const Share&)>;
 sim::Task<Share> carry_prefix(Share p0, Share g0, AndWords and_words);
 

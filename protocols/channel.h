@@ -37,7 +37,10 @@ struct CommStats {
 struct Outgoing {
   int to;
   std::vector<Ring> values;      // empty in cost mode
-  std::uint64_t charged_bytes;   // what the link is charged: 8 bytes per ring element
+  // What the link is charged and the payload's length on the wire: 8 bytes per ring element, or
+  // fewer for values packed below a word (pack_bytes): the last word's unused high bytes are
+  // not sent, so charged_bytes lies in (8 (size - 1), 8 size].
+  std::uint64_t charged_bytes;
 };
 
 // Builders for exchange() arguments. Why they exist: GCC 12 miscompiles brace-initialized

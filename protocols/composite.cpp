@@ -173,8 +173,8 @@ sim::Task<Share> Protocol::softmax_rows(const Share& a, std::int64_t rows, std::
   const Share shifted = sub(a, broadcast_cols(mx, rows, cols));
   // b = (x > -14) = 1 - msb(x + 14)
   const Share plus14 = add_public(shifted, filled(shifted.shape, encode_fixed(14.0, frac_bits_)));
-  Share neg = co_await msb(plus14);
-  const Share keep = add_public(mul_public(neg, static_cast<Ring>(-1)), filled(neg.shape, 1));
+  const Share neg = co_await msb(plus14);
+  const Share keep = not_bit(neg);  // a 1-bit boolean share in aby3-spu: the mask product is MulA1B
   const Share e = co_await exp(shifted);
   const Share masked = co_await mul(keep, e);  // integer mask: no truncation
   const Share denom = sum_cols(masked, rows, cols);
@@ -208,6 +208,28 @@ sim::Task<Share> Protocol::one_hot(const Share& idx, std::int64_t classes) {
     m *= 2;
   }
   co_return gather_cols(cur, n, m, 0, 1, classes);
+}
+
+sim::Task<Share> Protocol::argmax_index(const Share& a, std::int64_t rows, std::int64_t cols) {
+  const Share hot = co_await argmax_rows(a, rows, cols);
+  // The index is the one-hot's dot product with the public column numbers: local.
+  Share out{Shape{rows}, {}, {}, hot.cost_only};
+  if (has_data(hot)) {
+    out.s0.assign(static_cast<std::size_t>(rows), 0);
+    if (!hot.s1.empty()) out.s1.assign(static_cast<std::size_t>(rows), 0);
+    for (std::int64_t r = 0; r < rows; ++r)
+      for (std::int64_t c = 0; c < cols; ++c) {
+        const auto i = static_cast<std::size_t>(r * cols + c);
+        out.s0[static_cast<std::size_t>(r)] += hot.s0[i] * static_cast<Ring>(c);
+        if (!hot.s1.empty()) out.s1[static_cast<std::size_t>(r)] += hot.s1[i] * static_cast<Ring>(c);
+      }
+  }
+  co_return out;
+}
+
+sim::Task<Share> Protocol::slice_mask(const Share& idx, std::int64_t classes) {
+  Share out = co_await one_hot(idx, classes);
+  co_return out;
 }
 
 }  // namespace kvsim::protocols

@@ -38,10 +38,10 @@ const CostRule& CostTable::rule(Op op) const {
 namespace {
 constexpr double kElementBytes = 8.0;  // K: one 64-bit ring element
 
-double elements(const Elements& e, std::int64_t n, const MatDims& d) {
+double elements(const Elements& e, std::int64_t n, const MatDims& d, int bits) {
   const auto b = static_cast<double>(d.batch), m = static_cast<double>(d.m), k = static_cast<double>(d.k),
              nn = static_cast<double>(d.n);
-  return e.n * static_cast<double>(n) + e.left * b * m * k + e.right * b * k * nn + e.out * b * m * nn;
+  return e.n * static_cast<double>(n) + e.n_bits * static_cast<double>(n) * bits + e.left * b * m * k + e.right * b * k * nn + e.out * b * m * nn;
 }
 
 std::string coefficient(double c) {
@@ -63,6 +63,7 @@ std::string text(const Elements& e) {
   term(e.left, "b m k");
   term(e.right, "b k n");
   term(e.out, "b m n");
+  term(e.n_bits, "n bits");
   return out.empty() ? "0" : out;
 }
 
@@ -91,12 +92,12 @@ std::string per_party(const std::array<T, 3>& v, const std::array<std::string_vi
 }
 }  // namespace
 
-OpCost CostTable::cost(Op op, std::int64_t n, const MatDims& d) const {
+OpCost CostTable::cost(Op op, std::int64_t n, const MatDims& d, int bits) const {
   const CostRule& r = rule(op);
   OpCost c;
   c.rounds.assign(r.rounds.begin(), r.rounds.end());
-  for (const Elements& e : r.bytes) c.bytes.push_back(kElementBytes * elements(e, n, d));
-  c.offline_bytes = kElementBytes * elements(r.offline, n, d);
+  for (const Elements& e : r.bytes) c.bytes.push_back(kElementBytes * elements(e, n, d, bits));
+  c.offline_bytes = kElementBytes * elements(r.offline, n, d, bits);
   return c;
 }
 

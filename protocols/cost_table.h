@@ -38,9 +38,10 @@ struct CostFormula {
 
 // A linear combination of the sizes an op is charged on, in ring elements: n (the elements of
 // an elementwise op), and for a product (b, m, k, n) its left operand b m k, right operand b k n
-// and output b m n.
+// and output b m n; and n bits for an op on boolean values of a width.
 struct Elements {
   double n = 0, left = 0, right = 0, out = 0;
+  double n_bits = 0;  // times n x the boolean width (a B2A of `bits`-bit values)
 };
 
 struct CostRule {
@@ -57,7 +58,7 @@ class CostTable {
   CostTable(std::string family, std::array<std::string_view, 3> parties, std::vector<CostRule> rules);
 
   // Throws std::invalid_argument naming the family and the op when the table has no row for it.
-  OpCost cost(Op op, std::int64_t n, const MatDims& d = {}) const;
+  OpCost cost(Op op, std::int64_t n, const MatDims& d = {}, int bits = 0) const;
   bool has(Op op) const;
   std::vector<CostFormula> formulas() const;
   const std::string& family() const { return family_; }

@@ -27,6 +27,9 @@ enum class Op {
   kShuffle,
   kPrepareOperand,   // one-time work on a reused right operand
   kMatmulOperand,    // a product with a prepared operand
+  kMulBit,           // arithmetic x 1-bit boolean (SPU's MulA1B)
+  kAnd,              // AND of typed boolean shares: n counts the operands' bytes
+  kBitsToArithmetic, // B2A of a boolean share of at most 8 bits (SPU's B2AByOT)
   kLocal,            // add, sub, add_public, mul_public: never communicates
 };
 
@@ -36,7 +39,8 @@ constexpr std::string_view op_name(Op op) {
   constexpr std::array<std::string_view, kOpCount> names = {
       "input", "reveal", "share_public", "mul",      "matmul",           "trunc",
       "trunc_exact", "msb", "eqz", "to_boolean", "to_arithmetic", "bit_to_arithmetic",
-      "shuffle", "prepare_operand", "matmul_operand", "add, sub, add_public, mul_public"};
+      "shuffle", "prepare_operand", "matmul_operand", "mul_bit", "and", "bits_to_arithmetic",
+      "add, sub, add_public, mul_public"};
   return names[static_cast<std::size_t>(op)];
 }
 

@@ -15,11 +15,18 @@ void check_matmul_shapes(const Share& a, const Share& b, const MatDims& d) {
                                 ", " + std::to_string(d.k) + ", " + std::to_string(d.n) + ")");
 }
 
-void Protocol::record(Op op, std::int64_t n, MatDims d) {
+void Protocol::record(Op op, std::int64_t n, MatDims d, int bits) {
   if (!meter_.recording()) return;  // why: a cost-mode 7B step runs this for every op
   const bool product = op == Op::kMatmul || op == Op::kMatmulOperand;
-  meter_.record(op, declared(op, n, d), static_cast<double>(product ? d.batch * d.m * d.n : n));
+  meter_.record(op, declared(op, n, d, bits), static_cast<double>(product ? d.batch * d.m * d.n : n));
 }
+
+namespace {
+void check_boolean(const Share& s, const char* op) {
+  if (s.bits == 0) throw std::logic_error(std::string(op) + ": needs a typed boolean share");
+}
+std::int64_t bytes_of_bits(int bits) { return (bits + 7) / 8; }
+}  // namespace
 
 OpCost Protocol::declared_input(int owner, std::int64_t n) const {
   OpCost c = declared(Op::kInput, n);
@@ -49,8 +56,39 @@ sim::Task<void> Protocol::share_public(RingTensor& value) {
 }
 
 sim::Task<Share> Protocol::mul(const Share& a, const Share& b) {
+  if (a.bits != 0 || b.bits != 0) {
+    const Share& bit = a.bits != 0 ? a : b;
+    const Share& value = a.bits != 0 ? b : a;
+    if (bit.bits != 1 || value.bits != 0)
+      throw std::logic_error("mul: a boolean operand must be a 1-bit share times an arithmetic one");
+    if (bit.shape != value.shape)
+      throw std::invalid_argument("mul: shapes differ " + shape_string(value.shape) + " vs " + shape_string(bit.shape));
+    record(Op::kMulBit, value.size());
+    return do_mul_bit(value, bit);
+  }
   record(Op::kMul, a.size());
   return do_mul(a, b);
+}
+
+sim::Task<Share> Protocol::and_bits(const Share& a, const Share& b) {
+  check_boolean(a, "and_bits");
+  check_boolean(b, "and_bits");
+  if (a.bits != b.bits || a.shape != b.shape) throw std::invalid_argument("and_bits: operands of different widths or shapes");
+  record(Op::kAnd, a.size() * bytes_of_bits(a.bits));
+  return do_and_bits(a, b);
+}
+
+sim::Task<Share> Protocol::arith_bit(const Share& bit) {
+  if (bit.bits == 0) co_return bit;
+  Share out = co_await to_arithmetic(bit);
+  co_return out;
+}
+
+Share Protocol::not_bit(const Share& bit) const {
+  if (bit.bits != 0) return xor_public_one(bit);
+  RingTensor one(bit.shape);
+  for (auto& v : one.data) v = 1;
+  return add_public(mul_public(bit, static_cast<Ring>(-1)), one);
 }
 
 sim::Task<Share> Protocol::matmul(const Share& a, const Share& b, MatDims d) {
@@ -97,7 +135,12 @@ sim::Task<Share> Protocol::to_boolean(const Share& a) {
 }
 
 sim::Task<Share> Protocol::to_arithmetic(const Share& b) {
-  record(Op::kToArithmetic, b.size());
+  // Why the width decides the op: SPU converts values of at most 8 bits by OT (cost per bit)
+  // and wider ones with an adder; families without the OT variant declare one whole-word B2A.
+  if (b.bits > 0 && b.bits <= 8 && costs().has(Op::kBitsToArithmetic))
+    record(Op::kBitsToArithmetic, b.size(), {}, b.bits);
+  else
+    record(Op::kToArithmetic, b.size());
   return do_to_arithmetic(b);
 }
 
@@ -113,6 +156,20 @@ sim::Task<Share> Protocol::shuffle_rows(const Share& a, std::int64_t rows, std::
 }
 
 // --- defaults ---------------------------------------------------------------------------------
+
+sim::Task<Share> Protocol::do_mul_bit(const Share&, const Share&) {
+  throw std::logic_error(std::string(family()) + ": products with boolean shares are not implemented for this family");
+  co_return Share{};
+}
+
+sim::Task<Share> Protocol::do_and_bits(const Share&, const Share&) {
+  throw std::logic_error(std::string(family()) + ": typed boolean shares are not implemented for this family");
+  co_return Share{};
+}
+
+Share Protocol::xor_public_one(const Share&) const {
+  throw std::logic_error(std::string(family()) + ": typed boolean shares are not implemented for this family");
+}
 
 sim::Task<FixedOperand> Protocol::do_prepare_operand(const Share& b, MatDims d) {
   co_return FixedOperand{b, d, false, {}, {}};

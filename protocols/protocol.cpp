@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "protocols/aby3/aby3.h"
+#include "protocols/aby3_spu/aby3_spu.h"
 #include "protocols/plaintext/plaintext.h"
 #include "protocols/semi2k/semi2k.h"
 
@@ -34,19 +35,28 @@ Share zip(const Share& a, const Share& b, F f) {
   for (std::size_t i = 0; i < a.s1.size(); ++i) out.s1[i] = f(a.s1[i], b.s1[i]);
   return out;
 }
+
+void check_arithmetic(const Share& a, const char* op) {
+  if (a.bits != 0) throw std::logic_error(std::string(op) + ": a boolean share in arithmetic (convert it with arith_bit)");
+}
 }  // namespace
 
 Share Protocol::add(const Share& a, const Share& b) const {
   check_same(a, b, "add");
+  check_arithmetic(a, "add");
+  check_arithmetic(b, "add");
   return zip(a, b, [](Ring x, Ring y) { return x + y; });
 }
 
 Share Protocol::sub(const Share& a, const Share& b) const {
   check_same(a, b, "sub");
+  check_arithmetic(a, "sub");
+  check_arithmetic(b, "sub");
   return zip(a, b, [](Ring x, Ring y) { return x - y; });
 }
 
 Share Protocol::mul_public(const Share& a, Ring c) const {
+  check_arithmetic(a, "mul_public");
   Share out = a;
   for (auto& v : out.s0) v *= c;
   for (auto& v : out.s1) v *= c;
@@ -63,12 +73,12 @@ sim::Task<Share> Protocol::matmul_fixed(const Share& a, const Share& b, MatDims 
   co_return co_await trunc(p, frac_bits_);
 }
 
-std::vector<std::string> protocol_families() { return {"aby3", "semi2k", "plaintext"}; }
+std::vector<std::string> protocol_families() { return {"aby3", "aby3-spu", "semi2k", "plaintext"}; }
 
 int parties_of(std::string_view f) {
-  if (f == "aby3" || f == "semi2k") return 3;
+  if (f == "aby3" || f == "aby3-spu" || f == "semi2k") return 3;
   if (f == "plaintext") return 3;
-  throw std::invalid_argument("unknown protocol '" + std::string(f) + "' (known: aby3, semi2k, plaintext)");
+  throw std::invalid_argument("unknown protocol '" + std::string(f) + "' (known: aby3, aby3-spu, semi2k, plaintext)");
 }
 
 int computing_parties_of(std::string_view f) { return f == "semi2k" ? 2 : parties_of(f); }
@@ -78,16 +88,18 @@ std::unique_ptr<Protocol> make_protocol(std::string_view f, Channel& ch, std::ui
     throw std::invalid_argument(std::string(f) + " runs on " + std::to_string(parties_of(f)) + " parties, the channel has " +
                                 std::to_string(ch.parties()));
   if (f == "aby3") return std::make_unique<Aby3>(ch, seed, frac_bits, cost_mode);
+  if (f == "aby3-spu") return std::make_unique<Aby3Spu>(ch, seed, frac_bits, cost_mode);
   if (f == "semi2k") return std::make_unique<Semi2kDealer>(ch, seed, frac_bits, cost_mode);
   if (f == "plaintext") return std::make_unique<Plaintext>(ch, seed, frac_bits, cost_mode);
-  throw std::invalid_argument("unknown protocol '" + std::string(f) + "' (known: aby3, semi2k, plaintext)");
+  throw std::invalid_argument("unknown protocol '" + std::string(f) + "' (known: aby3, aby3-spu, semi2k, plaintext)");
 }
 
 std::vector<CostFormula> cost_formulas(std::string_view f) {
   if (f == "aby3") return Aby3::cost_table().formulas();
+  if (f == "aby3-spu") return Aby3Spu::cost_table().formulas();
   if (f == "semi2k") return Semi2kDealer::cost_table().formulas();
   if (f == "plaintext") return Plaintext::cost_table().formulas();
-  throw std::invalid_argument("unknown protocol '" + std::string(f) + "' (known: aby3, semi2k, plaintext)");
+  throw std::invalid_argument("unknown protocol '" + std::string(f) + "' (known: aby3, aby3-spu, semi2k, plaintext)");
 }
 
 }  // namespace kvsim::protocols

@@ -39,6 +39,12 @@ struct Share {
   Shape shape;
   std::vector<Ring> s0, s1;  // aby3: (x_i, x_{i+1}); semi2k: s0; plaintext: s0 = the value
   bool cost_only = false;
+  // 0: an arithmetic share (or a family's internal boolean word). 1..64: a typed boolean share,
+  // XOR-shared in the same layout, of a value below 2^bits (aby3-spu's comparisons return 1-bit
+  // ones, its equality 8-bit ones, as SPU types them). Public primitives accept typed boolean
+  // shares where stated (mul: arithmetic x 1-bit; to_arithmetic; reveal; and_bits); local
+  // arithmetic (add, sub, mul_public) refuses them.
+  int bits = 0;
   std::int64_t size() const { return numel(shape); }
 };
 
@@ -102,6 +108,8 @@ class Protocol {
   Share mul_public(const Share& a, Ring c) const;  // by a public ring element
   virtual Share add_public(const Share& a, const RingTensor& c) const = 0;
 
+  // a * b; when one operand is a 1-bit boolean share, the product with the other (arithmetic)
+  // one is SPU's MulA1B (recorded as mul_bit).
   sim::Task<Share> mul(const Share& a, const Share& b);
   sim::Task<Share> matmul(const Share& a, const Share& b, MatDims d);
   // Probabilistic truncation (the default, used by mul_fixed): one round or none, exact up to
@@ -133,6 +141,14 @@ class Protocol {
   // bit_to_arithmetic bits n).
   sim::Task<Share> low_bits(const Share& a, int bits);
   sim::Task<Share> eqz(const Share& a);  // 1 where a == 0
+  // AND of two typed boolean shares of the same width (1 round; ceil(bits / 8) bytes per element
+  // and party). Families without typed boolean shares throw std::logic_error.
+  sim::Task<Share> and_bits(const Share& a, const Share& b);
+  // A typed boolean share as an arithmetic one (to_arithmetic), an arithmetic share unchanged:
+  // composites call it where they go on computing on a comparison's result.
+  sim::Task<Share> arith_bit(const Share& bit);
+  // 1 - bit, for an arithmetic 0/1 share or a typed boolean one (local either way).
+  Share not_bit(const Share& bit) const;
   // A secret shuffle of each row of a (rows, fields, cols) share: the same permutation of the
   // columns for every field of a row (values with their indices).
   sim::Task<Share> shuffle_rows(const Share& a, std::int64_t rows, std::int64_t cols, std::int64_t fields);
@@ -146,10 +162,10 @@ class Protocol {
   // more squarings than CrypTen's 8; the documented alternative to SPU's Pade recipe), for the
   // x <= 0 of softmax: ln(approx / exp) ~ -x^2 / 2^(t+1), plus a relative 2^(t - f) from
   // rounding 1 + x / 2^t to f fractional bits.
-  sim::Task<Share> exp(const Share& a);
+  virtual sim::Task<Share> exp(const Share& a);
   // 1 / x by Goldschmidt iterations from y0 = 1 / max_value, for 1 <= x <= max_value (a public
   // bound, as softmax denominators have: between 1 and the row length).
-  sim::Task<Share> reciprocal(const Share& a, double max_value);
+  virtual sim::Task<Share> reciprocal(const Share& a, double max_value);
   // MPCache's softmax: x - max, exp masked below -14, one reciprocal per row.
   sim::Task<Share> softmax_rows(const Share& a, std::int64_t rows, std::int64_t cols);
   // One-hot of secret integer indices (n), each in [0, classes), -> (n, classes): a
@@ -158,11 +174,18 @@ class Protocol {
   // MPCache's clusters and BumbleBee's one-hot embedding use, instead of 64-bit equality tests
   // against every class. An index outside [0, classes) gives the class of its low b bits, or a
   // zero row when that class is >= classes.
-  sim::Task<Share> one_hot(const Share& idx, std::int64_t classes);
+  virtual sim::Task<Share> one_hot(const Share& idx, std::int64_t classes);
   // 1 / sqrt(x) by Newton-Raphson from y0 = 1 / sqrt(max_value), for 1 <= x <= max_value.
-  sim::Task<Share> rsqrt(const Share& a, double max_value);
+  virtual sim::Task<Share> rsqrt(const Share& a, double max_value);
   // Row-wise argmax as a one-hot (rows, cols) share (ties: the first), next to max_rows.
   sim::Task<Share> argmax_rows(const Share& a, std::int64_t rows, std::int64_t cols);
+  // Row-wise argmax as an integer index share (rows): argmax_rows' one-hot times the column
+  // numbers; aby3-spu overrides it with SPU's variadic TreeReduce over (value, index) pairs.
+  virtual sim::Task<Share> argmax_index(const Share& a, std::int64_t rows, std::int64_t cols);
+  // The row mask of a secret index into a table of `classes` rows (the embedding lookup's
+  // one-hot): one_hot here; aby3-spu overrides it with SPU's SecretDynamicSlice mask (an
+  // equality per row, hinted to 1 bit).
+  virtual sim::Task<Share> slice_mask(const Share& idx, std::int64_t classes);
   // Top-k of each row by an oblivious bitonic sorting network (descending): values (rows, k)
   // and their column indices (integer shares). Reveals nothing (topk_quickselect below is SPU's
   // cheaper variant, which reveals comparison bits after a secret shuffle).
@@ -183,7 +206,7 @@ class Protocol {
   // MPCache's SiLU (the brief's piecewise polynomial) and a PUMA-style piecewise GeLU
   // (coefficients from tools/mpc/fit_gelu.py, max error 1.2e-3 on each piece).
   sim::Task<Share> silu(const Share& a);
-  sim::Task<Share> gelu(const Share& a);
+  virtual sim::Task<Share> gelu(const Share& a);
   // 0 below breaks[0], polys[i] (highest degree first) on [breaks[i], breaks[i+1]), identity
   // from breaks.back() on.
   sim::Task<Share> piecewise(const Share& a, const std::vector<double>& breaks,
@@ -193,7 +216,7 @@ class Protocol {
 
   // The declared cost of one primitive (costs() evaluated); `n` elements for elementwise ops,
   // `d` for products. Input is stated for owner 0; declared_input moves the owner's role.
-  OpCost declared(Op op, std::int64_t n, MatDims d = {}) const { return costs().cost(op, n, d); }
+  OpCost declared(Op op, std::int64_t n, MatDims d = {}, int bits = 0) const { return costs().cost(op, n, d, bits); }
   OpCost declared_input(int owner, std::int64_t n) const;
 
  protected:
@@ -213,6 +236,10 @@ class Protocol {
   virtual sim::Task<Share> do_low_bits(const Share& a, int bits);
   virtual sim::Task<Share> do_eqz(const Share& a);
   virtual sim::Task<Share> do_shuffle_rows(const Share& a, std::int64_t rows, std::int64_t cols, std::int64_t fields);
+  // Typed boolean shares (aby3-spu): a (arithmetic) x bit (1-bit boolean); AND; XOR of a public 1.
+  virtual sim::Task<Share> do_mul_bit(const Share& a, const Share& bit);
+  virtual sim::Task<Share> do_and_bits(const Share& a, const Share& b);
+  virtual Share xor_public_one(const Share& bit) const;
 
   Channel& ch_;
   std::uint64_t seed_;
@@ -227,12 +254,12 @@ class Protocol {
   Share exact_trunc_finish(const Share& shifted, const Share& bits, int f) const;
 
  private:
-  void record(Op op, std::int64_t n, MatDims d = {});
+  void record(Op op, std::int64_t n, MatDims d = {}, int bits = 0);
   std::vector<RevealRecord> reveals_;
   Meter meter_;
 };
 
-// "aby3" | "semi2k" | "plaintext"; throws std::invalid_argument naming the known ones.
+// "aby3" | "aby3-spu" | "semi2k" | "plaintext"; throws std::invalid_argument naming the known ones.
 // Bits of an index into `classes` classes: bit_width(classes - 1) (0 for one class).
 int index_bits(std::int64_t classes);
 

@@ -75,7 +75,8 @@ sim::Task<Protocol::TopK> Protocol::topk_rows(const Share& a, std::int64_t rows,
         return out;
       };
       const Share A = pick(vals, lo), B = pick(vals, hi), Ai = pick(idx, lo), Bi = pick(idx, hi);
-      Share lt = co_await less_than(A, B);  // 1 where A < B
+      const Share lt_bit = co_await less_than(A, B);  // 1 where A < B
+      Share lt = co_await arith_bit(lt_bit);
       // Swap where the order is wrong: descending pairs swap when A < B, ascending when not.
       RingTensor flip(Shape{m}), sign(Shape{m});
       for (std::int64_t t = 0; t < m; ++t) {

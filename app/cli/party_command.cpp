@@ -177,7 +177,7 @@ int cmd_party(const Args& args) {
   opts.add_options()
       ("id", po::value<int>()->required(), "this party's index in --peers")
       ("peers", po::value<std::string>()->required(), "host:port of every party, in party order")
-      ("protocol", po::value<std::string>()->default_value("aby3"), "aby3 | semi2k (party 2 is the dealer) | plaintext")
+      ("protocol", po::value<std::string>()->default_value("aby3"), "aby3 | aby3-spu | semi2k (party 2 is the dealer) | plaintext")
       ("program", po::value<std::string>()->default_value("demo"), "demo | private-decode")
       ("seed", po::value<std::uint64_t>()->default_value(1), "seed of the pairwise keys and of the prompt (same at every party)")
       ("timeout-ms", po::value<int>()->default_value(30000), "connect and per-message timeout")
@@ -190,7 +190,7 @@ int cmd_party(const Args& args) {
   const std::string family = p.vm["protocol"].as<std::string>();
   const std::string program = p.vm["program"].as<std::string>();
   if (program != "demo" && program != "private-decode") throw UsageError("--program must be demo or private-decode (got '" + program + "')");
-  if (program == "private-decode" && family == "plaintext") throw UsageError("--program private-decode needs aby3 or semi2k");
+  if (program == "private-decode" && family == "plaintext") throw UsageError("--program private-decode needs aby3, aby3-spu or semi2k");
   std::vector<protocols::PeerAddress> peers;
   try {
     peers = protocols::parse_peers(p.vm["peers"].as<std::string>());

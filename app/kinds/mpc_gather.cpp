@@ -32,7 +32,7 @@ scenarios::Binder<Config> config_binder() {
   g.bind("heads", &G::heads, "H").min(1);
   g.bind("head_dim", &G::head_dim, "d").min(1);
   scenarios::Binder<Config::Mpc> mpc;
-  mpc.bind("family", &Config::Mpc::family, "aby3 or semi2k").choices({"aby3", "semi2k"});
+  mpc.bind("family", &Config::Mpc::family, "aby3, aby3-spu or semi2k").choices({"aby3", "aby3-spu", "semi2k"});
   mpc.bind("network", &Config::Mpc::network, "link profile");
   mpc.bind("host", &Config::Mpc::host, "host profile");
   scenarios::Binder<Config> b;

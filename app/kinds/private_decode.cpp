@@ -37,6 +37,8 @@ struct Config {
   struct Workload {
     int context = 512;
     double budget_fraction = 0.1;
+    std::string budget_rule = "fraction", output = "logits", count = "step";
+    double static_keep = 0.3, ratio2 = 0.1;
   } workload;
   std::string row, reduction_of = "mpcache";
   bool rows_are_methods = false;
@@ -48,7 +50,9 @@ scenarios::Binder<Config> config_binder() {
   Binder<Config::Model> model;
   model.bind("name", &Config::Model::name, "a zoo architecture (cost mode) or \"small\" (execute mode on the trained small model)").required();
   Binder<Config::Mpc> mpc;
-  mpc.bind("family", &Config::Mpc::family, "protocol: aby3 (3PC) or semi2k (2PC with a dealer)").choices({"aby3", "semi2k"});
+  mpc.bind("family", &Config::Mpc::family,
+           "protocol: aby3 (3PC, kvsim's recipes), aby3-spu (3PC as SecretFlow-SPU 0.9.1 runs it) or semi2k (2PC with a dealer)")
+      .choices({"aby3", "aby3-spu", "semi2k"});
   mpc.bind("network", &Config::Mpc::network, "link profile between the parties");
   mpc.bind("host", &Config::Mpc::host, "host profile charging the parties' local work");
   Binder<MethodOptions> method = method_options_binder();
@@ -57,6 +61,18 @@ scenarios::Binder<Config> config_binder() {
   work.bind("context", &Config::Workload::context, "prompt tokens in the KV cache").min(16);
   work.bind("budget_fraction", &Config::Workload::budget_fraction, "every method's budget as a share of the context, unless it sets its own")
       .min(0, true).max(1);
+  work.bind("budget_rule", &Config::Workload::budget_rule,
+            "fraction: budgets from budget_fraction; keep-times-ratio: the artifact's arithmetic, every method's default budget "
+            "static_keep x ratio2 of the context and MPCache's static eviction keeping static_keep")
+      .choices({"fraction", "keep-times-ratio"});
+  work.bind("static_keep", &Config::Workload::static_keep, "keep-times-ratio: share of the prompt static eviction keeps").min(0, true).max(1);
+  work.bind("ratio2", &Config::Workload::ratio2, "keep-times-ratio: share of the kept tokens each step attends").min(0, true).max(1);
+  work.bind("output", &Config::Workload::output,
+            "logits: the logits are revealed; argmax: an argmax over the vocabulary under MPC, the token revealed (the artifact's)")
+      .choices({"logits", "argmax"});
+  work.bind("count", &Config::Workload::count,
+            "step: the whole step is counted; attention: only scores, softmax, value product, similarity, top-k, one-hot and gather")
+      .choices({"step", "attention"});
   Binder<Config> b;
   b.table("model", &Config::model, "the model", model).required();
   b.table("mpc", &Config::mpc, "protocol and network", mpc);
@@ -83,6 +99,17 @@ class PrivateDecodeKind final : public BoundKind<Config> {
  private:
   std::shared_ptr<const Resources> res_;
 };
+
+// The attention part of a step: the categories of the scores, softmax and value product and of
+// the selection (party 0's seconds and rounds inside them, every party's bytes).
+private_decode::PrivateCost attention_only(const PrivateStep& s) {
+  private_decode::PrivateCost out;
+  for (const char* cat : {"attention", "softmax", "similarity", "topk", "one_hot", "gather"}) {
+    const auto it = s.by_category.find(cat);
+    if (it != s.by_category.end()) out += it->second;
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -119,8 +146,10 @@ KindOutput PrivateDecodeKind::run_config(const Config& c, const scenarios::Scena
     const MethodOptions& m = c.method[i];
     const std::string key = "method[" + std::to_string(i) + "]";
     MpcSelection sel;
+    const bool artifact_budget = c.workload.budget_rule == "keep-times-ratio";
     try {
-      sel = selection_of(m, context, c.workload.budget_fraction);
+      sel = selection_of(m, context, artifact_budget ? c.workload.static_keep * c.workload.ratio2 : c.workload.budget_fraction);
+      if (artifact_budget) sel.static_keep = c.workload.static_keep;
     } catch (const std::invalid_argument& e) {
       throw scenarios::ScenarioError({{where(point, key + ".cluster1"), key + ".cluster1", e.what()}});
     }
@@ -130,15 +159,18 @@ KindOutput PrivateDecodeKind::run_config(const Config& c, const scenarios::Scena
     run.context = context;
     run.family = family;
     run.seed = point.seed();
+    run.output = c.workload.output;
     std::vector<std::vector<std::vector<std::int32_t>>> kept;
     if (lm) private_decode::attach_small_prompt(run, *lm, prompt, kept);
     const std::string& name = m.name;
-    const PrivateStep s = private_decode::run_private_decode(engine, run, link, host);  // parties on the point's engine
+    PrivateStep s = private_decode::run_private_decode(engine, run, link, host);  // parties on the point's engine
+    if (c.workload.count == "attention") s.total = attention_only(s);
     steps[name] = s;
     out.metrics.push_back({name + "_s", s.total.seconds, "s"});
     out.metrics.push_back({name + "_mb", s.total.bytes / 1e6, "MB"});
     out.metrics.push_back({name + "_rounds", static_cast<double>(s.total.rounds), "1"});
     out.metrics.push_back({name + "_attended", static_cast<double>(s.attended), "1"});
+    if (s.token >= 0) out.metrics.push_back({name + "_token", static_cast<double>(s.token), "1"});
     out.metrics.push_back({name + "_once_s", s.one_time.seconds, "s"});
     out.metrics.push_back({name + "_once_mb", s.one_time.bytes / 1e6, "MB"});
     for (const auto& [c, v] : s.by_category) {

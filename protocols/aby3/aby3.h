@@ -11,10 +11,11 @@ namespace kvsim::protocols {
 
 // 3-party replicated secret sharing (ABY3, semi-honest). Party i holds (x_i, x_{i+1 mod 3}).
 // Correlated randomness: party i shares PRG keys with i-1 and i+1 (pairwise keys from the seed).
-class Aby3 final : public Protocol {
+class Aby3 : public Protocol {
  public:
   Aby3(Channel& ch, std::uint64_t seed, int frac_bits, bool cost_mode);
   std::string_view family() const override { return "aby3"; }
+  ~Aby3() override = default;
   Share add_public(const Share& a, const RingTensor& c) const override;
   const CostTable& costs() const override { return cost_table(); }
   static const CostTable& cost_table();
@@ -33,7 +34,8 @@ class Aby3 final : public Protocol {
   sim::Task<Share> do_to_arithmetic(const Share& b) override;
   sim::Task<Share> do_low_bits(const Share& a, int bits) override;
 
- private:
+ protected:
+  // The helpers below are shared with aby3-spu (aby3_spu/), which replaces some primitives.
   struct Carries {
     Share p0, g;  // XOR shares: the operands' propagate word and the block generates
   };
