@@ -80,9 +80,7 @@ class TcpChannel final : public Channel {
     if (len > net_->options_.max_frame_bytes)
       throw TcpError(who() + ": oversized frame (" + std::to_string(len) + " bytes) from party " + std::to_string(from) +
                      " during '" + op + "'");
-    if (len % 8 != 0)
-      throw TcpError(who() + ": malformed frame from party " + std::to_string(from) + " during '" + op + "' (" +
-                     std::to_string(len) + " bytes is not whole ring elements)");
+    // Any length is well formed: packed boolean payloads (aby3-spu) end inside a ring element.
     std::vector<std::uint8_t> body;
     if (len > 0) {
       ReadAwaiter body_read = read(from, static_cast<std::size_t>(len), op);

@@ -75,8 +75,14 @@ TEST_P(PrivateDecodeOverTcp, SameLogitsBytesAndRoundsAsTheSimulation) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Selections, PrivateDecodeOverTcp,
-                         ::testing::Values(Case{"full", 0}, Case{"mpcache", 40}, Case{"mpcache", 40, "semi2k"}),
-                         [](const auto& info) { return info.param.family + "_" + info.param.selection; });
+                         ::testing::Values(Case{"full", 0}, Case{"mpcache", 40}, Case{"mpcache", 40, "semi2k"},
+                                           Case{"mpcache", 40, "aby3-spu"}),
+                         [](const auto& info) {
+                           std::string name = info.param.family + "_" + info.param.selection;
+                           for (char& ch : name)
+                             if (ch == '-') ch = '_';
+                           return name;
+                         });
 
 }  // namespace
 }  // namespace kvsim::private_decode

@@ -60,7 +60,7 @@ void expect_policy_logits(const char* what, const PrivateStep& s, const models::
 }
 
 TEST(PrivateDecode, DeclaredEqualsMeasuredForEveryMethod) {
-  for (const char* family : {"aby3", "semi2k"})
+  for (const char* family : {"aby3", "aby3-spu", "semi2k"})
   for (const char* method : {"full", "static", "dynamic-naive", "infllm", "mpcache"}) {
     MpcSelection sel;
     sel.method = method;
@@ -82,7 +82,7 @@ TEST(PrivateDecode, SmallModelMatchesPlaintext) {
   lm.prefill(prompt);
   models::lm::SmallLm plain = lm;
   const Eigen::VectorXf expect = plain.decode('3');
-  for (const char* family : {"aby3", "semi2k"}) {
+  for (const char* family : {"aby3", "aby3-spu", "semi2k"}) {
   PrivateRun run;
   run.family = family;
   run.arch = private_arch(w.config);
@@ -107,6 +107,34 @@ TEST(PrivateDecode, SmallModelMatchesPlaintext) {
   EXPECT_EQ(best_private, best_plain);
   EXPECT_EQ(s.declared.bytes, s.total.bytes);
   EXPECT_EQ(s.declared.rounds, s.total.rounds);
+  }
+}
+
+// The artifact's output: an argmax over the vocabulary under MPC, only the token revealed; it is
+// the plaintext model's next token in every family, and the step declares what it sends.
+TEST(PrivateDecode, ArgmaxOutputRevealsThePlaintextToken) {
+  const models::lm::LmWeights w = models::lm::load_small_lm(models::lm::default_small_lm_path());
+  models::lm::SmallLm lm(w);
+  std::vector<int> prompt;
+  for (char c : std::string("The pass key is 31415. Remember it. What is the pass key? The pass key is ")) prompt.push_back(c);
+  lm.prefill(prompt);
+  models::lm::SmallLm plain = lm;
+  const Eigen::VectorXf expect = plain.decode('3');
+  Eigen::Index best = 0;
+  expect.maxCoeff(&best);
+  for (const char* family : {"aby3", "aby3-spu", "semi2k"}) {
+    PrivateRun run;
+    run.family = family;
+    run.arch = private_arch(w.config);
+    run.context = static_cast<int>(prompt.size());
+    run.model = &lm;
+    run.token = '3';
+    run.output = "argmax";
+    const PrivateStep s = simulate(run);
+    EXPECT_TRUE(s.logits.empty()) << family;
+    EXPECT_EQ(s.token, static_cast<int>(best)) << family;
+    EXPECT_EQ(s.declared.bytes, s.total.bytes) << family;
+    EXPECT_EQ(s.declared.rounds, s.total.rounds) << family;
   }
 }
 
