@@ -130,6 +130,9 @@ void check_private_run(const PrivateRun& run) {
   if (run.output != "logits" && run.output != "argmax")
     throw std::invalid_argument("private decode: output must be \"logits\" or \"argmax\", not \"" + run.output + "\"");
   if (run.arch.heads % run.arch.kv_heads != 0) throw std::invalid_argument("private decode: heads must be a multiple of kv heads");
+  const std::string& mode = run.selection.static_mode;
+  if (mode != "one-hot" && mode != "reveal" && mode != "plaintext")
+    throw std::invalid_argument("private decode: static_mode must be one-hot, reveal or plaintext, not \"" + mode + "\"");
   if (!run.model) return;
   if (run.model->length() < run.context) throw std::invalid_argument("private decode: the model holds fewer prompt tokens than context");
   const MpcSelection& s = run.selection;

@@ -30,7 +30,7 @@
 //   (token-level: q.K over every token, top-k, one-hot over tokens, gather); "infllm" (block
 //   representatives = block mean keys computed once on the shares, top blocks shared by the
 //   layer's heads, one-hot over blocks, gather);
-//   "mpcache" (static eviction keeps `static_keep` of the prompt; cluster extrema refreshed for the
+//   "mpcache" (static eviction keeps `static_keep` of the prompt, compacted as `static_mode` says; cluster extrema refreshed for the
 //   newest cluster; alpha min/max similarity or the exact bound; hierarchical or flat clusters;
 //   head-parallel or per-head top-k; adjacent layers sharing the selection; rows of the padded
 //   last cluster that a gathered cluster repeats are masked out of the softmax).
@@ -66,6 +66,12 @@ struct MpcSelection {
   int budget = 0;               // tokens attended per head (static: tokens kept)
   bool static_eviction = true, approximate = true, hierarchical = true, share_layers = true, parallel_topk = true;
   double static_keep = 0.3;     // mpcache: share of the prompt kept by static eviction (public size)
+  // mpcache: how static eviction compacts the cache after the prefill (one-time work): "one-hot"
+  // (MPC top-k, an order-restoring one-hot, a one-hot gather: nothing revealed), "reveal" (MPC
+  // top-k whose kept positions are revealed, then a local take: the positions become public,
+  // their keys and values stay secret), "plaintext" (the artifact's: party 0 evicts in its
+  // plaintext prefill and inputs only the kept rows).
+  std::string static_mode = "one-hot";
   double alpha = 0.6, ratio1 = 0.5;
   int cluster1 = 32, cluster2 = 16;
   int block = 128, n_init = 128;  // infllm

@@ -1,7 +1,7 @@
 // private_decode/select_mpcache.cpp — "mpcache": MPCache's selection under MPC. Look-once static
 // eviction after the prefill keeps `static_keep` of the prompt (MPC QuickSelect on party 0's
-// observation scores, then an order-restoring one-hot, so clusters are runs of consecutive kept
-// tokens); cluster extrema are computed once and refreshed for the newest cluster each step;
+// observation scores, then an order-restoring one-hot; or the kept positions revealed; or party
+// 0's plaintext eviction — clusters are runs of consecutive kept tokens either way); cluster extrema are computed once and refreshed for the newest cluster each step;
 // clusters are scored by the alpha min/max similarity or the exact bound, hierarchically (level 1
 // picks parents) or flat, with one top-k for all heads or one per head, adjacent layers sharing
 // the selection. cluster2 = 1 is the token-level port (candidates and scores of dynamic-naive).
@@ -18,55 +18,14 @@ class MpcacheSelector final : public GroupSelector {
  public:
   using GroupSelector::GroupSelector;
 
-  // One-time work after prefill: static eviction (top-k over the prompt by the secret
-  // accumulated scores, one-hot, gather; the kept set shared by the layer's heads) and the cluster
-  // summaries of complete clusters.
+  // One-time work after prefill: static eviction (compacted as MpcSelection::static_mode says;
+  // the kept set shared by the layer's heads) and the cluster summaries of complete clusters.
   Task<void> after_prefill() override {
-    const int hd = a.head_dim, Hk = a.kv_heads;
+    const int Hk = a.kv_heads;
     if (s.static_eviction) {
       const int keep = std::max(1, static_cast<int>(s.static_keep * cached));
-      for (int l = 0; l < a.layers; ++l) {
-        auto& L = m.layers[static_cast<std::size_t>(l)];
-        Share onehot;
-        if (selects_own(l)) {
-          // Scores: the observation queries' accumulated attention, computed by party 0 in its
-          // plaintext prefill (execute mode: the real ones, run.static_scores).
-          std::unique_ptr<RingTensor> mine;
-          if (exec() && ops.P.id() == 0)
-            mine = std::make_unique<RingTensor>(protocols::encode(Shape{1, cached}, (*run.static_scores)[static_cast<std::size_t>(l)], ops.P.frac_bits()));
-          const Shape scores_shape = Shape{1, cached};
-          Share scores = co_await ops.input("static", 0, mine.get(), scores_shape);
-          Protocol::QuickSelect top = co_await ops.topk("static", scores, 1, cached, keep);
-          Share shuffled = co_await ops.one_hot("static", top.indices, cached);
-          onehot = co_await in_prompt_order(shuffled, keep, cached);
-          L.hi.assign(1, {onehot});  // stash for the sharing layer
-        } else {
-          onehot = m.layers[static_cast<std::size_t>(l - 1)].hi.front().front();
-        }
-        std::vector<const Share*> parts;
-        for (int h = 0; h < Hk; ++h) parts.push_back(&L.k[static_cast<std::size_t>(h)]);
-        for (int h = 0; h < Hk; ++h) parts.push_back(&L.v[static_cast<std::size_t>(h)]);
-        // (T, 2 Hk d) with rows = tokens: K and V of every head side by side.
-        const Share stacked = concat(parts, Shape{2 * Hk * cached * hd});
-        const Share table = take_lazy(stacked, [&] {
-          std::vector<std::int64_t> idx;
-          for (int t = 0; t < cached; ++t)
-            for (int p = 0; p < 2 * Hk; ++p)
-              for (int c = 0; c < hd; ++c) idx.push_back(static_cast<std::int64_t>(p) * cached * hd + t * hd + c);
-          return idx;
-        }, Shape{cached, 2 * Hk * hd});
-        Share kept = co_await ops.gather("static", onehot, table, MatDims{1, keep, cached, 2 * Hk * hd});
-        for (int p = 0; p < 2 * Hk; ++p) {
-          Share part = take_lazy(kept, [&] {
-            std::vector<std::int64_t> col;
-            for (int t = 0; t < keep; ++t)
-              for (int c = 0; c < hd; ++c) col.push_back(static_cast<std::int64_t>(t) * 2 * Hk * hd + p * hd + c);
-            return col;
-          }, Shape{keep, hd});
-          (p < Hk ? L.k[static_cast<std::size_t>(p)] : L.v[static_cast<std::size_t>(p - Hk)]) = std::move(part);
-        }
-      }
-      for (auto& L : m.layers) L.hi.clear();
+      if (s.static_mode == "one-hot") co_await evict_by_one_hot(keep);
+      else co_await evict_by_positions(keep);
       cached = keep;
     }
     // Summaries of the complete clusters (computed once); none for the token-level port.
@@ -160,6 +119,125 @@ class MpcacheSelector final : public GroupSelector {
   }
 
  private:
+  // Static eviction under MPC, nothing revealed: top-k over the prompt by the secret accumulated
+  // scores, the order-restoring one-hot, a one-hot gather (the kept set shared by the layer's heads).
+  Task<void> evict_by_one_hot(int keep) {
+    const int hd = a.head_dim, Hk = a.kv_heads;
+    for (int l = 0; l < a.layers; ++l) {
+      auto& L = m.layers[static_cast<std::size_t>(l)];
+      Share onehot;
+      if (selects_own(l)) {
+        // Scores: the observation queries' accumulated attention, computed by party 0 in its
+        // plaintext prefill (execute mode: the real ones, run.static_scores).
+        std::unique_ptr<RingTensor> mine;
+        if (exec() && ops.P.id() == 0)
+          mine = std::make_unique<RingTensor>(protocols::encode(Shape{1, cached}, (*run.static_scores)[static_cast<std::size_t>(l)], ops.P.frac_bits()));
+        const Shape scores_shape = Shape{1, cached};
+        Share scores = co_await ops.input("static", 0, mine.get(), scores_shape);
+        Protocol::QuickSelect top = co_await ops.topk("static", scores, 1, cached, keep);
+        Share shuffled = co_await ops.one_hot("static", top.indices, cached);
+        onehot = co_await in_prompt_order(shuffled, keep, cached);
+        L.hi.assign(1, {onehot});  // stash for the sharing layer
+      } else {
+        onehot = m.layers[static_cast<std::size_t>(l - 1)].hi.front().front();
+      }
+      std::vector<const Share*> parts;
+      for (int h = 0; h < Hk; ++h) parts.push_back(&L.k[static_cast<std::size_t>(h)]);
+      for (int h = 0; h < Hk; ++h) parts.push_back(&L.v[static_cast<std::size_t>(h)]);
+      // (T, 2 Hk d) with rows = tokens: K and V of every head side by side.
+      const Share stacked = concat(parts, Shape{2 * Hk * cached * hd});
+      const Share table = take_lazy(stacked, [&] {
+        std::vector<std::int64_t> idx;
+        for (int t = 0; t < cached; ++t)
+          for (int p = 0; p < 2 * Hk; ++p)
+            for (int c = 0; c < hd; ++c) idx.push_back(static_cast<std::int64_t>(p) * cached * hd + t * hd + c);
+        return idx;
+      }, Shape{cached, 2 * Hk * hd});
+      Share kept = co_await ops.gather("static", onehot, table, MatDims{1, keep, cached, 2 * Hk * hd});
+      for (int p = 0; p < 2 * Hk; ++p) {
+        Share part = take_lazy(kept, [&] {
+          std::vector<std::int64_t> col;
+          for (int t = 0; t < keep; ++t)
+            for (int c = 0; c < hd; ++c) col.push_back(static_cast<std::int64_t>(t) * 2 * Hk * hd + p * hd + c);
+          return col;
+        }, Shape{keep, hd});
+        (p < Hk ? L.k[static_cast<std::size_t>(p)] : L.v[static_cast<std::size_t>(p - Hk)]) = std::move(part);
+      }
+    }
+    for (auto& L : m.layers) L.hi.clear();
+  }
+
+  // Static eviction with public positions: "reveal" runs the MPC top-k and reveals which prompt
+  // positions it keeps; "plaintext" takes them from party 0's own prefill (the artifact's
+  // plaintext eviction) and party 0 inputs the kept rows. Either way the kept rows are taken in
+  // prompt order, so clusters are runs of consecutive kept tokens. In cost mode the positions are
+  // the first `keep` (only the shapes matter).
+  Task<void> evict_by_positions(int keep) {
+    const int hd = a.head_dim, Hk = a.kv_heads;
+    std::vector<std::int64_t> rows;
+    for (int l = 0; l < a.layers; ++l) {
+      auto& L = m.layers[static_cast<std::size_t>(l)];
+      const int chooser = selects_own(l) ? l : l - 1;
+      if (s.static_mode == "reveal" && selects_own(l)) {
+        std::unique_ptr<RingTensor> mine;
+        if (exec() && ops.P.id() == 0)
+          mine = std::make_unique<RingTensor>(protocols::encode(Shape{1, cached}, (*run.static_scores)[static_cast<std::size_t>(l)], ops.P.frac_bits()));
+        const Shape scores_shape = Shape{1, cached};
+        Share scores = co_await ops.input("static", 0, mine.get(), scores_shape);
+        Protocol::QuickSelect top = co_await ops.topk("static", scores, 1, cached, keep);
+        const RingTensor where = co_await ops.reveal("static", top.indices);
+        rows.clear();
+        for (Ring r : where.data) rows.push_back(static_cast<std::int64_t>(r));
+      } else if (s.static_mode == "plaintext" && selects_own(l)) {
+        rows = exec() && ops.P.id() == 0 ? plaintext_top(chooser, keep) : std::vector<std::int64_t>{};
+      }
+      if (rows.empty())
+        for (std::int64_t t = static_cast<std::int64_t>(rows.size()); t < keep; ++t) rows.push_back(t);
+      std::sort(rows.begin(), rows.end());
+      std::vector<std::int64_t> take_rows;
+      for (std::int64_t t : rows)
+        for (int c = 0; c < hd; ++c) take_rows.push_back(t * hd + c);
+      for (int h = 0; h < Hk; ++h) {
+        auto& K = L.k[static_cast<std::size_t>(h)];
+        auto& V = L.v[static_cast<std::size_t>(h)];
+        if (s.static_mode == "reveal") {
+          K = take(K, take_rows, Shape{keep, hd});
+          V = take(V, take_rows, Shape{keep, hd});
+          continue;
+        }
+        // Party 0 inputs the kept rows of its plaintext cache (the others learn only their number).
+        std::unique_ptr<RingTensor> kv, vv;
+        if (exec() && ops.P.id() == 0) {
+          kv = std::make_unique<RingTensor>(protocols::encode(Shape{keep, hd}, rows_of_cache(run.model->keys(l, h), rows), ops.P.frac_bits()));
+          vv = std::make_unique<RingTensor>(protocols::encode(Shape{keep, hd}, rows_of_cache(run.model->values(l, h), rows), ops.P.frac_bits()));
+        }
+        const Shape kept_shape = Shape{keep, hd};
+        K = co_await ops.input("static", 0, kv.get(), kept_shape);
+        V = co_await ops.input("static", 0, vv.get(), kept_shape);
+      }
+    }
+  }
+
+  // Party 0's plaintext choice: the `keep` prompt positions of the highest scores (ties: the
+  // earlier position), as MPCache's plaintext static eviction ranks them.
+  std::vector<std::int64_t> plaintext_top(int layer, int keep) const {
+    const std::vector<double>& sc = (*run.static_scores)[static_cast<std::size_t>(layer)];
+    std::vector<std::int64_t> order(sc.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::int64_t>(i);
+    std::stable_sort(order.begin(), order.end(), [&](std::int64_t x, std::int64_t y) {
+      return sc[static_cast<std::size_t>(x)] > sc[static_cast<std::size_t>(y)];
+    });
+    order.resize(static_cast<std::size_t>(keep));
+    return order;
+  }
+  template <class Matrix>
+  std::vector<double> rows_of_cache(const Matrix& cache, const std::vector<std::int64_t>& rows) const {
+    std::vector<double> out;
+    for (std::int64_t t : rows)
+      for (int c = 0; c < a.head_dim; ++c) out.push_back(cache(static_cast<Eigen::Index>(t), c));
+    return out;
+  }
+
   // QuickSelect returns the kept tokens in shuffled order, but MPCache's clusters are runs of
   // consecutive kept tokens: re-order the (keep x T) one-hot rows by prompt position. The
   // membership mask is the one-hot's column sums and each kept token's rank the mask's exclusive

@@ -20,6 +20,9 @@ scenarios::Binder<MethodOptions> method_options_binder() {
       .choices(private_decode::static_policies());
   method.bind("static_eviction", &M::static_eviction, "mpcache: look-once static eviction");
   method.bind("static_keep", &M::static_keep, "mpcache: share of the prompt static eviction keeps (public)").min(0, true).max(1);
+  method.bind("static_mode", &M::static_mode,
+              "mpcache: static eviction's compaction: one-hot (nothing revealed), reveal (kept positions public), plaintext (party 0's, the artifact's)")
+      .choices({"one-hot", "reveal", "plaintext"});
   method.bind("approximate_similarity", &M::approximate_similarity, "mpcache: alpha min/max similarity (else the exact bound)");
   method.bind("hierarchical", &M::hierarchical, "mpcache: two cluster levels (else level 2 only)");
   method.bind("share_layers", &M::share_layers, "mpcache: adjacent layers share selections");
@@ -39,6 +42,7 @@ private_decode::MpcSelection selection_of(const MethodOptions& m, int context, d
   sel.static_policy = m.static_policy;
   sel.static_eviction = m.static_eviction;
   sel.static_keep = m.static_keep;
+  sel.static_mode = m.static_mode;
   sel.approximate = m.approximate_similarity;
   sel.hierarchical = m.hierarchical;
   sel.share_layers = m.share_layers;

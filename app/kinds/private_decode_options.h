@@ -19,6 +19,7 @@ struct MethodOptions {
   std::string static_policy = "streaming";
   bool static_eviction = true;
   double static_keep = 0.3;
+  std::string static_mode = "one-hot";
   bool approximate_similarity = true, hierarchical = true, share_layers = true, parallel_topk = true;
   int cluster1 = 32, cluster2 = 16, block = 128, n_init = 128;
 };

@@ -3,6 +3,8 @@
 // what the channels measured; each ablation switch changes only its own part of the breakdown.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <cmath>
 #include <cstdio>
 
@@ -192,6 +194,42 @@ INSTANTIATE_TEST_SUITE_P(Switches, PrivateMpcache,
                          ::testing::Values(MpcacheCase{true, true, true, 48}, MpcacheCase{true, true, true, 64},
                                            MpcacheCase{false, true, true, 96}, MpcacheCase{false, false, true, 48},
                                            MpcacheCase{false, true, false, 48}));
+
+// Static eviction's compactions keep the same rows: the kept positions revealed after the MPC
+// top-k, or party 0's plaintext eviction (the artifact's), give the one-hot compaction's logits
+// (the plaintext policy's) for less one-time work.
+TEST(PrivateDecode, StaticEvictionModesKeepTheSameRows) {
+  const models::lm::LmWeights w = models::lm::load_small_lm(models::lm::default_small_lm_path());
+  models::lm::SmallLm lm(w);
+  const int context = 256;
+  const SmallPrompt prompt = prefill_small_prompt(lm, 12, context);
+  std::map<std::string, PrivateStep> by_mode;
+  for (const char* mode : {"one-hot", "reveal", "plaintext"}) {
+    PrivateRun run;
+    run.arch = private_arch(w.config);
+    run.selection.method = "mpcache";
+    run.selection.static_keep = 0.3;
+    run.selection.static_mode = mode;
+    run.selection.budget = 48;
+    run.context = context;
+    run.model = &lm;
+    run.token = prompt.token;
+    run.static_scores = &prompt.static_scores;
+    by_mode[mode] = simulate(run);
+    EXPECT_EQ(by_mode[mode].declared.bytes, by_mode[mode].total.bytes) << mode;
+  }
+  const PrivateStep& ref = by_mode.at("one-hot");
+  for (const char* mode : {"reveal", "plaintext"}) {
+    const PrivateStep& s = by_mode.at(mode);
+    ASSERT_EQ(s.logits.size(), ref.logits.size());
+    double worst = 0;
+    for (std::size_t i = 0; i < s.logits.size(); ++i) worst = std::max(worst, std::abs(s.logits[i] - ref.logits[i]));
+    EXPECT_LT(worst, 0.02) << mode;
+    EXPECT_EQ(s.attended, ref.attended) << mode;
+    EXPECT_LT(s.one_time.bytes, ref.one_time.bytes) << mode;  // the cluster summaries are common to all three
+  }
+  EXPECT_LT(by_mode.at("plaintext").one_time.bytes, by_mode.at("reveal").one_time.bytes);
+}
 
 // Static methods under MPC attend the rows the plaintext policy keeps (party 0 inputs them), so
 // the private step gives the plaintext policy's logits, for each static policy.
