@@ -75,6 +75,11 @@ struct MpcSelection {
   double alpha = 0.6, ratio1 = 0.5;
   int cluster1 = 32, cluster2 = 16;
   int block = 128, n_init = 128;  // infllm
+  // infllm's port (the paper does not say how it ported InfLLM): one block choice per layer
+  // shared by the heads (InfLLM's) or one per head; the local window of budget / 2 attended as
+  // public rows ("public") or run through the selection with the blocks ("gathered").
+  bool infllm_per_head = false;
+  std::string infllm_local = "public";
 };
 
 struct PrivateCost {

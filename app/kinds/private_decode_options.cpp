@@ -31,6 +31,9 @@ scenarios::Binder<MethodOptions> method_options_binder() {
   method.bind("cluster2", &M::cluster2, "mpcache level-2 cluster size (1: the token-level port)").min(1);
   method.bind("block", &M::block, "infllm block size").min(1);
   method.bind("n_init", &M::n_init, "infllm initial tokens").min(0);
+  method.bind("per_head", &M::per_head, "infllm: one block choice per head (else one per layer, shared by its heads: InfLLM's)");
+  method.bind("local_window", &M::local_window, "infllm: the local window attended as public rows, or gathered with the blocks")
+      .choices({"public", "gathered"});
   return method;
 }
 
@@ -51,6 +54,8 @@ private_decode::MpcSelection selection_of(const MethodOptions& m, int context, d
   sel.cluster2 = m.cluster2;
   sel.block = m.block;
   sel.n_init = m.n_init;
+  sel.infllm_per_head = m.per_head;
+  sel.infllm_local = m.local_window;
   if (sel.cluster1 % sel.cluster2 != 0) throw std::invalid_argument("cluster1 must be a multiple of cluster2");
   return sel;
 }

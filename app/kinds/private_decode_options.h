@@ -22,6 +22,8 @@ struct MethodOptions {
   std::string static_mode = "one-hot";
   bool approximate_similarity = true, hierarchical = true, share_layers = true, parallel_topk = true;
   int cluster1 = 32, cluster2 = 16, block = 128, n_init = 128;
+  bool per_head = false;
+  std::string local_window = "public";
 };
 
 // Every key but `name`.
