@@ -80,6 +80,7 @@ struct MpcSelection {
   // public rows ("public") or run through the selection with the blocks ("gathered").
   bool infllm_per_head = false;
   std::string infllm_local = "public";
+  int infllm_local_tokens = 0;  // the local window (0: budget / 2)
 };
 
 struct PrivateCost {

@@ -1,5 +1,6 @@
 // private_decode/select_infllm.cpp — "infllm": InfLLM's block selection under MPC. The n_init
-// initial tokens are public and attended as they are, and so is the local window (budget / 2)
+// initial tokens are public and attended as they are, and so is the local window (budget / 2,
+// or infllm_local_tokens)
 // unless the port gathers it (infllm_local = "gathered": its blocks join the candidates and k);
 // the blocks are scored by their representatives against the step's queries, the top blocks
 // (one choice for the layer shared by its heads, or one per head) one-hot encoded and gathered.
@@ -23,7 +24,8 @@ class InfllmSelector final : public GroupSelector {
   int infllm_first(int n) const { return std::min(s.n_init, n); }
   // Rows at the end left public: the local window, or only the newest token when the port
   // gathers the window with the blocks.
-  int infllm_tail() const { return s.infllm_local == "gathered" ? 1 : std::max(1, s.budget / 2); }
+  int infllm_window() const { return s.infllm_local_tokens > 0 ? s.infllm_local_tokens : std::max(1, s.budget / 2); }
+  int infllm_tail() const { return s.infllm_local == "gathered" ? 1 : infllm_window(); }
   int infllm_blocks(int n) const { return std::max(0, (n - infllm_first(n) - infllm_tail()) / s.block); }
   // Each block's representative, once after the prefill.
   Task<void> after_prefill() override {
@@ -49,7 +51,10 @@ class InfllmSelector final : public GroupSelector {
     c.width = s.block;
     const int init = infllm_first(n);
     c.groups = infllm_blocks(n);
-    c.k = std::min(c.groups, std::max(1, (s.budget - init - infllm_tail()) / c.width));
+    // Public: the blocks fill what the init tokens and the window leave of the budget; gathered:
+    // the window's blocks are picked with them.
+    const int public_tail = s.infllm_local == "gathered" ? 1 : infllm_window();
+    c.k = std::min(c.groups, std::max(1, (s.budget - init - public_tail) / c.width));
     for (int t = 0; t < init; ++t) c.public_rows.push_back(t);
     for (int t = init + c.groups * c.width; t < n; ++t) c.public_rows.push_back(t);
     c.score_rows = s.infllm_per_head ? a.heads : 1;

@@ -98,7 +98,14 @@ Task<Attended> GroupSelector::select(int l, const Share& q, std::vector<Share>& 
   // Assemble (H, rows, d): public rows first, then the gathered ones.
   const int n_att = static_cast<int>(public_rows.size()) + k * width;
   std::vector<Share> ks, vs;
-  for (int h = 0; h < H; ++h) {
+  // Why cost mode skips the index lists: at 7B scale they are millions of entries per layer and
+  // the shares they would rearrange hold no data.
+  const bool data = protocols::has_data(picked);
+  for (int h = 0; h < H && !data; ++h) {
+    ks.push_back(protocols::shape_only(Shape{n_att, hd}));
+    vs.push_back(protocols::shape_only(Shape{n_att, hd}));
+  }
+  for (int h = 0; h < H && data; ++h) {
     const int kvh = h / group;
     const int tbl = score_rows == 1 ? kvh : h;
     std::vector<std::int64_t> kidx;

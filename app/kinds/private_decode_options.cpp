@@ -34,6 +34,7 @@ scenarios::Binder<MethodOptions> method_options_binder() {
   method.bind("per_head", &M::per_head, "infllm: one block choice per head (else one per layer, shared by its heads: InfLLM's)");
   method.bind("local_window", &M::local_window, "infllm: the local window attended as public rows, or gathered with the blocks")
       .choices({"public", "gathered"});
+  method.bind("local_tokens", &M::local_tokens, "infllm: the local window in tokens (0: half the budget)").min(0);
   return method;
 }
 
@@ -56,6 +57,7 @@ private_decode::MpcSelection selection_of(const MethodOptions& m, int context, d
   sel.n_init = m.n_init;
   sel.infllm_per_head = m.per_head;
   sel.infllm_local = m.local_window;
+  sel.infllm_local_tokens = m.local_tokens;
   if (sel.cluster1 % sel.cluster2 != 0) throw std::invalid_argument("cluster1 must be a multiple of cluster2");
   return sel;
 }

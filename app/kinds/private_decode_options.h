@@ -24,6 +24,7 @@ struct MethodOptions {
   int cluster1 = 32, cluster2 = 16, block = 128, n_init = 128;
   bool per_head = false;
   std::string local_window = "public";
+  int local_tokens = 0;
 };
 
 // Every key but `name`.

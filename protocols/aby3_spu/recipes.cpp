@@ -261,39 +261,42 @@ sim::Task<Share> Aby3Spu::gelu(const Share& a) {
   co_return out;
 }
 
-sim::Task<Share> Aby3Spu::one_hot(const Share& idx, std::int64_t classes) {
-  // jax.nn.one_hot: idx[..., None] == arange(C), an 8-bit typed equality per class, converted
-  // to arithmetic (B2AByOT on 8 bits) by the cast; (n, classes).
-  if (classes < 1) throw std::invalid_argument("one_hot: classes must be positive");
+namespace {
+// idx[..., None] - arange(C) as (n classes), each row's index minus every class (public, local);
+// in cost mode only its shape (why: a cost-mode one-hot over tens of thousands of classes must
+// not build the public tensor).
+Share minus_classes(const Protocol& P, const Share& idx, std::int64_t classes) {
   const std::int64_t n = idx.size();
   Share flat_idx = idx;
   flat_idx.shape = Shape{n};
+  if (!has_data(idx)) return shape_only(Shape{n * classes});
   const Share wide = repeat_each(flat_idx, classes);
   RingTensor minus(Shape{n * classes});
   for (std::int64_t i = 0; i < n; ++i)
     for (std::int64_t c = 0; c < classes; ++c) minus.data[static_cast<std::size_t>(i * classes + c)] = static_cast<Ring>(-c);
-  const Share diff = add_public(wide, minus);
+  return P.add_public(wide, minus);
+}
+}  // namespace
+
+sim::Task<Share> Aby3Spu::one_hot(const Share& idx, std::int64_t classes) {
+  // jax.nn.one_hot: idx[..., None] == arange(C), an 8-bit typed equality per class, converted
+  // to arithmetic (B2AByOT on 8 bits) by the cast; (n, classes).
+  if (classes < 1) throw std::invalid_argument("one_hot: classes must be positive");
+  const Share diff = minus_classes(*this, idx, classes);
   const Share eq = co_await eqz(diff);
   Share out = co_await to_arithmetic(eq);
-  out.shape = Shape{n, classes};
+  out.shape = Shape{idx.size(), classes};
   co_return out;
 }
 
 sim::Task<Share> Aby3Spu::slice_mask(const Share& idx, std::int64_t classes) {
   // SecretDynamicSlice: equal(idx, iota) with the mask hinted to 1 bit, so its cast is a 1-bit
   // B2AByOT (62 + 32 bytes per row over the three parties).
-  const std::int64_t n = idx.size();
-  Share flat_idx = idx;
-  flat_idx.shape = Shape{n};
-  const Share wide = repeat_each(flat_idx, classes);
-  RingTensor minus(Shape{n * classes});
-  for (std::int64_t i = 0; i < n; ++i)
-    for (std::int64_t c = 0; c < classes; ++c) minus.data[static_cast<std::size_t>(i * classes + c)] = static_cast<Ring>(-c);
-  const Share diff = add_public(wide, minus);
+  const Share diff = minus_classes(*this, idx, classes);
   const Share eq = co_await eqz(diff);
   const Share mask = typed(eq, 1);
   Share out = co_await to_arithmetic(mask);
-  out.shape = Shape{n, classes};
+  out.shape = Shape{idx.size(), classes};
   co_return out;
 }
 
