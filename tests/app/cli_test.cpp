@@ -277,8 +277,10 @@ TEST(Cli, ListAndReproduce) {
   EXPECT_NE(r.out.find("### triforce / table2"), std::string::npos);
   const auto data = kvsim::results::read_results(out);
   // triforce: fig1, fig5, fig6, table2, 3, 4, 6, 7, 8; datarus: six; mpcache: 2pc, ablation,
-  // dynamic-methods, latency-comm, quality, token-gather, wan
-  EXPECT_EQ(data.tables.size(), 22u);
+  // dynamic-methods, latency-comm, quality, token-gather, wan, their five aby3-spu twins and
+  // infllm-port
+  EXPECT_EQ(data.tables.size(), 28u);
+  EXPECT_NE(r.out.find("### mpcache / latency-comm-spu"), std::string::npos);
   EXPECT_EQ(data.tables.at(0).reproduction, "datarus");
   const Outcome rep = kvsim("report " + out);
   EXPECT_NE(rep.out.find("| P=1024/R=4096/G=8 | kv_batched | GiB | 7.5 | 7.5 | +0.0% |"), std::string::npos) << rep.out.substr(0, 2000);

@@ -1,0 +1,60 @@
+// tests/app/private_decode_kind_test.cpp — kind "private-decode"'s workload switches on the
+// artifact's step (scenarios/mpcache/latency-comm-spu.toml): the budget arithmetic equals the
+// fraction it stands for, the attention-only count is the sum of its categories, amortizing
+// adds 1/N of the one-time work, and the argmax output costs more than revealing the logits.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "app/kinds/kinds.h"
+#include "app/runner/kind.h"
+#include "app/runner/run_point.h"
+
+namespace kvsim::runner {
+namespace {
+
+const std::string kScenario = std::string(KVSIM_SOURCE_DIR) + "/scenarios/mpcache/latency-comm-spu.toml";
+
+std::map<std::string, double> metrics_of(const std::vector<std::string>& overrides) {
+  const KindRegistry kinds = builtin_kinds();
+  const auto points = scenarios::resolve(kScenario, overrides, kinds.lookup());
+  EXPECT_FALSE(points.empty());
+  const results::RunRecord r = run_point(points.front(), kinds, RunOptions{false, ""});
+  std::map<std::string, double> out;
+  for (const results::Metric& m : r.metrics) out[m.name] = m.value;
+  return out;
+}
+
+TEST(PrivateDecodeKind, TheArtifactsSwitches) {
+  const auto base = metrics_of({});
+  // keep-times-ratio (0.3 x 0.1) is the fraction 0.03 with MPCache's static eviction keeping 0.3.
+  const auto fraction = metrics_of({"workload.budget_rule=\"fraction\"", "workload.budget_fraction=0.03"});
+  for (const char* m : {"full_mb", "static_mb", "infllm_mb", "mpcache_mb", "mpcache_attended"})
+    EXPECT_DOUBLE_EQ(base.at(m), fraction.at(m)) << m;
+  // The attention-only count: the categories of the scores, softmax, value product and selection.
+  const auto attention = metrics_of({"workload.count=\"attention\""});
+  for (const char* method : {"full", "mpcache"}) {
+    double sum = 0;
+    for (const char* cat : {"attention", "softmax", "similarity", "topk", "one_hot", "gather"}) {
+      const auto it = attention.find(std::string(method) + "/" + cat + "_mb");
+      if (it != attention.end()) sum += it->second;
+    }
+    EXPECT_NEAR(attention.at(std::string(method) + "_mb"), sum, 1e-9 * sum) << method;
+    EXPECT_LT(attention.at(std::string(method) + "_mb"), base.at(std::string(method) + "_mb")) << method;
+  }
+  // Amortized over 100 tokens: the step plus 1/100 of the one-time work.
+  const auto amortized = metrics_of({"workload.amortize_tokens=100"});
+  EXPECT_NEAR(amortized.at("mpcache_mb"), base.at("mpcache_mb") + base.at("mpcache_once_mb") / 100, 1e-9 * base.at("mpcache_mb"));
+  EXPECT_NEAR(amortized.at("infllm_s"), base.at("infllm_s") + base.at("infllm_once_s") / 100, 1e-9 * base.at("infllm_s"));
+  // The vocabulary argmax under MPC (about 12 MB in SPU: a comparison and two selects per pair)
+  // against revealing the logits.
+  const auto logits = metrics_of({"workload.output=\"logits\""});
+  const double argmax_mb = base.at("full_mb") - logits.at("full_mb");
+  EXPECT_GT(argmax_mb, 10.0);
+  EXPECT_LT(argmax_mb, 14.0);
+}
+
+}  // namespace
+}  // namespace kvsim::runner
