@@ -127,14 +127,7 @@ class MpcacheSelector final : public GroupSelector {
       auto& L = m.layers[static_cast<std::size_t>(l)];
       Share onehot;
       if (selects_own(l)) {
-        // Scores: the observation queries' accumulated attention, computed by party 0 in its
-        // plaintext prefill (execute mode: the real ones, run.static_scores).
-        std::unique_ptr<RingTensor> mine;
-        if (exec() && ops.P.id() == 0)
-          mine = std::make_unique<RingTensor>(protocols::encode(Shape{1, cached}, (*run.static_scores)[static_cast<std::size_t>(l)], ops.P.frac_bits()));
-        const Shape scores_shape = Shape{1, cached};
-        Share scores = co_await ops.input("static", 0, mine.get(), scores_shape);
-        Protocol::QuickSelect top = co_await ops.topk("static", scores, 1, cached, keep);
+        Protocol::QuickSelect top = co_await static_top(l, keep);
         Share shuffled = co_await ops.one_hot("static", top.indices, cached);
         onehot = co_await in_prompt_order(shuffled, keep, cached);
         L.hi.assign(1, {onehot});  // stash for the sharing layer
@@ -179,12 +172,7 @@ class MpcacheSelector final : public GroupSelector {
       auto& L = m.layers[static_cast<std::size_t>(l)];
       const int chooser = selects_own(l) ? l : l - 1;
       if (s.static_mode == "reveal" && selects_own(l)) {
-        std::unique_ptr<RingTensor> mine;
-        if (exec() && ops.P.id() == 0)
-          mine = std::make_unique<RingTensor>(protocols::encode(Shape{1, cached}, (*run.static_scores)[static_cast<std::size_t>(l)], ops.P.frac_bits()));
-        const Shape scores_shape = Shape{1, cached};
-        Share scores = co_await ops.input("static", 0, mine.get(), scores_shape);
-        Protocol::QuickSelect top = co_await ops.topk("static", scores, 1, cached, keep);
+        Protocol::QuickSelect top = co_await static_top(l, keep);
         const RingTensor where = co_await ops.reveal("static", top.indices);
         rows.clear();
         for (Ring r : where.data) rows.push_back(static_cast<std::int64_t>(r));
@@ -216,6 +204,19 @@ class MpcacheSelector final : public GroupSelector {
         V = co_await ops.input("static", 0, vv.get(), kept_shape);
       }
     }
+  }
+
+  // The MPC top-k of static eviction: the observation queries' accumulated attention, computed
+  // by party 0 in its plaintext prefill (execute mode: the real ones, run.static_scores), input
+  // secretly and ranked by QuickSelect.
+  Task<Protocol::QuickSelect> static_top(int l, int keep) {
+    std::unique_ptr<RingTensor> mine;
+    if (exec() && ops.P.id() == 0)
+      mine = std::make_unique<RingTensor>(protocols::encode(Shape{1, cached}, (*run.static_scores)[static_cast<std::size_t>(l)], ops.P.frac_bits()));
+    const Shape scores_shape = Shape{1, cached};
+    Share scores = co_await ops.input("static", 0, mine.get(), scores_shape);
+    Protocol::QuickSelect top = co_await ops.topk("static", scores, 1, cached, keep);
+    co_return top;
   }
 
   // Party 0's plaintext choice: the `keep` prompt positions of the highest scores (ties: the

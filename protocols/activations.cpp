@@ -9,12 +9,6 @@ namespace kvsim::protocols {
 
 namespace {
 
-RingTensor filled(const Shape& shape, Ring v) {
-  RingTensor t(shape);
-  for (auto& x : t.data) x = v;
-  return t;
-}
-
 Share concat_all(const std::vector<Share>& parts) {
   Share out;
   std::int64_t n = 0;

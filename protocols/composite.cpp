@@ -10,11 +10,6 @@
 namespace kvsim::protocols {
 
 namespace {
-RingTensor filled(const Shape& shape, Ring v) {
-  RingTensor t(shape);
-  for (auto& x : t.data) x = v;
-  return t;
-}
 // Plane i (n elements) of a (planes, n) share, as (n, 1).
 Share slice_plane(const Share& planes, int i, std::int64_t n) {
   Share out{Shape{n, 1}, {}, {}, planes.cost_only};

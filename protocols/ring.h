@@ -30,6 +30,13 @@ struct RingTensor {
   std::int64_t size() const { return static_cast<std::int64_t>(data.size()); }
 };
 
+// A tensor of `shape` with every element `v` (public constants of the composites).
+inline RingTensor filled(const Shape& shape, Ring v) {
+  RingTensor t(shape);
+  for (auto& x : t.data) x = v;
+  return t;
+}
+
 Ring encode_fixed(double x, int frac_bits = kDefaultFracBits);
 double decode_fixed(Ring r, int frac_bits = kDefaultFracBits);
 RingTensor encode(const Shape& shape, const std::vector<double>& values, int frac_bits = kDefaultFracBits);

@@ -81,7 +81,11 @@ sim::Task<RingTensor> Aby3::do_reveal(const Share& x) {
     out.data.clear();
     co_return out;
   }
-  for (std::size_t i = 0; i < n; ++i) out.data[i] = x.s0[i] + x.s1[i] + got[0][i];
+  // A typed boolean share (aby3-spu's comparisons) opens by XOR with the same message.
+  if (x.bits != 0)
+    for (std::size_t i = 0; i < n; ++i) out.data[i] = x.s0[i] ^ x.s1[i] ^ got[0][i];
+  else
+    for (std::size_t i = 0; i < n; ++i) out.data[i] = x.s0[i] + x.s1[i] + got[0][i];
   co_await ch_.charge_compute(2.0 * static_cast<double>(n), 0);
   co_return out;
 }

@@ -41,7 +41,6 @@ class Aby3Spu final : public Aby3 {
   sim::Task<Share> slice_mask(const Share& idx, std::int64_t classes) override;
 
  protected:
-  sim::Task<RingTensor> do_reveal(const Share& x) override;
   sim::Task<Share> do_trunc(const Share& a, int bits) override;
   sim::Task<Share> do_msb(const Share& a) override;
   sim::Task<Share> do_eqz(const Share& a) override;

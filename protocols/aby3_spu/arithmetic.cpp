@@ -18,26 +18,6 @@ Aby3Spu::Aby3Spu(Channel& ch, std::uint64_t seed, int frac_bits, bool cost_mode)
     : Aby3(ch, seed, frac_bits, cost_mode),
       prg_own_(derive_key(seed, static_cast<std::uint64_t>(ch.id()), static_cast<std::uint64_t>(ch.id()), kPrivateKey)) {}
 
-sim::Task<RingTensor> Aby3Spu::do_reveal(const Share& x) {
-  if (x.bits == 0) {
-    RingTensor out = co_await Aby3::do_reveal(x);
-    co_return out;
-  }
-  // A boolean share opens by XOR: the same message as the arithmetic reveal (x_i to the next).
-  note_reveal("reveal", x.size());
-  const std::size_t n = static_cast<std::size_t>(x.size());
-  auto msgs = send_to(next(), x.cost_only ? std::vector<Ring>{} : x.s0, n * 8);
-  auto srcs = recv_from(prev());
-  auto got = co_await ch_.exchange(std::move(msgs), std::move(srcs), "reveal");
-  RingTensor out(x.shape);
-  if (x.cost_only) {
-    out.data.clear();
-    co_return out;
-  }
-  for (std::size_t i = 0; i < n; ++i) out.data[i] = x.s0[i] ^ x.s1[i] ^ got[0][i];
-  co_return out;
-}
-
 Share Aby3Spu::xor_public_one(const Share& bit) const {
   // A public value joins component 0, held by party 0 (first) and party 2 (second).
   Share out = bit;

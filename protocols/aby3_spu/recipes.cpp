@@ -18,11 +18,6 @@ namespace kvsim::protocols {
 
 namespace {
 
-RingTensor filled(const Shape& shape, Ring v) {
-  RingTensor t(shape);
-  for (auto& x : t.data) x = v;
-  return t;
-}
 Share typed(Share s, int bits) {
   s.bits = bits;
   return s;

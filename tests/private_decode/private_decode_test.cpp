@@ -76,12 +76,18 @@ TEST(PrivateDecode, DeclaredEqualsMeasuredForEveryMethod) {
   }
 }
 
-TEST(PrivateDecode, SmallModelMatchesPlaintext) {
-  const models::lm::LmWeights w = models::lm::load_small_lm(models::lm::default_small_lm_path());
-  models::lm::SmallLm lm(w);
+// The passkey prompt both execute-mode checks below decode after, prefilled into `lm`.
+std::vector<int> passkey_prompt(models::lm::SmallLm& lm) {
   std::vector<int> prompt;
   for (char c : std::string("The pass key is 31415. Remember it. What is the pass key? The pass key is ")) prompt.push_back(c);
   lm.prefill(prompt);
+  return prompt;
+}
+
+TEST(PrivateDecode, SmallModelMatchesPlaintext) {
+  const models::lm::LmWeights w = models::lm::load_small_lm(models::lm::default_small_lm_path());
+  models::lm::SmallLm lm(w);
+  const std::vector<int> prompt = passkey_prompt(lm);
   models::lm::SmallLm plain = lm;
   const Eigen::VectorXf expect = plain.decode('3');
   for (const char* family : {"aby3", "aby3-spu", "semi2k"}) {
@@ -117,9 +123,7 @@ TEST(PrivateDecode, SmallModelMatchesPlaintext) {
 TEST(PrivateDecode, ArgmaxOutputRevealsThePlaintextToken) {
   const models::lm::LmWeights w = models::lm::load_small_lm(models::lm::default_small_lm_path());
   models::lm::SmallLm lm(w);
-  std::vector<int> prompt;
-  for (char c : std::string("The pass key is 31415. Remember it. What is the pass key? The pass key is ")) prompt.push_back(c);
-  lm.prefill(prompt);
+  const std::vector<int> prompt = passkey_prompt(lm);
   models::lm::SmallLm plain = lm;
   const Eigen::VectorXf expect = plain.decode('3');
   Eigen::Index best = 0;
