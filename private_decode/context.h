@@ -22,6 +22,15 @@ struct LayerShares {
   // MPCache cluster summaries per level (0: cluster1, 1: cluster2), per kv head: (C x d) each.
   std::vector<std::vector<Share>> hi, lo;
   std::vector<Share> reps;  // InfLLM: per kv head (blocks x d), each block's mean key
+  // The prompt's K^T (H, d, T) and V (H, T, d) as operands prepared once, for the methods that
+  // attend the whole cache, when the family prepares operands (semi2k opens K - B and V - B
+  // once, so a step opens only its queries and probabilities); unprepared otherwise.
+  protocols::FixedOperand kt_prompt, v_prompt;
+  int prompt_rows = 0;  // T: rows of the cache in the prepared operands (0: none)
+  // A selecting method's gather table (tables, groups, width 2d) over the prompt's candidate
+  // groups, prepared once the same way (semi2k: a step then opens only its one-hot).
+  protocols::FixedOperand gather_table;
+  bool gather_prepared = false;
 };
 
 struct ModelShares {
@@ -35,6 +44,9 @@ struct Attended {
   Share k, v;
   int n = 0;
   Share offset;  // when set, (H, n) fixed-point additions to the scaled scores (a secret mask)
+  // When set, the first `prompt_rows` of the n rows are the prepared operands (K^T, V) and k, v
+  // hold only the n - prompt_rows rows after them.
+  const LayerShares* prompt = nullptr;
 };
 
 struct Context {

@@ -59,25 +59,79 @@ class Transformer : ContextView {
   }
 
   Task<Share> attention(const Share& q, const Attended& att) {
+    if (att.prompt) {
+      Share o = co_await attention_with_prompt(q, att);
+      co_return o;
+    }
     const int H = a.heads, hd = a.head_dim, n = att.n;
-    const Share kt = take_lazy(att.k, [&] {
-      std::vector<std::int64_t> idx;  // K^T: (H, d, n)
+    const Share kt = transposed_keys(att.k, n);
+    Share sc = co_await ops.matmul("attention", q, kt, MatDims{H, 1, hd, n});
+    Share scaled = co_await scale_scores(sc, att);
+    Share p = co_await ops.softmax_rows("softmax", scaled, H, n);
+    Share o = co_await ops.matmul("attention", p, att.v, MatDims{H, 1, n, hd});
+    co_return o;
+  }
+
+  // The prompt's rows from the operands prepared once (LayerShares::kt_prompt, v_prompt), the
+  // rows after it as fresh products: scores [q K_prompt^T, q K_new^T], one softmax over all of
+  // them, then p_prompt V_prompt + p_new V_new.
+  Task<Share> attention_with_prompt(const Share& q, const Attended& att) {
+    const int H = a.heads, hd = a.head_dim, n = att.n, T = att.prompt->prompt_rows, r = n - T;
+    Share sp = co_await ops.matmul("attention", q, att.prompt->kt_prompt, MatDims{H, 1, hd, T});
+    const Share kt_new = transposed_keys(att.k, r);
+    Share sn = co_await ops.matmul("attention", q, kt_new, MatDims{H, 1, hd, r});
+    const Share sc = by_head(sp, T, sn, r);
+    Share scaled = co_await scale_scores(sc, att);
+    Share p = co_await ops.softmax_rows("softmax", scaled, H, n);
+    const Share p_prompt = take_lazy(p, [&] { return head_columns(n, 0, T); }, Shape{H, 1, T});
+    const Share p_new = take_lazy(p, [&] { return head_columns(n, T, r); }, Shape{H, 1, r});
+    Share op = co_await ops.matmul("attention", p_prompt, att.prompt->v_prompt, MatDims{H, 1, T, hd});
+    Share on = co_await ops.matmul("attention", p_new, att.v, MatDims{H, 1, r, hd});
+    co_return ops.P.add(flat(std::move(op)), flat(std::move(on)));
+  }
+
+  // K^T (H, d, n) of (H, n, d) keys.
+  Share transposed_keys(const Share& k, int n) const {
+    const int H = a.heads, hd = a.head_dim;
+    return take_lazy(k, [&] {
+      std::vector<std::int64_t> idx;
       for (int h = 0; h < H; ++h)
         for (int c = 0; c < hd; ++c)
           for (int t = 0; t < n; ++t) idx.push_back((static_cast<std::int64_t>(h) * n + t) * hd + c);
       return idx;
     }, Shape{H, hd, n});
-    Share sc = co_await ops.matmul("attention", q, kt, MatDims{H, 1, hd, n});
-    const Share prescaled = ops.P.mul_public(sc, protocols::encode_fixed(1.0 / std::sqrt(hd), ops.P.frac_bits()));
+  }
+  // Columns [from, from + count) of each head's row of an (H, n) share.
+  std::vector<std::int64_t> head_columns(int n, int from, int count) const {
+    std::vector<std::int64_t> idx;
+    for (int h = 0; h < a.heads; ++h)
+      for (int t = 0; t < count; ++t) idx.push_back(static_cast<std::int64_t>(h) * n + from + t);
+    return idx;
+  }
+  // (H, x) and (H, y) scores side by side per head: (H, x + y).
+  Share by_head(const Share& left, int x, const Share& right, int y) const {
+    const int H = a.heads;
+    const std::vector<const Share*> parts = {&left, &right};
+    const Share both = concat(parts, Shape{H * (x + y)});
+    return take_lazy(both, [&] {
+      std::vector<std::int64_t> idx;
+      for (int h = 0; h < H; ++h) {
+        for (int t = 0; t < x; ++t) idx.push_back(static_cast<std::int64_t>(h) * x + t);
+        for (int t = 0; t < y; ++t) idx.push_back(static_cast<std::int64_t>(H) * x + h * y + t);
+      }
+      return idx;
+    }, Shape{H, x + y});
+  }
+  // Scores / sqrt(d), plus the selector's secret offset when it set one.
+  Task<Share> scale_scores(const Share& sc, const Attended& att) {
+    const Share prescaled = ops.P.mul_public(sc, protocols::encode_fixed(1.0 / std::sqrt(a.head_dim), ops.P.frac_bits()));
     Share scaled = co_await ops.trunc("attention", prescaled);
     if (!att.offset.shape.empty()) {
       Share off = att.offset;
       off.shape = scaled.shape;
       scaled = ops.P.add(scaled, off);
     }
-    Share p = co_await ops.softmax_rows("softmax", scaled, H, n);
-    Share o = co_await ops.matmul("attention", p, att.v, MatDims{H, 1, n, hd});
-    co_return o;
+    co_return scaled;
   }
 
   Task<void> step(Share tok, Selector& selector, StepOutput& result) {

@@ -43,6 +43,7 @@ class InfllmSelector final : public GroupSelector {
         L.reps.push_back(std::move(mean));
       }
     }
+    co_await prepare_gather_tables();
   }
 
  protected:

@@ -28,6 +28,7 @@ class MpcacheSelector final : public GroupSelector {
       else co_await evict_by_positions(keep);
       cached = keep;
     }
+    co_await prepare_gather_tables();
     // Summaries of the complete clusters (computed once); none for the token-level port.
     if (s.cluster2 == 1) co_return;
     for (int l = 0; l < a.layers; ++l) {

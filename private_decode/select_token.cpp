@@ -34,7 +34,7 @@ namespace {
 class TokenSelector final : public GroupSelector {
  public:
   using GroupSelector::GroupSelector;
-  Task<void> after_prefill() override { co_return; }
+  Task<void> after_prefill() override { co_await prepare_gather_tables(); }
 
  protected:
   Candidates candidates(int n) const override { return token_candidates(s, a, n); }

@@ -28,6 +28,44 @@ Share channel_grid(const PrivateArch& a, const Share& K, int n, const std::vecto
   }, Shape{static_cast<std::int64_t>(firsts.size()) * hd, width});
 }
 
+Task<void> Selector::prepare_prompt_cache() {
+  const int H = a.heads, hd = a.head_dim, T = cached;
+  for (int l = 0; l < a.layers; ++l) {
+    auto& L = m.layers[static_cast<std::size_t>(l)];
+    const Attended all = replicate(L.k, L.v, T);
+    const Share kt = take_lazy(all.k, [&] {
+      std::vector<std::int64_t> idx;  // K^T: (H, d, T)
+      for (int h = 0; h < H; ++h)
+        for (int c = 0; c < hd; ++c)
+          for (int t = 0; t < T; ++t) idx.push_back((static_cast<std::int64_t>(h) * T + t) * hd + c);
+      return idx;
+    }, Shape{H, hd, T});
+    const auto scope = ops.in("static");
+    protocols::FixedOperand kt_op = co_await ops.P.prepare_operand(kt, MatDims{H, 1, hd, T});
+    if (!kt_op.prepared) co_return;  // the family keeps shares as they are: nothing to prepare
+    protocols::FixedOperand v_op = co_await ops.P.prepare_operand(all.v, MatDims{H, 1, T, hd});
+    L.kt_prompt = std::move(kt_op);
+    L.v_prompt = std::move(v_op);
+    L.prompt_rows = T;
+  }
+}
+
+Attended Selector::whole_cache(int l, const std::vector<Share>& K, const std::vector<Share>& V, int n) const {
+  const LayerShares& L = m.layers[static_cast<std::size_t>(l)];
+  if (L.prompt_rows == 0) return replicate(K, V, n);
+  // The rows after the prompt (the new token's), per head.
+  const int T = L.prompt_rows, r = n - T, hd = a.head_dim;
+  std::vector<Share> kr, vr;
+  for (std::size_t g = 0; g < K.size(); ++g) {
+    kr.push_back(rows_of(K[g], hd, T, n));
+    vr.push_back(rows_of(V[g], hd, T, n));
+  }
+  Attended out = replicate(kr, vr, r);
+  out.n = n;
+  out.prompt = &L;
+  return out;
+}
+
 Attended ContextView::replicate(const std::vector<Share>& K, const std::vector<Share>& V, int n) const {
   return private_decode::replicate(a, K, V, n);
 }
@@ -72,29 +110,20 @@ Task<Attended> GroupSelector::select(int l, const Share& q, std::vector<Share>& 
   // Gather: (rows, k, groups) x (rows, groups, width * 2d) with K and V of each group packed.
   const int packed = width * 2 * hd;
   const int tables = score_rows == 1 ? a.kv_heads : H;
-  std::vector<Share> gathered;
-  for (int t = 0; t < tables; ++t) {
-    const int kvh = score_rows == 1 ? t : t / group;
-    const std::vector<const Share*> kvp = {&K[static_cast<std::size_t>(kvh)], &V[static_cast<std::size_t>(kvh)]};
-    const Share both = concat(kvp, Shape{2 * n * hd});
-    gathered.push_back(take_lazy(both, [&] {
-      std::vector<std::int64_t> idx;
-      for (int g = 0; g < groups; ++g)
-        for (int side = 0; side < 2; ++side)
-          for (int r = 0; r < width; ++r)
-            for (int c = 0; c < hd; ++c) idx.push_back((static_cast<std::int64_t>(side) * n + cand.first + g * width + r) * hd + c);
-      return idx;
-    }, Shape{groups, packed}));
-  }
-  std::vector<const Share*> gp;
-  for (auto& g : gathered) gp.push_back(&g);
-  const Share table = concat(gp, Shape{tables, groups, packed});
   Share oh = onehot;
   if (score_rows == 1 && tables > 1) {  // the layer's selection serves every kv head
     std::vector<const Share*> rep(static_cast<std::size_t>(tables), &onehot);
     oh = concat(rep, Shape{tables, k, groups});
   }
-  Share picked = co_await ops.gather("gather", oh, table, MatDims{tables, k, groups, packed});
+  const MatDims gather_dims{tables, k, groups, packed};
+  const LayerShares& L = m.layers[static_cast<std::size_t>(l)];
+  Share picked;
+  if (L.gather_prepared) {
+    picked = co_await ops.gather("gather", oh, L.gather_table, gather_dims);
+  } else {
+    const Share table = gather_table(K, V, n, cand);
+    picked = co_await ops.gather("gather", oh, table, gather_dims);
+  }
   // Assemble (H, rows, d): public rows first, then the gathered ones.
   const int n_att = static_cast<int>(public_rows.size()) + k * width;
   std::vector<Share> ks, vs;
@@ -134,15 +163,58 @@ Task<Attended> GroupSelector::select(int l, const Share& q, std::vector<Share>& 
   co_return out;
 }
 
+Share GroupSelector::gather_table(const std::vector<Share>& K, const std::vector<Share>& V, int rows, const Candidates& cand) const {
+  const int H = a.heads, hd = a.head_dim, group = a.heads / a.kv_heads;
+  const int width = cand.width, groups = cand.groups, packed = width * 2 * hd;
+  const int tables = cand.score_rows == 1 ? a.kv_heads : H;
+  std::vector<Share> gathered;
+  for (int t = 0; t < tables; ++t) {
+    const int kvh = cand.score_rows == 1 ? t : t / group;
+    const std::vector<const Share*> kvp = {&K[static_cast<std::size_t>(kvh)], &V[static_cast<std::size_t>(kvh)]};
+    const Share both = concat(kvp, Shape{2 * rows * hd});
+    gathered.push_back(take_lazy(both, [&] {
+      std::vector<std::int64_t> idx;
+      for (int g = 0; g < groups; ++g)
+        for (int side = 0; side < 2; ++side)
+          for (int r = 0; r < width; ++r)
+            for (int c = 0; c < hd; ++c) idx.push_back((static_cast<std::int64_t>(side) * rows + cand.first + g * width + r) * hd + c);
+      return idx;
+    }, Shape{groups, packed}));
+  }
+  std::vector<const Share*> gp;
+  for (auto& g : gathered) gp.push_back(&g);
+  return concat(gp, Shape{tables, groups, packed});
+}
+
+Task<void> GroupSelector::prepare_gather_tables() {
+  // The step's candidates at n = cached + 1 rows; every candidate row is a prompt row (the newest
+  // token is always public), so the table is fixed for the step.
+  const int n = cached + 1;
+  if (n <= s.budget) co_return;
+  const Candidates cand = candidates(n);
+  if (cand.groups < 1 || cand.k < 1) co_return;
+  if (cand.first + cand.groups * cand.width > cached) throw std::logic_error("private decode: a candidate group reaches past the prompt");
+  const int tables = cand.score_rows == 1 ? a.kv_heads : a.heads;
+  const MatDims dims{tables, cand.k, cand.groups, cand.width * 2 * a.head_dim};
+  for (auto& L : m.layers) {
+    const Share table = gather_table(L.k, L.v, cached, cand);
+    const auto scope = ops.in("static");
+    protocols::FixedOperand op = co_await ops.P.prepare_operand(table, dims);
+    if (!op.prepared) co_return;  // the family keeps shares as they are
+    L.gather_table = std::move(op);
+    L.gather_prepared = true;
+  }
+}
+
 namespace {
 
 // "full": every row of the cache.
 class FullSelector final : public Selector {
  public:
   using Selector::Selector;
-  Task<void> after_prefill() override { co_return; }
-  Task<Attended> select(int, const Share&, std::vector<Share>& K, std::vector<Share>& V, int n, std::vector<Share>&) override {
-    co_return replicate(K, V, n);
+  Task<void> after_prefill() override { co_await prepare_prompt_cache(); }
+  Task<Attended> select(int l, const Share&, std::vector<Share>& K, std::vector<Share>& V, int n, std::vector<Share>&) override {
+    co_return whole_cache(l, K, V, n);
   }
 };
 
@@ -152,8 +224,8 @@ class StaticSelector final : public Selector {
  public:
   using Selector::Selector;
   Task<void> after_prefill() override;
-  Task<Attended> select(int, const Share&, std::vector<Share>& K, std::vector<Share>& V, int n, std::vector<Share>&) override {
-    co_return replicate(K, V, n);
+  Task<Attended> select(int l, const Share&, std::vector<Share>& K, std::vector<Share>& V, int n, std::vector<Share>&) override {
+    co_return whole_cache(l, K, V, n);
   }
 };
 
@@ -184,7 +256,7 @@ Task<void> StaticSelector::after_prefill() {
       }
     cached = s.budget;
   }
-  co_return;
+  co_await prepare_prompt_cache();
 }
 
 }  // namespace

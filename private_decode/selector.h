@@ -29,6 +29,13 @@ class Selector : protected ContextView {
   virtual Task<void> after_prefill() = 0;
   virtual Task<Attended> select(int l, const Share& q, std::vector<Share>& K, std::vector<Share>& V, int n,
                                 std::vector<Share>& shared) = 0;
+
+ protected:
+  // Methods that attend the whole cache prepare the prompt's K^T and V once per layer (after
+  // their one-time work), when the family prepares operands; whole_cache() then hands the
+  // attention the prepared prompt and only the rows after it, otherwise all n rows.
+  Task<void> prepare_prompt_cache();
+  Attended whole_cache(int l, const std::vector<Share>& K, const std::vector<Share>& V, int n) const;
 };
 
 std::unique_ptr<Selector> make_selector(Context& c);
@@ -57,6 +64,13 @@ class GroupSelector : public Selector {
                              const Candidates& c) = 0;
   // After the gather: a selector may add a secret offset to the attended rows' scores.
   virtual void adjust(const Share& /*onehot*/, const Candidates& /*c*/, int /*n*/, Attended& /*out*/) {}
+  // At the end of after_prefill(): each layer's gather table over the step's candidate groups
+  // (all prompt rows) as an operand prepared once, when the family prepares operands.
+  Task<void> prepare_gather_tables();
+
+ private:
+  // K and V of the candidate groups, (tables, groups, width 2d); K, V hold `rows` rows each.
+  Share gather_table(const std::vector<Share>& K, const std::vector<Share>& V, int rows, const Candidates& cand) const;
 };
 
 // Token-level candidates (every token but the newest, which is public) and their scores q . k:

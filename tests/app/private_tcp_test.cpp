@@ -75,7 +75,7 @@ TEST_P(PrivateDecodeOverTcp, SameLogitsBytesAndRoundsAsTheSimulation) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Selections, PrivateDecodeOverTcp,
-                         ::testing::Values(Case{"full", 0}, Case{"mpcache", 40}, Case{"mpcache", 40, "semi2k"},
+                         ::testing::Values(Case{"full", 0}, Case{"mpcache", 40}, Case{"full", 0, "semi2k"}, Case{"mpcache", 40, "semi2k"},
                                            Case{"mpcache", 40, "aby3-spu"}),
                          [](const auto& info) {
                            std::string name = info.param.family + "_" + info.param.selection;

@@ -84,6 +84,29 @@ std::vector<int> passkey_prompt(models::lm::SmallLm& lm) {
   return prompt;
 }
 
+// semi2k prepares the prompt's K^T and V once (their masked values opened after the prefill), so
+// a full-cache step opens only its queries and probabilities: the attention products' bytes grow
+// with the context by far less than opening K and V would cost, and the one-time work carries it.
+// The same holds for a selecting method's gather table.
+TEST(PrivateDecode, Semi2kOpensThePromptCacheOnce) {
+  const PrivateArch arch = small_gpt2();
+  MpcSelection sel;
+  sel.method = "full";
+  const PrivateStep s512 = cost_step(arch, sel, 512, "semi2k"), s1024 = cost_step(arch, sel, 1024, "semi2k");
+  // Opening K and V for 512 more rows: both parties send every element, 8 bytes each.
+  const double kv_open = 512.0 * arch.layers * arch.heads * 2 * arch.head_dim * 8 * 2;
+  EXPECT_LT(s1024.by_category.at("attention").bytes - s512.by_category.at("attention").bytes, 0.1 * kv_open);
+  EXPECT_NEAR(s1024.one_time.bytes - s512.one_time.bytes, kv_open, 1e-9 * kv_open);
+  EXPECT_EQ(s1024.declared.bytes, s1024.total.bytes);
+  // A selecting method's gather table is prepared the same way: a step opens its one-hot only.
+  sel.method = "mpcache";
+  sel.static_eviction = false;
+  sel.budget = 64;
+  const PrivateStep d512 = cost_step(arch, sel, 512, "semi2k"), d1024 = cost_step(arch, sel, 1024, "semi2k");
+  EXPECT_LT(d1024.by_category.at("gather").bytes - d512.by_category.at("gather").bytes, 0.1 * kv_open);
+  EXPECT_EQ(d1024.declared.bytes, d1024.total.bytes);
+}
+
 TEST(PrivateDecode, SmallModelMatchesPlaintext) {
   const models::lm::LmWeights w = models::lm::load_small_lm(models::lm::default_small_lm_path());
   models::lm::SmallLm lm(w);
