@@ -141,6 +141,8 @@ std::unique_ptr<PreparedDecode> prepare_private_decode(const po::variables_map& 
   d->run.context = context;
   d->run.family = family;
   d->run.seed = seed;
+  d->run.output = vm["output"].as<std::string>();
+  if (d->run.output != "logits" && d->run.output != "argmax") throw UsageError("--output must be logits or argmax (got '" + d->run.output + "')");
   private_decode::attach_small_prompt(d->run, *d->lm, d->prompt, d->kept);
   private_decode::check_private_run(d->run);
   return d;
@@ -161,6 +163,7 @@ int run_private_decode(protocols::Protocol& proto, boost::asio::io_context& io, 
             << "\nstep_declared_bytes " << declared << "\nstep_wall_s " << r.step.seconds
             << "\nonce_bytes_sent " << static_cast<std::int64_t>(r.one_time.bytes) << "\nattended " << r.attended
             << "\nlogits_sha256 " << protocols::digest_hex(r.revealed) << "\n";
+  if (r.token >= 0) std::cout << "next_token " << r.token << "\n";  // --output argmax: computed under MPC
   if (!r.logits.empty()) {
     std::size_t best = 0;
     for (std::size_t i = 1; i < r.logits.size(); ++i)
@@ -183,7 +186,9 @@ int cmd_party(const Args& args) {
       ("timeout-ms", po::value<int>()->default_value(30000), "connect and per-message timeout")
       ("n", po::value<std::int64_t>()->default_value(64), "demo: elements of the elementwise product")
       ("checkpoint", po::value<std::string>(), "private-decode: small-model checkpoint (default: models/small/kvsim-byte-lm.bin)")
-      ("context", po::value<int>()->default_value(256), "private-decode: prompt tokens in the KV cache");
+      ("context", po::value<int>()->default_value(256), "private-decode: prompt tokens in the KV cache")
+      ("output", po::value<std::string>()->default_value("logits"),
+       "private-decode: logits (revealed) or argmax (the vocabulary argmax under MPC, only the token revealed)");
   add_method_options(opts);
   Parsed p = parse(args, opts, {}, "kvsim party --id I --peers host:port,host:port,... [--protocol aby3] [--program demo|private-decode] [--seed S]");
   if (p.help) return kExitOk;

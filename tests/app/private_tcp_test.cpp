@@ -19,7 +19,8 @@ struct Case {
   std::string selection;
   int budget;
   std::string family = "aby3";
-  friend void PrintTo(const Case& c, std::ostream* os) { *os << c.family << " " << c.selection << " budget " << c.budget; }
+  std::string output = "logits";
+  friend void PrintTo(const Case& c, std::ostream* os) { *os << c.family << " " << c.selection << " budget " << c.budget << " " << c.output; }
 };
 
 class PrivateDecodeOverTcp : public ::testing::TestWithParam<Case> {};
@@ -38,6 +39,7 @@ TEST_P(PrivateDecodeOverTcp, SameLogitsBytesAndRoundsAsTheSimulation) {
   run.context = context;
   run.seed = seed;
   run.family = c.family;
+  run.output = c.output;
   std::vector<std::vector<std::vector<std::int32_t>>> kept;
   attach_small_prompt(run, lm, prompt, kept);  // as kvsim party does
   const hardware::Catalog cat = hardware::Catalog::load(hardware::Catalog::default_dir());
@@ -47,8 +49,8 @@ TEST_P(PrivateDecodeOverTcp, SameLogitsBytesAndRoundsAsTheSimulation) {
   const auto tcp = kvsim::testing::run_parties(
       KVSIM_BINARY, 3,
       {"--program", "private-decode", "--protocol", c.family, "--seed", std::to_string(seed), "--context", std::to_string(context), "--selection",
-       c.selection, "--budget", std::to_string(c.budget), "--timeout-ms", "60000"},
-      "private_" + c.family + "_" + c.selection);
+       c.selection, "--budget", std::to_string(c.budget), "--output", c.output, "--timeout-ms", "60000"},
+      "private_" + c.family + "_" + c.selection + "_" + c.output);
   ASSERT_EQ(sim.party_bytes.size(), 3u);
   for (std::size_t p = 0; p < tcp.size(); ++p) {
     ASSERT_EQ(tcp[p].code, 0) << tcp[p].out;
@@ -76,9 +78,9 @@ TEST_P(PrivateDecodeOverTcp, SameLogitsBytesAndRoundsAsTheSimulation) {
 
 INSTANTIATE_TEST_SUITE_P(Selections, PrivateDecodeOverTcp,
                          ::testing::Values(Case{"full", 0}, Case{"mpcache", 40}, Case{"full", 0, "semi2k"}, Case{"mpcache", 40, "semi2k"},
-                                           Case{"mpcache", 40, "aby3-spu"}),
+                                           Case{"mpcache", 40, "aby3-spu"}, Case{"full", 0, "aby3-spu", "argmax"}),
                          [](const auto& info) {
-                           std::string name = info.param.family + "_" + info.param.selection;
+                           std::string name = info.param.family + "_" + info.param.selection + "_" + info.param.output;
                            for (char& ch : name)
                              if (ch == '-') ch = '_';
                            return name;
