@@ -4,7 +4,9 @@
 // - A Protocol is one party's view of a computation over a Channel. Every party runs the same
 //   program (SPMD): each op is called by every party, in the same order, with the same shapes.
 // - Families: "aby3" (3-party replicated sharing over Z_2^64: party i holds (x_i, x_{i+1}),
-//   semi-honest), "semi2k" (2-party additive sharing with Beaver triples from a trusted dealer,
+//   semi-honest, with kvsim's recipes), "aby3-spu" (the same sharing with SecretFlow-SPU 0.9.1's
+//   primitives and recipes where SPU differs; its comparisons return typed boolean shares),
+//   "semi2k" (2-party additive sharing with Beaver triples from a trusted dealer,
 //   CrypTen's TTP style: the dealer is party 2 and its traffic is offline, tagged "offline"),
 //   and "plaintext" (every party holds the value: the oracle for every test).
 // - Primitives (protocols/op.h) are public non-virtual calls that record their declared cost in
@@ -15,9 +17,10 @@
 //   primitive from inside another (that would record its cost twice).
 // - Cost mode: a Share made by `shape_only()` carries no data; ops on it compute nothing but send
 //   messages of the declared charged size, so the same code costs a 7B-scale step in milliseconds.
-// - Truncation is probabilistic in every family (ABY3's one-round Pi_trunc1; SecureML-style local
-//   truncation in semi2k): the result is floor(x / 2^f) or one more, and fails with probability
-//   about |x| / 2^63 per element, negligible for fixed-point values below 2^40.
+// - Truncation is probabilistic in aby3 and semi2k (ABY3's one-round Pi_trunc1; SecureML-style
+//   local truncation in semi2k): the result is floor(x / 2^f) or one more, and fails with
+//   probability about |x| / 2^63 per element, negligible for fixed-point values below 2^40.
+//   aby3-spu's TruncAPr is within one unit for every |x| < 2^62 and never fails.
 #pragma once
 
 #include <cstdint>
