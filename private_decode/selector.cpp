@@ -128,8 +128,9 @@ Task<Attended> GroupSelector::select(int l, const Share& q, std::vector<Share>& 
   const int n_att = static_cast<int>(public_rows.size()) + k * width;
   std::vector<Share> ks, vs;
   // Why cost mode skips the index lists: at 7B scale they are millions of entries per layer and
-  // the shares they would rearrange hold no data.
-  const bool data = protocols::has_data(picked);
+  // the shares they would rearrange hold no data. (Not "no data": semi2k's dealer holds none in
+  // execute mode and must keep following the data path.)
+  const bool data = !picked.cost_only;
   for (int h = 0; h < H && !data; ++h) {
     ks.push_back(protocols::shape_only(Shape{n_att, hd}));
     vs.push_back(protocols::shape_only(Shape{n_att, hd}));

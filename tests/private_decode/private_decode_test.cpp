@@ -141,6 +141,38 @@ TEST(PrivateDecode, SmallModelMatchesPlaintext) {
   }
 }
 
+// semi2k's prepared gather tables give the selection's rows: MPCache's step under semi2k (its
+// tables opened once) reveals aby3's logits within the fixed-point tolerance.
+TEST(PrivateDecode, Semi2kPreparedGatherMatchesAby3) {
+  const models::lm::LmWeights w = models::lm::load_small_lm(models::lm::default_small_lm_path());
+  models::lm::SmallLm lm(w);
+  const SmallPrompt prompt = prefill_small_prompt(lm, 12, 256);
+  std::map<std::string, PrivateStep> by_family;
+  for (const char* family : {"aby3", "semi2k"}) {
+    PrivateRun run;
+    run.family = family;
+    run.arch = private_arch(w.config);
+    run.selection.method = "mpcache";
+    run.selection.static_keep = 0.3;
+    run.selection.budget = 48;
+    run.context = 256;
+    run.model = &lm;
+    run.token = prompt.token;
+    run.static_scores = &prompt.static_scores;
+    by_family[family] = simulate(run);
+  }
+  const PrivateStep &a = by_family.at("aby3"), &b = by_family.at("semi2k");
+  ASSERT_EQ(a.logits.size(), b.logits.size());
+  double worst = 0, lo = a.logits[0], hi = a.logits[0];
+  for (std::size_t i = 0; i < a.logits.size(); ++i) {
+    worst = std::max(worst, std::abs(a.logits[i] - b.logits[i]));
+    lo = std::min(lo, a.logits[i]);
+    hi = std::max(hi, a.logits[i]);
+  }
+  EXPECT_LT(worst, 0.01 * (hi - lo));
+  EXPECT_EQ(b.declared.bytes, b.total.bytes);
+}
+
 // The artifact's output: an argmax over the vocabulary under MPC, only the token revealed; it is
 // the plaintext model's next token in every family, and the step declares what it sends.
 TEST(PrivateDecode, ArgmaxOutputRevealsThePlaintextToken) {
