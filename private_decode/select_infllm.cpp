@@ -52,10 +52,9 @@ class InfllmSelector final : public GroupSelector {
     c.width = s.block;
     const int init = infllm_first(n);
     c.groups = infllm_blocks(n);
-    // Public: the blocks fill what the init tokens and the window leave of the budget; gathered:
-    // the window's blocks are picked with them.
-    const int public_tail = s.infllm_local == "gathered" ? 1 : infllm_window();
-    c.k = std::min(c.groups, std::max(1, (s.budget - init - public_tail) / c.width));
+    // Public window: the blocks fill what the init tokens and the window leave of the budget;
+    // gathered: the window's blocks are picked with them.
+    c.k = std::min(c.groups, std::max(1, (s.budget - init - infllm_tail()) / c.width));
     for (int t = 0; t < init; ++t) c.public_rows.push_back(t);
     for (int t = init + c.groups * c.width; t < n; ++t) c.public_rows.push_back(t);
     c.score_rows = s.infllm_per_head ? a.heads : 1;
