@@ -1,6 +1,7 @@
 // protocols/cost_table.cpp — evaluating a family's cost rows and writing them as text.
 #include "protocols/cost_table.h"
 
+#include <algorithm>
 #include <map>
 #include <sstream>
 #include <stdexcept>
@@ -22,6 +23,16 @@ OpCost operator+(OpCost a, const OpCost& b) { return a += b; }
 
 CostTable::CostTable(std::string family, std::array<std::string_view, 3> parties, std::vector<CostRule> rules)
     : family_(std::move(family)), parties_(parties), rules_(std::move(rules)) {}
+
+CostTable CostTable::with_changes(std::string family, std::vector<CostRule> changes) const {
+  std::vector<CostRule> rules = rules_;
+  for (CostRule& c : changes) {
+    auto it = std::find_if(rules.begin(), rules.end(), [&](const CostRule& r) { return r.op == c.op; });
+    if (it != rules.end()) *it = std::move(c);
+    else rules.push_back(std::move(c));
+  }
+  return CostTable(std::move(family), parties_, std::move(rules));
+}
 
 bool CostTable::has(Op op) const {
   for (const CostRule& r : rules_)

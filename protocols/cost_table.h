@@ -57,6 +57,10 @@ class CostTable {
   // `parties` names the three parties in the generated text (e.g. semi2k's "the dealer").
   CostTable(std::string family, std::array<std::string_view, 3> parties, std::vector<CostRule> rules);
 
+  // This table under another family's name with `changes` replacing (or adding) the rows of
+  // their ops: a family that shares most primitives with another states only what differs.
+  CostTable with_changes(std::string family, std::vector<CostRule> changes) const;
+
   // Throws std::invalid_argument naming the family and the op when the table has no row for it.
   OpCost cost(Op op, std::int64_t n, const MatDims& d = {}, int bits = 0) const;
   bool has(Op op) const;

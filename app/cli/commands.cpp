@@ -202,10 +202,10 @@ int cmd_explain(const Args& args) {
 
 int cmd_costs(const Args& args) {
   po::options_description opts("kvsim costs options");
-  opts.add_options()("family", po::value<std::string>()->required(), "aby3 | semi2k | plaintext");
+  opts.add_options()("family", po::value<std::string>()->required(), "aby3 | aby3-spu | semi2k | plaintext");
   po::positional_options_description pos;
   pos.add("family", 1);
-  Parsed p = parse(args, opts, pos, "kvsim costs {aby3,semi2k,plaintext}");
+  Parsed p = parse(args, opts, pos, "kvsim costs {aby3,aby3-spu,semi2k,plaintext}");
   if (p.help) return kExitOk;
   const std::string f = p.vm["family"].as<std::string>();
   std::vector<protocols::CostFormula> rows;

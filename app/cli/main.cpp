@@ -25,7 +25,7 @@ const char* kUsage =
     "  report OUT.h5               print the metrics of a result file as tables\n"
     "  explain SCENARIO [--set k=v]...\n"
     "                              per-layer, per-kernel breakdown of one forward (kind decode)\n"
-    "  costs {aby3,semi2k,plaintext}\n"
+    "  costs {aby3,aby3-spu,semi2k,plaintext}\n"
     "                              the declared rounds and bytes of every MPC operation\n"
     "  party --id I --peers host:port,... [--protocol aby3] [--program demo|private-decode]\n"
     "                              one MPC party over real TCP (the transport demo, or a private\n"

@@ -11,7 +11,7 @@ const CostTable& Aby3::cost_table() {
       {
           {Op::kInput, {1, 1, 1}, {Elements{2}, Elements{}, Elements{}}, {},
            "stated for owner 0 (the owner's role moves with it): x_{o+2} to both others; x_o, x_{o+1} from pairwise PRGs"},
-          {Op::kReveal, {1, 1, 1}, each(1), {}, "each party sends x_i to the next"},
+          {Op::kReveal, {1, 1, 1}, each(1), {}, "each party sends x_i to the next (typed boolean shares open by XOR)"},
           {Op::kSharePublic, {0, 0, 0}, each(0), {}, "nothing: every party computes"},
           {Op::kLocal, {0, 0, 0}, each(0), {}, "local"},
           {Op::kMul, {1, 1, 1}, each(1), {}, "local cross terms + zero sharing, reshare to the previous party"},

@@ -25,6 +25,12 @@
 
 namespace kvsim::protocols {
 
+// `s` typed as a boolean share of `bits` bits (Share::bits).
+inline Share typed(Share s, int bits) {
+  s.bits = bits;
+  return s;
+}
+
 class Aby3Spu final : public Aby3 {
  public:
   Aby3Spu(Channel& ch, std::uint64_t seed, int frac_bits, bool cost_mode);

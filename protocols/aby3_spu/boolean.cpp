@@ -13,10 +13,6 @@ namespace kvsim::protocols {
 namespace {
 Ring width_mask(int width) { return width >= 64 ? ~static_cast<Ring>(0) : (static_cast<Ring>(1) << width) - 1; }
 int bytes_of(int width) { return (width + 7) / 8; }
-Share typed(Share s, int bits) {
-  s.bits = bits;
-  return s;
-}
 }  // namespace
 
 sim::Task<std::vector<Share>> Aby3Spu::and_jobs(std::vector<AndJob> jobs, const char* tag) {

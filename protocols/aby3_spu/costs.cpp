@@ -1,29 +1,21 @@
-// protocols/aby3_spu/costs.cpp — what each aby3-spu primitive costs every party: the one
-// statement of it (SPU 0.9.1's figures, ../shared/briefs/mpcache-spu.md §4, summed over the
-// three parties, are checked against it in tests/protocols/aby3_spu_test.cpp).
+// protocols/aby3_spu/costs.cpp — what each aby3-spu primitive costs every party: aby3's table
+// (aby3/costs.cpp: input, reveal, mul, matmul, shuffle, exact truncation, bit injection are
+// the same protocols) with the rows SPU 0.9.1 computes differently. SPU's figures, summed over
+// the three parties (../shared/briefs/mpcache-spu.md §4), are checked against these rows in
+// tests/protocols/aby3_spu_test.cpp.
 #include "protocols/aby3_spu/aby3_spu.h"
 
 namespace kvsim::protocols {
 
 const CostTable& Aby3Spu::cost_table() {
-  // Elements{n, left, right, out, n_bits}: multiples of n (or of a product's sizes, or n bits), in K.
+  // Elements{n, left, right, out, n_bits}: multiples of n (or n bits), in K.
   auto each = [](double n) { return std::array<Elements, 3>{Elements{n}, Elements{n}, Elements{n}}; };
-  static const CostTable table(
-      "aby3-spu", {"party 0", "party 1", "party 2"},
+  static const CostTable table = Aby3::cost_table().with_changes(
+      "aby3-spu",
       {
-          {Op::kInput, {1, 1, 1}, {Elements{2}, Elements{}, Elements{}}, {},
-           "stated for owner 0 (the owner's role moves with it): x_{o+2} to both others; x_o, x_{o+1} from pairwise PRGs"},
-          {Op::kReveal, {1, 1, 1}, each(1), {}, "each party sends x_i to the next (XOR for boolean shares)"},
-          {Op::kSharePublic, {0, 0, 0}, each(0), {}, "nothing: every party computes"},
-          {Op::kLocal, {0, 0, 0}, each(0), {}, "local"},
-          {Op::kMul, {1, 1, 1}, each(1), {}, "MulAA: local cross terms + zero sharing, reshare (rotate)"},
-          {Op::kMatmul, {1, 1, 1}, {Elements{0, 0, 0, 1}, Elements{0, 0, 0, 1}, Elements{0, 0, 0, 1}}, {},
-           "MatMulAA: as mul, on the output"},
           // P2 deals rm and rl >> f to parties 0 and 1 (2 words each); 0 and 1 open x + r, then re-share.
           {Op::kTrunc, {2, 2, 1}, {Elements{2}, Elements{2}, Elements{4}}, {},
            "TruncAPr (precise): open x + r between parties 0 and 1, party 2 deals r's top bit and shifted low bits, re-share"},
-          {Op::kTruncExact, {11, 11, 10}, {Elements{20}, Elements{23}, Elements{20}}, {},
-           "aby3's exact truncation (carry and wrap bits from an adder)"},
           // Rotate (8 B), g (8 B), then pairs of 32, 16, 8, 4, 2, 1 bits: 8, 4, 2, 2, 2, 2 B.
           {Op::kMsb, {8, 8, 8}, each(4.5), {},
            "MsbA2B: rotate, carry-only tree with halving widths; a 1-bit boolean result"},
@@ -36,12 +28,9 @@ const CostTable& Aby3Spu::cost_table() {
            "B2AByPPA (more than 8 bits): party 1 XOR-shares -(y1 + y2), adder, y0 opened to parties 0 and 2"},
           {Op::kBitsToArithmetic, {1, 2, 2}, {Elements{0, 0, 0, 0, 2}, Elements{1}, Elements{0, 0, 0, 0, 1}}, {},
            "B2AByOT (at most 8 bits): an OT per bit from party 0 (helper 2, receiver 1), then y2 to party 2"},
-          {Op::kBitToArithmetic, {2, 2, 2}, each(4), {},
-           "aby3's bit injection (b0 + b1 + b2 - 2 (b0 b1 + b0 b2 + b1 b2) + 4 b0 b1 b2)"},
           {Op::kMulBit, {2, 2, 2}, {Elements{3}, Elements{3}, Elements{2}}, {},
            "MulA1B: two 3-party OTs (senders 0 and 1, helper 2), then two re-share words to party 2"},
           {Op::kAnd, {1, 1, 1}, each(0.125), {}, "AND of typed boolean shares, n counting the operands' bytes"},
-          {Op::kShuffle, {2, 2, 2}, each(2), {}, "three pair-known permutations, re-shared with masks"},
       });
   return table;
 }

@@ -18,10 +18,6 @@ namespace kvsim::protocols {
 
 namespace {
 
-Share typed(Share s, int bits) {
-  s.bits = bits;
-  return s;
-}
 // (rows, cols) a with (rows, 1) b appended as a last column.
 Share append_col(const Share& a, const Share& b, std::int64_t rows, std::int64_t cols) {
   Share out{Shape{rows, cols + 1}, {}, {}, a.cost_only || b.cost_only};

@@ -141,6 +141,21 @@ TEST(PrivateDecode, SmallModelMatchesPlaintext) {
   }
 }
 
+// MPCache (30% static keep) on the small model's prefilled `prompt` of `context` tokens, execute mode.
+PrivateRun small_mpcache_run(const models::lm::LmWeights& w, const models::lm::SmallLm& lm, const SmallPrompt& prompt,
+                             int context, int budget) {
+  PrivateRun run;
+  run.arch = private_arch(w.config);
+  run.selection.method = "mpcache";
+  run.selection.static_keep = 0.3;
+  run.selection.budget = budget;
+  run.context = context;
+  run.model = &lm;
+  run.token = prompt.token;
+  run.static_scores = &prompt.static_scores;
+  return run;
+}
+
 // semi2k's prepared gather tables give the selection's rows: MPCache's step under semi2k (its
 // tables opened once) reveals aby3's logits within the fixed-point tolerance.
 TEST(PrivateDecode, Semi2kPreparedGatherMatchesAby3) {
@@ -149,16 +164,8 @@ TEST(PrivateDecode, Semi2kPreparedGatherMatchesAby3) {
   const SmallPrompt prompt = prefill_small_prompt(lm, 12, 256);
   std::map<std::string, PrivateStep> by_family;
   for (const char* family : {"aby3", "semi2k"}) {
-    PrivateRun run;
+    PrivateRun run = small_mpcache_run(w, lm, prompt, 256, 48);
     run.family = family;
-    run.arch = private_arch(w.config);
-    run.selection.method = "mpcache";
-    run.selection.static_keep = 0.3;
-    run.selection.budget = 48;
-    run.context = 256;
-    run.model = &lm;
-    run.token = prompt.token;
-    run.static_scores = &prompt.static_scores;
     by_family[family] = simulate(run);
   }
   const PrivateStep &a = by_family.at("aby3"), &b = by_family.at("semi2k");
@@ -224,18 +231,10 @@ TEST_P(PrivateMpcache, SelectsThePlaintextPolicysTokens) {
   // choice may legitimately differ (it did: a logit error of 0.51 in that one case). On prompts 12
   // and 14 every case gives the plaintext policy's logits.
   const SmallPrompt prompt = prefill_small_prompt(lm, 12, context);
-  PrivateRun run;
-  run.arch = private_arch(w.config);
-  run.selection.method = "mpcache";
+  PrivateRun run = small_mpcache_run(w, lm, prompt, context, c.budget);
   run.selection.static_eviction = c.static_eviction;
   run.selection.hierarchical = c.hierarchical;
   run.selection.approximate = c.approximate;
-  run.selection.static_keep = 0.3;
-  run.selection.budget = c.budget;
-  run.context = context;
-  run.model = &lm;
-  run.token = prompt.token;
-  run.static_scores = &prompt.static_scores;
   const PrivateStep s = simulate(run);
   EXPECT_EQ(s.declared.bytes, s.total.bytes);
   EXPECT_EQ(s.declared.rounds, s.total.rounds);
@@ -264,16 +263,8 @@ TEST(PrivateDecode, StaticEvictionModesKeepTheSameRows) {
   const SmallPrompt prompt = prefill_small_prompt(lm, 12, context);
   std::map<std::string, PrivateStep> by_mode;
   for (const char* mode : {"one-hot", "reveal", "plaintext"}) {
-    PrivateRun run;
-    run.arch = private_arch(w.config);
-    run.selection.method = "mpcache";
-    run.selection.static_keep = 0.3;
+    PrivateRun run = small_mpcache_run(w, lm, prompt, context, 48);
     run.selection.static_mode = mode;
-    run.selection.budget = 48;
-    run.context = context;
-    run.model = &lm;
-    run.token = prompt.token;
-    run.static_scores = &prompt.static_scores;
     by_mode[mode] = simulate(run);
     EXPECT_EQ(by_mode[mode].declared.bytes, by_mode[mode].total.bytes) << mode;
   }
