@@ -57,7 +57,6 @@ void BM_DecodeTokens(benchmark::State& state) {
   const int n = 256;
   for (auto _ : state) {
     sim::Engine e;
-    e.timeline().set_enabled(false);
     models::Machine m = models::make_machine(e, d);
     e.spawn(decode_n(e, m, d, arch, n), "decode");
     e.run();

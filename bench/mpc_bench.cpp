@@ -36,7 +36,6 @@ void run_aby3(benchmark::State& state, Shape sa, Shape sb, const std::function<s
   for (auto _ : state) {
     state.PauseTiming();
     sim::Engine e(1);
-    e.timeline().set_enabled(false);
     SimNetwork net(e, 3, catalog().link("lan-bumblebee"), catalog().host("xeon-server"));
     std::vector<std::unique_ptr<Protocol>> ps;
     std::vector<Share> xa(3), xb(3);

@@ -11,7 +11,6 @@ namespace kvsim::models {
 double simulate_forward(const Architecture& arch, const Deployment& dep, std::int64_t batch, std::int64_t q,
                         std::int64_t cached, bool sample) {
   sim::Engine engine;
-  engine.timeline().set_enabled(false);
   Machine m = make_machine(engine, dep);
   StepShape s;
   s.batch = batch;

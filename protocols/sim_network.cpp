@@ -35,7 +35,7 @@ void SimChannel::send_frame(int to, std::vector<std::byte> payload, std::uint64_
   sim::Message m;
   m.payload = std::move(payload);
   m.charged_bytes = charged;
-  m.label = std::string(tag);
+  if (net_->engine().timeline().keeps_spans()) m.label = tag;
   l.send(side, std::move(m));
 }
 

@@ -15,7 +15,7 @@ StreamOp Stream::enqueue(Duration d, std::string_view label, std::initializer_li
   busy_until_ = op.end;
   busy_ += d;
   ops_ += 1;
-  e_->timeline().record(e_->current_process_name(), resource_, op.start, op.end, bytes, label);
+  e_->timeline().record(e_->current_process_name(), timeline_id_, op.start, op.end, bytes, label);
   return op;
 }
 

@@ -28,7 +28,8 @@ struct StreamOp {
 
 class Stream {
  public:
-  Stream(Engine& e, std::string resource) : e_(&e), resource_(std::move(resource)) {}
+  Stream(Engine& e, std::string resource)
+      : e_(&e), resource_(std::move(resource)), timeline_id_(e.timeline().resource(resource_)) {}
 
   StreamOp enqueue(Duration d, std::string_view label, std::initializer_list<StreamOp> after = {},
                    std::uint64_t bytes = 0);
@@ -45,6 +46,7 @@ class Stream {
  private:
   Engine* e_;
   std::string resource_;
+  Timeline::ResourceId timeline_id_;
   Time busy_until_ = 0;
   Duration busy_ = 0;
   std::uint64_t ops_ = 0;

@@ -15,8 +15,9 @@ Link::Link(Engine& e, LinkConfig config, std::string endpoint0, std::string endp
   if (config_.latency < 0 || config_.per_message_overhead < 0) {
     throw std::invalid_argument("link '" + config_.name + "': latency and overhead must be >= 0");
   }
-  dir_[0].resource = "link/" + config_.name + "/" + names_[0] + "->" + names_[1];
-  dir_[1].resource = "link/" + config_.name + "/" + names_[1] + "->" + names_[0];
+  dir_[0].resource = e.timeline().resource("link/" + config_.name + "/" + names_[0] + "->" + names_[1]);
+  for (Direction& d : dir_) d.last_serialize = config_.per_message_overhead;  // of a 0-byte message
+  dir_[1].resource = e.timeline().resource("link/" + config_.name + "/" + names_[1] + "->" + names_[0]);
 }
 
 Transfer Link::send(int from, Message m) {
@@ -25,8 +26,13 @@ Transfer Link::send(int from, Message m) {
   const Time now = e_->now();
   Transfer t;
   t.start = std::max(now, d.busy_until);
-  const Duration serialize =
-      config_.per_message_overhead + transfer_time(m.charged_bytes, config_.bandwidth_bytes_per_s);
+  if (m.charged_bytes != d.last_bytes) {
+    // Why cached: protocol rounds and ping-pongs repeat one size, and the exact 128-bit
+    // division costs more than the rest of a send.
+    d.last_bytes = m.charged_bytes;
+    d.last_serialize = config_.per_message_overhead + transfer_time(m.charged_bytes, config_.bandwidth_bytes_per_s);
+  }
+  const Duration serialize = d.last_serialize;
   t.serialized = t.start + serialize;
   t.arrival = t.serialized + config_.latency;
   d.busy_until = t.serialized;
@@ -34,7 +40,7 @@ Transfer Link::send(int from, Message m) {
   d.stats.bytes += m.charged_bytes;
   d.stats.busy += serialize;
   e_->timeline().record(e_->current_process_name(), d.resource, t.start, t.arrival, m.charged_bytes,
-                        m.label);
+                        m.label.view());
   m.sent = now;
   m.arrived = t.arrival;
   d.in_flight.push_back(std::move(m));
@@ -47,9 +53,7 @@ void Link::deliver(void* self, std::uint64_t from) {
   Direction& d = link->dir_[from];
   // Why the front is always the right message: deliveries of one direction are scheduled with
   // non-decreasing arrival times and increasing sequence numbers, so they fire in send order.
-  Message m = std::move(d.in_flight.front());
-  d.in_flight.pop_front();
-  link->inbox_[1 - from].put(std::move(m));
+  link->inbox_[1 - from].put(d.in_flight.take_front());
 }
 
 }  // namespace kvsim::sim

@@ -15,19 +15,39 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/engine.h"
+#include "sim/fifo.h"
 #include "sim/sync.h"
 
 namespace kvsim::sim {
 
+// A message's trace label. Why not a std::string: a message is moved several times between
+// send and receive, and an empty label (the common case when no trace is kept) then moves as one
+// null pointer.
+class Label {
+ public:
+  Label() = default;
+  Label(std::string_view text) { *this = text; }  // NOLINT: implicit, like a string
+  Label& operator=(std::string_view text) {
+    text_ = text.empty() ? nullptr : std::make_unique<std::string>(text);
+    return *this;
+  }
+  std::string_view view() const { return text_ ? std::string_view(*text_) : std::string_view(); }
+  bool empty() const { return !text_; }
+
+ private:
+  std::unique_ptr<std::string> text_;
+};
+
 struct Message {
   std::vector<std::byte> payload;   // real bytes, may be empty in cost mode
   std::uint64_t charged_bytes = 0;  // what the link is charged for
-  std::string label;
+  Label label;
   Time sent = 0;                    // when send() was called
   Time arrived = 0;                 // filled in on delivery
 };
@@ -83,9 +103,11 @@ class Link {
  private:
   struct Direction {
     Time busy_until = 0;
-    std::deque<Message> in_flight;  // FIFO: arrival times are non-decreasing per direction
+    Fifo<Message> in_flight;  // FIFO: arrival times are non-decreasing per direction
     LinkDirectionStats stats;
-    std::string resource;           // timeline resource name
+    Timeline::ResourceId resource;  // e.g. "link/lan/a->b" on the timeline
+    std::uint64_t last_bytes = 0;   // the serialization time of the last size sent
+    Duration last_serialize = 0;
   };
   static void deliver(void* self, std::uint64_t from);
 

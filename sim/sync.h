@@ -7,12 +7,12 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
 #include <optional>
 #include <utility>
 #include <vector>
 
 #include "sim/engine.h"
+#include "sim/fifo.h"
 
 namespace kvsim::sim {
 
@@ -45,7 +45,8 @@ class Signal {
   std::vector<Waiter> waiters_;
 };
 
-// An unbounded FIFO of T. put() never blocks; get() suspends until an item is there.
+// An unbounded FIFO of T (default-constructible and movable). put() never blocks; get() suspends
+// until an item is there.
 template <class T>
 class Mailbox {
  public:
@@ -53,11 +54,11 @@ class Mailbox {
   Mailbox(const Mailbox&) = delete;
   Mailbox& operator=(const Mailbox&) = delete;
 
-  void put(T item) {
+  void put(const T& item) { put(T(item)); }
+  void put(T&& item) {
     if (!getters_.empty()) {
       // Hand the item straight to the oldest waiter: FIFO both for items and for getters.
-      Getter g = getters_.front();
-      getters_.pop_front();
+      const Getter g = getters_.take_front();
       g.slot->emplace(std::move(item));
       e_->schedule(e_->now(), g.waiter);
       return;
@@ -73,8 +74,7 @@ class Mailbox {
     std::optional<T> slot;
     bool await_ready() {
       if (m->items_.empty() || !m->getters_.empty()) return false;
-      slot.emplace(std::move(m->items_.front()));
-      m->items_.pop_front();
+      slot.emplace(m->items_.take_front());
       return true;
     }
     void await_suspend(std::coroutine_handle<> h) {
@@ -87,12 +87,12 @@ class Mailbox {
 
  private:
   struct Getter {
-    Waiter waiter;
-    std::optional<T>* slot;
+    Waiter waiter{};
+    std::optional<T>* slot = nullptr;
   };
   Engine* e_;
-  std::deque<T> items_;
-  std::deque<Getter> getters_;
+  Fifo<T> items_;
+  Fifo<Getter> getters_;
 };
 
 // A cyclic barrier for `parties` processes: the last to arrive releases everyone.

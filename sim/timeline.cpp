@@ -1,4 +1,4 @@
-// sim/timeline.cpp — span recording, summaries and Chrome trace export.
+// sim/timeline.cpp — running summaries, kept spans and Chrome trace export.
 #include "sim/timeline.h"
 
 #include <algorithm>
@@ -8,7 +8,7 @@
 namespace kvsim::sim {
 
 std::uint32_t Timeline::intern(std::string_view s) {
-  auto it = ids_.find(std::string(s));
+  auto it = ids_.find(s);
   if (it != ids_.end()) return it->second;
   const auto id = static_cast<std::uint32_t>(names_.size());
   names_.emplace_back(s);
@@ -16,26 +16,28 @@ std::uint32_t Timeline::intern(std::string_view s) {
   return id;
 }
 
-void Timeline::record(std::string_view process, std::string_view resource, Time start, Time end,
-                      std::uint64_t bytes, std::string_view label) {
-  if (!enabled_) return;
-  spans_.push_back(Span{intern(process), intern(resource), intern(label), start, end, bytes});
+Timeline::ResourceId Timeline::resource(std::string_view name) {
+  const std::uint32_t n = intern(name);
+  auto [it, added] = resource_of_name_.emplace(n, static_cast<ResourceId>(totals_.size()));
+  if (added) totals_.push_back(Totals{n});
+  return it->second;
+}
+
+void Timeline::keep(std::string_view process, std::uint32_t resource_name, Time start, Time end,
+                    std::uint64_t bytes, std::string_view label) {
+  spans_.push_back(Span{intern(process), resource_name, intern(label), start, end, bytes});
 }
 
 std::vector<ResourceSummary> Timeline::summarize() const {
-  std::map<std::string, ResourceSummary> by_name;
-  for (const Span& s : spans_) {
-    ResourceSummary& r = by_name[names_[s.resource]];
-    if (r.spans == 0) { r.resource = names_[s.resource]; r.first_start = s.start; }
-    r.spans += 1;
-    r.busy += s.end - s.start;
-    r.bytes += s.bytes;
-    r.first_start = std::min(r.first_start, s.start);
-    r.last_end = std::max(r.last_end, s.end);
+  std::map<std::string_view, const Totals*> by_name;
+  for (const Totals& t : totals_) {
+    if (t.spans > 0) by_name.emplace(names_[t.name], &t);
   }
   std::vector<ResourceSummary> out;
   out.reserve(by_name.size());
-  for (auto& [_, r] : by_name) out.push_back(std::move(r));
+  for (const auto& [name, t] : by_name) {
+    out.push_back(ResourceSummary{std::string(name), t->spans, t->busy, t->bytes, t->first_start, t->last_end});
+  }
   return out;
 }
 

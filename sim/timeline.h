@@ -1,9 +1,11 @@
 // sim/timeline.h — a record of what happened: which process used which resource, when, how much.
 //
-// Contract: resources (links, device streams) and processes append spans; the timeline never
-// influences simulated time. Recording can be switched off for speed (benchmarks, huge sweeps);
-// summaries are then still exact because resources keep their own counters. Strings are interned:
-// a span is a few integers, so recording millions of spans stays cheap.
+// Contract: resources (links, device streams) and processes report spans; the timeline never
+// influences simulated time. Per-resource summaries (spans, busy time, bytes, first start, last
+// end) are accumulated as spans are reported, in constant memory per resource. Individual spans
+// are kept only when asked (keep_spans, e.g. for `--trace`): a run that does not keep them uses
+// memory that does not grow with simulated time. Strings are interned: a kept span is a few
+// integers.
 #pragma once
 
 #include <cstdint>
@@ -38,27 +40,65 @@ struct ResourceSummary {
 
 class Timeline {
  public:
-  void set_enabled(bool on) { enabled_ = on; }
-  bool enabled() const { return enabled_; }
+  using ResourceId = std::uint32_t;
+
+  // Off by default: summaries are always exact, spans cost memory per span.
+  void keep_spans(bool on) { keep_spans_ = on; }
+  bool keeps_spans() const { return keep_spans_; }
 
   std::uint32_t intern(std::string_view s);
   const std::string& name(std::uint32_t id) const { return names_[id]; }
 
-  void record(std::string_view process, std::string_view resource, Time start, Time end,
-              std::uint64_t bytes, std::string_view label);
+  // Registers a resource once (a stream or a link direction at construction); reporting spans
+  // by id then costs a few additions.
+  ResourceId resource(std::string_view name);
+
+  // `label` is read only when spans are kept, so callers may pass a cheap placeholder then.
+  void record(std::string_view process, ResourceId resource, Time start, Time end, std::uint64_t bytes,
+              std::string_view label) {
+    Totals& t = totals_[resource];
+    if (t.spans == 0 || start < t.first_start) t.first_start = start;
+    if (t.spans == 0 || end > t.last_end) t.last_end = end;
+    t.spans += 1;
+    t.busy += end - start;
+    t.bytes += bytes;
+    if (keep_spans_) keep(process, t.name, start, end, bytes, label);
+  }
+  void record(std::string_view process, std::string_view resource_name, Time start, Time end,
+              std::uint64_t bytes, std::string_view label) {
+    record(process, resource(resource_name), start, end, bytes, label);
+  }
   const std::vector<Span>& spans() const { return spans_; }
 
-  // Per-resource totals, sorted by resource name (deterministic order).
+  // Per-resource totals of resources that had at least one span, sorted by resource name.
   std::vector<ResourceSummary> summarize() const;
 
-  // Chrome trace-event JSON ("X" complete events, microsecond timestamps); opens in Perfetto
-  // and chrome://tracing. Resources become threads, grouped into one process per top-level name.
+  // Chrome trace-event JSON ("X" complete events, microsecond timestamps) of the kept spans;
+  // opens in Perfetto and chrome://tracing. Resources become threads, grouped into one process
+  // per top-level name.
   void write_chrome_trace(std::ostream& out) const;
 
  private:
-  bool enabled_ = true;
+  struct Totals {
+    std::uint32_t name;  // interned
+    std::uint64_t spans = 0;
+    Duration busy = 0;
+    std::uint64_t bytes = 0;
+    Time first_start = 0;
+    Time last_end = 0;
+  };
+  // Why transparent: lookups by string_view must not build a std::string per span.
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  void keep(std::string_view process, std::uint32_t resource_name, Time start, Time end, std::uint64_t bytes,
+            std::string_view label);
+  bool keep_spans_ = false;
   std::vector<std::string> names_;
-  std::unordered_map<std::string, std::uint32_t> ids_;
+  std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> ids_;
+  std::unordered_map<std::uint32_t, ResourceId> resource_of_name_;
+  std::vector<Totals> totals_;  // indexed by ResourceId
   std::vector<Span> spans_;
 };
 

@@ -310,7 +310,6 @@ bool DecodeKind::explain(const scenarios::ScenarioPoint& point, std::ostream& ou
   print_group("post", by_layer[-2], 1);
 
   sim::Engine engine(point.seed());
-  engine.timeline().set_enabled(false);
   models::Machine machine = models::make_machine(engine, s.dep);
   std::vector<models::StepStats> stats;
   Setup one = s;

@@ -9,7 +9,9 @@
 //   3. one message to every neighbour (every link the party is on), then one message received
 //      from every neighbour. Message sizes vary by ±`size_jitter` from a seeded stream per party.
 // This exercises the whole path (scenario -> engine -> links/devices -> HDF5) with durations
-// charged from the scenario's own rates (the hardware kinds use profiles instead).
+// charged from the scenario's own rates (the hardware kinds use profiles instead). An empty
+// operation (no bytes to copy, no work) is not charged at all, and the per-round series are kept
+// in at most `series_rounds` entries, so a run's memory does not grow with its rounds.
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -21,6 +23,7 @@
 #include "app/runner/kind.h"
 #include "app/runner/resources.h"
 #include "sim/device.h"
+#include "sim/fifo.h"
 #include "sim/link.h"
 #include "sim/sync.h"
 
@@ -49,6 +52,7 @@ struct Config {
     std::int64_t rounds = 10;
     double message_size = 0, flops_per_round = 0, input_per_round = 0;  // B, FLOP, B
     double size_jitter = 0.0;
+    std::int64_t series_rounds = 100'000;
   } workload;
 };
 
@@ -78,6 +82,9 @@ scenarios::Binder<Config> config_binder() {
   workload.quantity("input_per_round", &W::input_per_round, Dimension::kData, "0 B", "bytes copied host-to-device before each round's compute")
       .min(0);
   workload.bind("size_jitter", &W::size_jitter, "relative random variation of message sizes, uniform in [-j, +j]").min(0).max(1);
+  workload.bind("series_rounds", &W::series_rounds,
+                "most entries of the round_end/round_time series; more rounds are grouped into equal windows")
+      .min(1).max(10'000'000);
   scenarios::Binder<Config> b;
   b.table_array("parties", &Config::parties, "the parties", party).required().min(2);
   b.table_map("links", &Config::links, "named links, e.g. [links.lan]", link).required().min(1);
@@ -114,13 +121,73 @@ struct Party {
   sim::Rng rng;
 };
 
+// Round completion over all parties, folded as rounds complete. Why a small window of pending
+// rounds is enough: a party cannot finish round r + 1 before each neighbour sent its round-r
+// message, so parties drift apart by at most one round per hop.
+class RoundLog {
+ public:
+  RoundLog(std::int64_t rounds, std::size_t parties, std::int64_t series_rounds)
+      : parties_(parties), stride_((rounds + series_rounds - 1) / series_rounds) {}
+
+  void finished(std::int64_t round, sim::Time at) {
+    while (first_pending_ + static_cast<std::int64_t>(pending_.size()) <= round) pending_.push_back({});
+    Pending& p = pending_[static_cast<std::size_t>(round - first_pending_)];
+    p.end = std::max(p.end, at);
+    p.reported += 1;
+    while (!pending_.empty() && pending_.front().reported == parties_) {
+      complete(pending_.front().end);
+      pending_.pop_front();
+      ++first_pending_;
+    }
+  }
+
+  // Writes the last, possibly shorter, window.
+  void close() { flush(); }
+  std::int64_t stride() const { return stride_; }
+  sim::Duration min_round() const { return min_; }
+  sim::Duration max_round() const { return max_; }
+  // One entry per window of `stride` rounds (the last may be shorter): the window's last round
+  // end, and the window's mean round time.
+  results::Series ends{"round_end", "s", {}};
+  results::Series times{"round_time", "s", {}};
+
+ private:
+  struct Pending {
+    sim::Time end = 0;
+    std::size_t reported = 0;
+  };
+  void complete(sim::Time end) {
+    const sim::Duration d = end - last_end_;
+    min_ = completed_ == 0 ? d : std::min(min_, d);
+    max_ = std::max(max_, d);
+    last_end_ = end;
+    ++completed_;
+    if (completed_ % stride_ == 0) flush();
+  }
+  void flush() {
+    const std::int64_t n = completed_ - window_first_;
+    if (n == 0) return;
+    ends.values.push_back(sim::to_seconds(last_end_));
+    times.values.push_back(sim::to_seconds(last_end_ - window_start_) / static_cast<double>(n));
+    window_first_ = completed_;
+    window_start_ = last_end_;
+  }
+
+  std::size_t parties_;
+  std::int64_t stride_;
+  sim::Fifo<Pending> pending_;
+  std::int64_t first_pending_ = 0, completed_ = 0, window_first_ = 0;
+  sim::Time last_end_ = 0, window_start_ = 0;
+  sim::Duration min_ = 0, max_ = 0;
+};
+
 struct Shared {
   std::int64_t rounds;
   std::uint64_t message_size;
   double flops;
   double jitter;
   std::uint64_t input_bytes;
-  std::vector<sim::Time> round_end;  // latest completion of each round over all parties
+  RoundLog* log;
 };
 
 sim::Task<void> party_process(sim::Engine& e, Party& p, Shared& s, double compute_rate, double copy_bw) {
@@ -128,15 +195,21 @@ sim::Task<void> party_process(sim::Engine& e, Party& p, Shared& s, double comput
   sim::Stream& compute = p.device->stream("compute");
   const sim::Duration copy_time = sim::transfer_time(s.input_bytes, copy_bw);
   const sim::Duration compute_time = sim::from_seconds(s.flops / compute_rate);
-  sim::StreamOp next_copy = h2d.enqueue(copy_time, "input r0", {}, s.input_bytes);
+  const bool copies = copy_time > 0 || s.input_bytes > 0;
+  const bool computes = compute_time > 0;
+  // Labels are read only by a kept trace; building them for every round would cost more than
+  // the simulation of a message.
+  const bool tracing = e.timeline().keeps_spans();
+  auto label = [&](const char* what, std::int64_t r) { return tracing ? what + std::to_string(r) : std::string(); };
+  sim::StreamOp next_copy{e.now(), e.now()};
+  if (copies) next_copy = h2d.enqueue(copy_time, label("input r", 0), {}, s.input_bytes);
   for (std::int64_t r = 0; r < s.rounds; ++r) {
-    const std::string tag = "r" + std::to_string(r);
-    const sim::StreamOp work = compute.enqueue(compute_time, "compute " + tag, {next_copy});
-    if (r + 1 < s.rounds) {
+    const sim::StreamOp work = computes ? compute.enqueue(compute_time, label("compute r", r), {next_copy}) : next_copy;
+    if (copies && r + 1 < s.rounds) {
       // Double buffering: the next input streams in while this round computes.
-      next_copy = h2d.enqueue(copy_time, "input r" + std::to_string(r + 1), {}, s.input_bytes);
+      next_copy = h2d.enqueue(copy_time, label("input r", r + 1), {}, s.input_bytes);
     }
-    co_await p.device->wait(work);
+    if (work.end > e.now()) co_await p.device->wait(work);
     for (const Endpoint& n : p.neighbours) {
       std::uint64_t size = s.message_size;
       if (s.jitter > 0) {
@@ -145,13 +218,13 @@ sim::Task<void> party_process(sim::Engine& e, Party& p, Shared& s, double comput
       }
       sim::Message m;
       m.charged_bytes = size;
-      m.label = "msg " + tag;
+      if (tracing) m.label = label("msg r", r);
       n.link->send(n.side, std::move(m));
     }
     for (const Endpoint& n : p.neighbours) {
       (void)co_await n.link->receive(n.side);
     }
-    s.round_end[static_cast<std::size_t>(r)] = std::max(s.round_end[static_cast<std::size_t>(r)], e.now());
+    s.log->finished(r, e.now());
   }
 }
 
@@ -229,7 +302,8 @@ KindOutput ExchangeKind::run_config(const Config& c, const scenarios::ScenarioPo
   shared.flops = c.workload.flops_per_round;
   shared.input_bytes = static_cast<std::uint64_t>(std::llround(c.workload.input_per_round));
   shared.jitter = c.workload.size_jitter;
-  shared.round_end.assign(static_cast<std::size_t>(shared.rounds), 0);
+  RoundLog log(shared.rounds, parties.size(), c.workload.series_rounds);
+  shared.log = &log;
 
   std::vector<sim::Process> procs;
   for (auto& p : parties) {
@@ -262,17 +336,13 @@ KindOutput ExchangeKind::run_config(const Config& c, const scenarios::ScenarioPo
     out.metrics.push_back({"device." + name + ".compute_utilization", makespan > 0 ? busy / makespan : 0, "1"});
   }
   out.metrics.push_back({"events", static_cast<double>(rr.events), "1"});
+  out.metrics.push_back({"min_round_time", sim::to_seconds(log.min_round()), "s"});
+  out.metrics.push_back({"max_round_time", sim::to_seconds(log.max_round()), "s"});
+  out.metrics.push_back({"series_stride", static_cast<double>(log.stride()), "1"});
 
-  results::Series ends{"round_end", "s", {}};
-  results::Series lat{"round_time", "s", {}};
-  sim::Time prev = 0;
-  for (sim::Time te : shared.round_end) {
-    ends.values.push_back(sim::to_seconds(te));
-    lat.values.push_back(sim::to_seconds(te - prev));
-    prev = te;
-  }
-  out.series.push_back(std::move(ends));
-  out.series.push_back(std::move(lat));
+  log.close();
+  out.series.push_back(std::move(log.ends));
+  out.series.push_back(std::move(log.times));
   return out;
 }
 

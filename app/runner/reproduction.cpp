@@ -116,7 +116,7 @@ std::vector<ReproductionResult> run_reproductions(const std::vector<std::string>
   }
   std::vector<const scenarios::ScenarioPoint*> points;
   for (const Job& j : work) points.push_back(&j.point);
-  std::vector<PointOutcome> outcomes = run_points(points, kinds, RunOptions{false, ""}, jobs);
+  std::vector<PointOutcome> outcomes = run_points(points, kinds, RunOptions{}, jobs);
   for (const auto& o : outcomes) if (o.error) std::rethrow_exception(o.error);
 
   std::vector<ReproductionResult> out(names.size());

@@ -41,7 +41,7 @@ results::RunRecord run_point(const scenarios::ScenarioPoint& point, const KindRe
   if (!kind) throw std::logic_error("no kind '" + point.kind() + "' (the loader should have refused it)");
 
   sim::Engine engine(point.seed());
-  engine.timeline().set_enabled(options.record_timeline || !options.chrome_trace_path.empty());
+  engine.timeline().keep_spans(!options.chrome_trace_path.empty());
   const auto wall_start = std::chrono::steady_clock::now();
   KindOutput out = kind->run(point, engine);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();

@@ -13,8 +13,9 @@
 namespace kvsim::runner {
 
 struct RunOptions {
-  bool record_timeline = true;
-  std::string chrome_trace_path;  // written atomically when not empty and the timeline has spans
+  // When not empty, the engine keeps every span and writes them here atomically (when there are
+  // any); otherwise only the per-resource summary is kept, in memory that does not grow with time.
+  std::string chrome_trace_path;
 };
 
 results::RunRecord run_point(const scenarios::ScenarioPoint& point, const KindRegistry& kinds,

@@ -21,7 +21,7 @@ sim::Task<void> ring_member(sim::Engine& e, sim::Link& out, sim::Link& in, int s
   for (int s = 0; s < steps; ++s) {
     sim::Message m;
     m.charged_bytes = chunk;
-    m.label = "shard";
+    if (e.timeline().keeps_spans()) m.label = "shard";
     out.send(0, std::move(m));
     (void)co_await in.receive(1);
   }

@@ -32,7 +32,7 @@ std::vector<results::ReproRow> run_table(const std::string& file, const std::vec
   const KindRegistry kinds = builtin_kinds();
   const auto points = scenarios::resolve(kScenarios + "/datarus/" + file, sets, kinds.lookup());
   std::vector<results::ReproRow> rows;
-  run_point(points.at(0), kinds, RunOptions{false, ""}, &rows);
+  run_point(points.at(0), kinds, RunOptions{}, &rows);
   return rows;
 }
 

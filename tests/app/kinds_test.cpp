@@ -36,7 +36,7 @@ TEST(Kinds, EveryKindPutsItsWorkOnTheTimeline) {
     const auto points = scenarios::resolve(kDir + c.first, c.second, kinds.lookup());
     ASSERT_FALSE(points.empty()) << c.first;
     ASSERT_EQ(points.front().kind(), kind) << c.first;
-    const results::RunRecord r = run_point(points.front(), kinds, RunOptions{true, ""});
+    const results::RunRecord r = run_point(points.front(), kinds, RunOptions{});
     EXPECT_FALSE(r.timeline.empty()) << kind << ": nothing on the engine's timeline";
     covered.insert(kind);
   }
@@ -57,7 +57,7 @@ TEST(Kinds, SpeculativeRowsMeasureTheAcceptanceTheyWereGiven) {
   for (const std::string file : {"triforce/table2-triforce.toml", "triforce/table2-naive.toml"}) {
     const auto points = scenarios::resolve(kDir + file, {"workload.runs=200"}, kinds.lookup());
     for (std::size_t i : {std::size_t{0}, points.size() - 1}) {
-      const results::RunRecord r = run_point(points[i], kinds, RunOptions{true, ""});
+      const results::RunRecord r = run_point(points[i], kinds, RunOptions{});
       double measured = -1, given = -1;
       for (const auto& m : r.metrics) {
         if (m.name == "acceptance_given") given = m.value;

@@ -21,7 +21,7 @@ std::map<std::string, double> metrics_of(const std::vector<std::string>& overrid
   const KindRegistry kinds = builtin_kinds();
   const auto points = scenarios::resolve(kScenario, overrides, kinds.lookup());
   EXPECT_FALSE(points.empty());
-  const results::RunRecord r = run_point(points.front(), kinds, RunOptions{false, ""});
+  const results::RunRecord r = run_point(points.front(), kinds, RunOptions{});
   std::map<std::string, double> out;
   for (const results::Metric& m : r.metrics) out[m.name] = m.value;
   return out;

@@ -22,7 +22,7 @@ std::map<std::string, double> run_rows(const std::string& file, const std::vecto
   std::map<std::string, double> m;
   for (const auto& pt : scenarios::resolve(kDir + "/triforce/" + file, sets, kinds.lookup())) {
     std::vector<results::ReproRow> rows;
-    run_point(pt, kinds, RunOptions{false, ""}, &rows);
+    run_point(pt, kinds, RunOptions{}, &rows);
     for (const auto& r : rows) m[r.row + "|" + r.metric] = r.simulated;
   }
   return m;

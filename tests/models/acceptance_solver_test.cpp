@@ -70,7 +70,6 @@ double measured_rate(LoopMethod method, int gamma1, double given, double beta) {
   acc.draft = beta;
   acc.full = alpha_for_rate(given, beta, method == LoopMethod::kTriforceCode ? 1 : gamma1, c.gamma2);
   sim::Engine engine(11);
-  engine.timeline().set_enabled(false);
   Machine machine = make_machine(engine, dep);
   LevelCosts costs(zoo.get("yarn-llama2-7b-128k"), zoo.get("llama-68m"), dep, 1);
   sim::Rng rng = engine.random("acceptance");

@@ -58,6 +58,7 @@ TEST(SelectionCost, StepsAreSpansLaunchBoundWhenSmallMemoryBoundWhenLarge) {
                               : sim::to_seconds(a100().kernel_launch);
     EXPECT_NEAR(sim::to_seconds(kernels_time(a100(), kernels, false)), expect, 1e-9) << big;
     sim::Engine e;
+    e.timeline().keep_spans(true);
     sim::Device gpu(e, "gpu", {"compute"});
     e.spawn(run_steps(gpu.stream("compute"), a100(), kernels, 3, false), "selection");
     e.run();

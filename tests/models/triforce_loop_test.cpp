@@ -27,7 +27,7 @@ struct LoopRun {
   LevelCosts costs;
   LoopResult result;
   LoopRun(const Levels& f, const Deployment& dep, const LoopConfig& c, const LoopAcceptance& acc)
-      : machine(make_machine(engine, dep)), costs(f.target, f.draft, dep, 1) {
+      : machine((engine.timeline().keep_spans(true), make_machine(engine, dep))), costs(f.target, f.draft, dep, 1) {
     sim::Rng rng = engine.random("acceptance");
     engine.spawn(run_loop(engine, machine, costs, c, acc, rng, result), "loop");
     engine.run();

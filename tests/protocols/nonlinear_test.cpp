@@ -457,6 +457,7 @@ TEST(Secrets, TheTimelineRecordsTagsAndSizesNeverValues) {
   // What a run can write to results: the timeline's labels are op tags (or "compute", a party's
   // local work), its numbers byte counts.
   sim::Engine e(3);
+  e.timeline().keep_spans(true);
   SimNetwork net(e, 3, catalog().link("lan-bumblebee"), catalog().host("xeon-server"));
   std::vector<std::unique_ptr<Protocol>> ps;
   for (int p = 0; p < 3; ++p) ps.push_back(make_protocol("aby3", net.channel(p), 3));

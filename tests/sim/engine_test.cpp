@@ -200,6 +200,7 @@ Task<void> random_worker(Engine& e, int id) {
 
 std::vector<Span> run_random(std::uint64_t seed) {
   Engine e(seed);
+  e.timeline().keep_spans(true);
   for (int i = 0; i < 8; ++i) e.spawn(random_worker(e, i), "w" + std::to_string(i));
   e.run();
   return e.timeline().spans();

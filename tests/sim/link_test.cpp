@@ -17,7 +17,7 @@ Task<void> receive_n(Engine& e, Link& l, int at, int n, std::vector<std::pair<st
   for (int i = 0; i < n; ++i) {
     Message m = co_await l.receive(at);
     EXPECT_EQ(m.arrived, e.now());
-    got.emplace_back(m.label, e.now());
+    got.emplace_back(std::string(m.label.view()), e.now());
   }
 }
 

@@ -9,7 +9,7 @@ namespace kvsim::sim {
 namespace {
 
 TEST(Timeline, SummarizesPerResource) {
-  Timeline t;
+  Timeline t;  // spans not kept: the summary is accumulated as they are reported
   t.record("p0", "gpu0/compute", 0, 100, 0, "a");
   t.record("p0", "gpu0/compute", 200, 250, 0, "b");
   t.record("p1", "link/lan/a->b", 10, 20, 64, "m");
@@ -20,17 +20,43 @@ TEST(Timeline, SummarizesPerResource) {
   EXPECT_EQ(s[0].busy, 150);
   EXPECT_EQ(s[0].last_end, 250);
   EXPECT_EQ(s[1].bytes, 64u);
+  EXPECT_TRUE(t.spans().empty());
 }
 
-TEST(Timeline, DisabledRecordsNothing) {
+TEST(Timeline, SummaryOfKeptSpansIsTheSameAndOutOfOrderSpansAreFolded) {
+  Timeline kept, folded;
+  kept.keep_spans(true);
+  for (Timeline* t : {&kept, &folded}) {
+    t->record("p", "r", 500, 900, 3, "late first");
+    t->record("p", "r", 100, 200, 4, "early");
+    t->record("p", "s", 0, 0, 0, "empty");
+  }
+  const auto a = kept.summarize(), b = folded.summarize();
+  ASSERT_EQ(a.size(), 2u);
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_EQ(kept.spans().size(), 3u);
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].resource, b[i].resource);
+    EXPECT_EQ(a[i].spans, b[i].spans);
+    EXPECT_EQ(a[i].busy, b[i].busy);
+    EXPECT_EQ(a[i].bytes, b[i].bytes);
+    EXPECT_EQ(a[i].first_start, b[i].first_start);
+    EXPECT_EQ(a[i].last_end, b[i].last_end);
+  }
+  EXPECT_EQ(a[0].first_start, 100);
+  EXPECT_EQ(a[0].last_end, 900);
+  EXPECT_EQ(a[0].busy, 500);
+}
+
+TEST(Timeline, ARegisteredResourceWithoutSpansIsNotSummarized) {
   Timeline t;
-  t.set_enabled(false);
-  t.record("p", "r", 0, 1, 0, "x");
-  EXPECT_TRUE(t.spans().empty());
+  t.resource("gpu0/idle");
+  EXPECT_TRUE(t.summarize().empty());
 }
 
 TEST(Timeline, ChromeTraceHasExactMicrosecondsAndEscapedNames) {
   Timeline t;
+  t.keep_spans(true);
   t.record("p\"0", "gpu0/compute", 1'500'000, 2'750'001, 8, "k");
   std::ostringstream out;
   t.write_chrome_trace(out);
