@@ -52,7 +52,9 @@ constexpr double kElementBytes = 8.0;  // K: one 64-bit ring element
 double elements(const Elements& e, std::int64_t n, const MatDims& d, int bits) {
   const auto b = static_cast<double>(d.batch), m = static_cast<double>(d.m), k = static_cast<double>(d.k),
              nn = static_cast<double>(d.n);
-  return e.n * static_cast<double>(n) + e.n_bits * static_cast<double>(n) * bits + e.left * b * m * k + e.right * b * k * nn + e.out * b * m * nn;
+  const auto w = static_cast<double>((n + 63) / 64);
+  return e.n * static_cast<double>(n) + e.n_bits * static_cast<double>(n) * bits + e.planes * w + e.left * b * m * k +
+         e.right * b * k * nn + e.out * b * m * nn;
 }
 
 std::string coefficient(double c) {
@@ -75,11 +77,13 @@ std::string text(const Elements& e) {
   term(e.right, "b k n");
   term(e.out, "b m n");
   term(e.n_bits, "n bits");
+  term(e.planes, "w");
   return out.empty() ? "0" : out;
 }
 
 bool same(const Elements& a, const Elements& b) {
-  return a.n == b.n && a.left == b.left && a.right == b.right && a.out == b.out;
+  return a.n == b.n && a.left == b.left && a.right == b.right && a.out == b.out && a.n_bits == b.n_bits &&
+         a.planes == b.planes;
 }
 
 // "v" when every party has v; else the most common value and the exceptions, e.g.

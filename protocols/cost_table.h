@@ -38,10 +38,12 @@ struct CostFormula {
 
 // A linear combination of the sizes an op is charged on, in ring elements: n (the elements of
 // an elementwise op), and for a product (b, m, k, n) its left operand b m k, right operand b k n
-// and output b m n; and n bits for an op on boolean values of a width.
+// and output b m n; n bits for an op on boolean values of a width; and w = ceil(n / 64) words
+// per bit plane of a circuit that packs 64 elements to a word.
 struct Elements {
   double n = 0, left = 0, right = 0, out = 0;
   double n_bits = 0;  // times n x the boolean width (a B2A of `bits`-bit values)
+  double planes = 0;  // times w = ceil(n / 64): bit planes, 64 elements to a word (bit_planes.h)
 };
 
 struct CostRule {

@@ -214,7 +214,7 @@ int cmd_costs(const Args& args) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
-  std::cout << "# " << f << ": declared cost per party (K = 64 ring bits; bytes = bits / 8; n elements)\n\n"
+  std::cout << "# " << f << ": declared cost per party (K = 64 ring bits; bytes = bits / 8; n elements; w = ceil(n / 64) words per bit plane)\n\n"
             << "| op | rounds | communication | how |\n|---|---|---|---|\n";
   for (const auto& r : rows) std::cout << "| " << r.op << " | " << r.rounds << " | " << r.bytes << " | " << r.note << " |\n";
   return kExitOk;

@@ -45,6 +45,8 @@ class Aby3 : public Protocol {
   sim::Task<Share> and_words(const Share& a, const Share& b, const char* tag);
   // x = x_0 + (x_1 + x_2) as a 64-bit boolean sum (Kogge-Stone): returns the sum's XOR shares.
   sim::Task<Share> a2b(const Share& a);
+  // (a & b, a' & c) of plane-stacked shares in one AND round (a' = a without its first plane).
+  sim::Task<std::pair<Share, Share>> and_plane_pairs(const Share& a, const Share& b, const Share& c);
   // An XOR-shared bit (bit 0 of each word) as an arithmetic 0/1 share: 2 rounds.
   sim::Task<Share> b2a_bit(const Share& b);
   // Shares `value` (read at the owner; null there means shapes only) additively or by XOR: the

@@ -1,4 +1,5 @@
-// protocols/aby3/boolean.cpp — ABY3 boolean sharing: AND, A2B (Kogge-Stone), msb, eqz, B2A.
+// protocols/aby3/boolean.cpp — ABY3 boolean sharing: AND, A2B (Kogge-Stone), eqz, B2A (msb on bit
+// planes: compare.cpp).
 //
 // Boolean shares use the replicated layout of arithmetic ones, with XOR: party i holds the words
 // (b_i, b_{i+1}) and the value is b_0 ^ b_1 ^ b_2; all 64 bits of a word are processed at once.
@@ -119,13 +120,6 @@ sim::Task<Share> Aby3::b2a_bit(const Share& b) {
   Share sum = add(add(B0, B1), B2);
   sum = sub(sum, mul_public(add(add(b01, b02), b12), 2));
   co_return add(sum, mul_public(b012, 4));
-}
-
-sim::Task<Share> Aby3::do_msb(const Share& a) {
-  Share sum = co_await a2b(a);
-  const Share top = map_words(sum, [](Ring v) { return v >> 63; });
-  Share bit = co_await b2a_bit(top);
-  co_return bit;
 }
 
 sim::Task<Share> Aby3::do_eqz(const Share& a) {

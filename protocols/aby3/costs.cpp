@@ -22,10 +22,13 @@ const CostTable& Aby3::cost_table() {
           // (2 rounds: 6 n K then 2 n K), and the Pi_trunc1 re-share (party 1 -> 0).
           {Op::kTruncExact, {11, 11, 10}, {Elements{20}, Elements{23}, Elements{20}}, {},
            "carry and wrap bits of the 2-of-2 view from the adder"},
-          // A2B: party 1's XOR input (2 n K from party 1), 1 + 6 AND rounds with 12 n K per party;
-          // then the bit B2A (2 rounds: 3 n K then n K).
-          {Op::kMsb, {10, 10, 10}, {Elements{16}, Elements{18}, Elements{16}}, {},
-           "A2B by a Kogge-Stone adder (1 + 7 rounds), then bit-to-arithmetic (2)"},
+          // On bit planes (aby3/compare.cpp): party 0 shares M's 64 planes and s (n K); parties 1
+          // and 2 send the 63 generate planes' re-share and their part of s t (n K); the tree
+          // ANDs 118 planes; the masked result is one plane.
+          {Op::kMsb, {9, 9, 9},
+           {Elements{.n = 1, .planes = 64 + 118 + 1}, Elements{.n = 1, .planes = 63 + 118 + 1},
+            Elements{.n = 1, .planes = 63 + 118 + 1}},
+           {}, "carry-out tree over bit planes (1 + 1 + 6 rounds), msb ^ r opened against a random bit shared both ways (1)"},
           // msb's A2B, 6 AND rounds (6 n K) reducing the 64 bits, the bit B2A.
           {Op::kEqz, {16, 16, 16}, {Elements{22}, Elements{24}, Elements{22}}, {},
            "A2B, NOT, AND-reduce 64 bits, bit-to-arithmetic (1 + 7 + 6 + 2 rounds)"},

@@ -1,4 +1,5 @@
-// protocols/semi2k/boolean.cpp — semi2k boolean circuits with dealer AND triples; B2A.
+// protocols/semi2k/boolean.cpp — semi2k boolean circuits with dealer AND triples; B2A (msb on bit
+// planes: compare.cpp).
 #include "protocols/boolean_words.h"
 #include "protocols/semi2k/semi2k.h"
 
@@ -100,13 +101,6 @@ sim::Task<Share> Semi2kDealer::b2a_bit(const Share& b) {
   const Share b0 = id() == 0 ? mine : zero, b1 = id() == 0 ? zero : mine;
   const Share prod = co_await do_mul(b0, b1);
   co_return sub(add(b0, b1), mul_public(prod, 2));
-}
-
-sim::Task<Share> Semi2kDealer::do_msb(const Share& a) {
-  const Share sum = co_await a2b(a);
-  const Share top = map_words(sum, [](Ring v) { return v >> 63; });
-  Share bit = co_await b2a_bit(top);
-  co_return bit;
 }
 
 sim::Task<Share> Semi2kDealer::do_eqz(const Share& a) {

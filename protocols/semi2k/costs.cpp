@@ -21,9 +21,11 @@ const CostTable& Semi2kDealer::cost_table() {
           {Op::kTrunc, {0, 0, 0}, computing({}), {}, "SecureML local truncation (probabilistic, the default)"},
           // The adder (7 rounds, 24 n K) and B2A of two bits (1 round, 4 n K).
           {Op::kTruncExact, {8, 8, 0}, computing({28}), {14}, "carry and wrap bits from the dealer-AND adder"},
-          // A2B: 1 + 6 AND rounds, 12 AND words (2 opened words each); one product (B2A). Offline:
-          // one c word per AND word and per product.
-          {Op::kMsb, {8, 8, 0}, computing({26}), {13}, "Kogge-Stone A2B with dealer AND triples, bit B2A (1 + 6 + 1)"},
+          // On bit planes (semi2k/compare.cpp): 63 generate planes (each party opens its own
+          // addend), 180 opened planes over the tree's 6 levels, the masked result (1 plane).
+          // Offline: party 1's c planes of the 181 ANDed planes, and its share of the random bit.
+          {Op::kMsb, {8, 8, 0}, computing(Elements{.planes = 63 + 180 + 1}), Elements{.n = 1, .planes = 181},
+           "carry-out tree over bit planes with dealer triples (1 + 6 rounds), msb ^ r opened (1)"},
           {Op::kEqz, {14, 14, 0}, computing({38}), {19}, "A2B, NOT, AND-reduce, bit B2A (1 + 6 + 6 + 1)"},
           {Op::kToBoolean, {7, 7, 0}, computing({24}), {12}, "Kogge-Stone adder with dealer AND triples"},
           {Op::kToArithmetic, one, computing({128}), {64}, "64 bit injections b0 + b1 - 2 b0 b1"},

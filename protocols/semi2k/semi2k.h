@@ -50,6 +50,13 @@ class Semi2kDealer final : public Protocol {
   sim::Task<Share> and_words(const Share& x, const Share& y);
   sim::Task<Share> a2b(const Share& x);
   sim::Task<Share> b2a_bit(const Share& b);
+  // A level of the carry-out tree's ANDs (bit_planes.h) with triples sharing their first
+  // operand: this party's (a, b, b2) masks and (c, c2) products, a & b and a' & b2 (a' = a
+  // without its first plane).
+  struct PlaneTriple {
+    std::vector<Ring> a, b, b2, c, c2;
+  };
+  sim::Task<std::pair<Share, Share>> and_plane_pairs(const Share& a, const Share& b, const Share& c, const PlaneTriple& t);
   // A Beaver triple for an elementwise product (n) or a matrix product (d): (a, b, c) shares of
   // this party; the dealer sends party 1's c, offline.
   struct Triple {

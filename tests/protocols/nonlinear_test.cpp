@@ -469,7 +469,7 @@ TEST(Secrets, TheTimelineRecordsTagsAndSizesNeverValues) {
   };
   for (int p = 0; p < 3; ++p) e.spawn(program(*ps[static_cast<std::size_t>(p)]), "P" + std::to_string(p));
   e.run();
-  const std::set<std::string> tags = {"input", "mul", "trunc", "a2b", "reveal"};
+  const std::set<std::string> tags = {"input", "mul", "trunc", "msb", "reveal"};
   ASSERT_FALSE(e.timeline().spans().empty());
   int compute = 0;
   for (const sim::Span& s : e.timeline().spans()) {

@@ -1,0 +1,97 @@
+// protocols/bit_planes.cpp — bit-plane transposes and the carry-out tree.
+#include "protocols/bit_planes.h"
+
+#include <stdexcept>
+
+#include "protocols/boolean_words.h"
+
+namespace kvsim::protocols {
+
+namespace {
+// In place: bit j of a[i] moves to bit i of a[j] (recursive block swaps, 6 steps of 32).
+void transpose64(Ring a[64]) {
+  Ring m = 0x00000000FFFFFFFFULL;
+  for (int j = 32; j != 0; j >>= 1, m ^= (m << j)) {
+    for (int k = 0; k < 64; k = ((k | j) + 1) & ~j) {
+      const Ring t = ((a[k] >> j) ^ a[k | j]) & m;
+      a[k | j] ^= t;
+      a[k] ^= t << j;
+    }
+  }
+}
+}  // namespace
+
+std::vector<Ring> to_planes(const std::vector<Ring>& values, int bits) {
+  const std::size_t n = values.size(), W = plane_words(n);
+  std::vector<Ring> out(static_cast<std::size_t>(bits) * W);
+  Ring block[64];
+  for (std::size_t w = 0; w < W; ++w) {
+    for (std::size_t e = 0; e < 64; ++e) block[e] = 64 * w + e < n ? values[64 * w + e] : 0;
+    transpose64(block);
+    for (int k = 0; k < bits; ++k) out[static_cast<std::size_t>(k) * W + w] = block[k];
+  }
+  return out;
+}
+
+std::vector<Ring> plane_bits(const Ring* plane, std::size_t n) {
+  std::vector<Ring> out(n);
+  for (std::size_t j = 0; j < n; ++j) out[j] = (plane[j / 64] >> (j % 64)) & 1;
+  return out;
+}
+
+Share gather_planes(const Share& s, const std::vector<int>& planes, std::size_t W) {
+  Share out{Shape{static_cast<std::int64_t>(planes.size() * W)}, {}, {}, s.cost_only};
+  if (!has_data(s)) return out;
+  auto pick = [&](const std::vector<Ring>& from, std::vector<Ring>& to) {
+    if (from.empty()) return;
+    to.reserve(planes.size() * W);
+    for (int k : planes) {
+      const auto at = static_cast<std::ptrdiff_t>(static_cast<std::size_t>(k) * W);
+      to.insert(to.end(), from.begin() + at, from.begin() + at + static_cast<std::ptrdiff_t>(W));
+    }
+  };
+  pick(s.s0, out.s0);
+  pick(s.s1, out.s1);
+  return out;
+}
+
+std::vector<int> carry_tree_pairs(int leaves) {
+  std::vector<int> pairs;
+  for (int l = leaves; l > 1; l = l / 2 + l % 2) pairs.push_back(l / 2);
+  return pairs;
+}
+
+int carry_tree_and_planes(int leaves) {
+  int planes = 0;
+  for (int p : carry_tree_pairs(leaves)) planes += 2 * p - 1;
+  return planes;
+}
+
+sim::Task<Share> carry_out(Share g, Share p, int leaves, std::size_t W, AndPairs and_pairs) {
+  if (leaves < 1) throw std::invalid_argument("carry_out: no leaves");
+  int live = leaves;
+  while (live > 1) {
+    const int pairs = live / 2;
+    std::vector<int> hi, lo, lo_above_first;
+    for (int i = 0; i < pairs; ++i) {
+      hi.push_back(2 * i + 1);
+      lo.push_back(2 * i);
+      if (i > 0) lo_above_first.push_back(2 * i);
+    }
+    const Share a = gather_planes(p, hi, W), b = gather_planes(g, lo, W), c = gather_planes(p, lo_above_first, W);
+    const std::pair<Share, Share> ands = co_await and_pairs(a, b, c);
+    Share next_g = xor_words(gather_planes(g, hi, W), ands.first);
+    // The lowest node's P is never read (it is never the high half of a pair): plane 0 stands in.
+    Share next_p = concat(gather_planes(p, {0}, W), ands.second);
+    if (live % 2 == 1) {
+      next_g = concat(next_g, gather_planes(g, {live - 1}, W));
+      next_p = concat(next_p, gather_planes(p, {live - 1}, W));
+    }
+    g = std::move(next_g);
+    p = std::move(next_p);
+    live = pairs + live % 2;
+  }
+  co_return g;
+}
+
+}  // namespace kvsim::protocols
