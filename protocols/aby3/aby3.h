@@ -45,7 +45,18 @@ class Aby3 : public Protocol {
   sim::Task<Share> and_words(const Share& a, const Share& b, const char* tag);
   // x = x_0 + (x_1 + x_2) as a 64-bit boolean sum (Kogge-Stone): returns the sum's XOR shares.
   sim::Task<Share> a2b(const Share& a);
-  // (a & b, a' & c) of plane-stacked shares in one AND round (a' = a without its first plane).
+  // Comparisons on bit planes (compare.cpp): the pairwise keys by their holders, a random bit
+  // shared both ways, M = x_0 + x_1's planes XOR-shared by party 0 (with x_2 kept for the caller),
+  // a plane opened against the bit into an arithmetic 0/1 share, and (a & b, a' & c) of
+  // plane-stacked shares in one AND round (a' = a without its first plane).
+  struct PairKeys;
+  class RandomBit;
+  struct PlaneSplit {
+    Share m;                // M's 64 planes, components (m_0, m_1, 0)
+    std::vector<Ring> x2;   // x_2 at parties 1 and 2
+  };
+  sim::Task<PlaneSplit> split_planes(const Share& x, RandomBit& r, const char* tag);
+  sim::Task<Share> open_masked(const Share& result, const RandomBit& r, const Shape& shape, const char* tag);
   sim::Task<std::pair<Share, Share>> and_plane_pairs(const Share& a, const Share& b, const Share& c);
   // An XOR-shared bit (bit 0 of each word) as an arithmetic 0/1 share: 2 rounds.
   sim::Task<Share> b2a_bit(const Share& b);

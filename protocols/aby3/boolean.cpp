@@ -1,5 +1,5 @@
-// protocols/aby3/boolean.cpp — ABY3 boolean sharing: AND, A2B (Kogge-Stone), eqz, B2A (msb on bit
-// planes: compare.cpp).
+// protocols/aby3/boolean.cpp — ABY3 boolean sharing: AND, A2B (Kogge-Stone), B2A (msb and eqz on
+// bit planes: compare.cpp).
 //
 // Boolean shares use the replicated layout of arithmetic ones, with XOR: party i holds the words
 // (b_i, b_{i+1}) and the value is b_0 ^ b_1 ^ b_2; all 64 bits of a word are processed at once.
@@ -120,22 +120,6 @@ sim::Task<Share> Aby3::b2a_bit(const Share& b) {
   Share sum = add(add(B0, B1), B2);
   sum = sub(sum, mul_public(add(add(b01, b02), b12), 2));
   co_return add(sum, mul_public(b012, 4));
-}
-
-sim::Task<Share> Aby3::do_eqz(const Share& a) {
-  Share sum = co_await a2b(a);
-  // NOT flips component 0 (held by parties 0 and 2); then AND all 64 bits together.
-  Share z = sum;
-  if (!z.cost_only) {
-    if (id() == 0) for (auto& v : z.s0) v = ~v;
-    if (id() == 2) for (auto& v : z.s1) v = ~v;
-  }
-  for (int d = 32; d >= 1; d /= 2) {
-    const Share shifted = map_words(z, [d](Ring v) { return v >> d; });
-    z = co_await and_words(z, shifted, "eqz");
-  }
-  Share bit = co_await b2a_bit(z);
-  co_return bit;
 }
 
 sim::Task<Share> Aby3::do_to_arithmetic(const Share& b) {

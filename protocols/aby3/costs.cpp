@@ -29,9 +29,12 @@ const CostTable& Aby3::cost_table() {
            {Elements{.n = 1, .planes = 64 + 118 + 1}, Elements{.n = 1, .planes = 63 + 118 + 1},
             Elements{.n = 1, .planes = 63 + 118 + 1}},
            {}, "carry-out tree over bit planes (1 + 1 + 6 rounds), msb ^ r opened against a random bit shared both ways (1)"},
-          // msb's A2B, 6 AND rounds (6 n K) reducing the 64 bits, the bit B2A.
-          {Op::kEqz, {16, 16, 16}, {Elements{22}, Elements{24}, Elements{22}}, {},
-           "A2B, NOT, AND-reduce 64 bits, bit-to-arithmetic (1 + 7 + 6 + 2 rounds)"},
+          // On bit planes: msb's split (party 0: 64 planes + n K), then the AND-reduction of the
+          // 64 complemented planes (63 planes over 6 levels; the first carries the random bit's
+          // product parts, n K from parties 1 and 2), the masked result (1 plane).
+          {Op::kEqz, {8, 8, 8},
+           {Elements{.n = 1, .planes = 64 + 63 + 1}, Elements{.n = 1, .planes = 63 + 1}, Elements{.n = 1, .planes = 63 + 1}},
+           {}, "AND-reduction of NOT(M ^ -x_2) over bit planes (1 + 6 rounds), the result ^ r opened (1)"},
           {Op::kToBoolean, {8, 8, 8}, {Elements{12}, Elements{14}, Elements{12}}, {},
            "Kogge-Stone adder on x_0 + (x_1 + x_2)"},
           {Op::kToArithmetic, {2, 2, 2}, each(256), {}, "64 bit injections b0 + b1 + b2 - 2(...) + 4 b0 b1 b2"},

@@ -1,5 +1,5 @@
-// protocols/semi2k/boolean.cpp — semi2k boolean circuits with dealer AND triples; B2A (msb on bit
-// planes: compare.cpp).
+// protocols/semi2k/boolean.cpp — semi2k boolean circuits with dealer AND triples; B2A (msb and eqz
+// on bit planes: compare.cpp).
 #include "protocols/boolean_words.h"
 #include "protocols/semi2k/semi2k.h"
 
@@ -101,17 +101,6 @@ sim::Task<Share> Semi2kDealer::b2a_bit(const Share& b) {
   const Share b0 = id() == 0 ? mine : zero, b1 = id() == 0 ? zero : mine;
   const Share prod = co_await do_mul(b0, b1);
   co_return sub(add(b0, b1), mul_public(prod, 2));
-}
-
-sim::Task<Share> Semi2kDealer::do_eqz(const Share& a) {
-  Share z = co_await a2b(a);
-  if (id() == 0 && !z.cost_only) for (auto& v : z.s0) v = ~v;
-  for (int d = 32; d >= 1; d /= 2) {
-    const Share shifted = map_words(z, [d](Ring v) { return v >> d; });
-    z = co_await and_words(z, shifted);
-  }
-  Share bit = co_await b2a_bit(z);
-  co_return bit;
 }
 
 sim::Task<Share> Semi2kDealer::do_to_arithmetic(const Share& b) {

@@ -26,7 +26,10 @@ const CostTable& Semi2kDealer::cost_table() {
           // Offline: party 1's c planes of the 181 ANDed planes, and its share of the random bit.
           {Op::kMsb, {8, 8, 0}, computing(Elements{.planes = 63 + 180 + 1}), Elements{.n = 1, .planes = 181},
            "carry-out tree over bit planes with dealer triples (1 + 6 rounds), msb ^ r opened (1)"},
-          {Op::kEqz, {14, 14, 0}, computing({38}), {19}, "A2B, NOT, AND-reduce, bit B2A (1 + 6 + 6 + 1)"},
+          // On bit planes: the AND-reduction of NOT(x_0 ^ -x_1) (63 ANDs, two opened planes each),
+          // the masked result (1 plane). Offline: party 1's 63 c planes and its share of the bit.
+          {Op::kEqz, {7, 7, 0}, computing(Elements{.planes = 126 + 1}), Elements{.n = 1, .planes = 63},
+           "AND-reduction of NOT(x_0 ^ -x_1) over bit planes with dealer triples (6 rounds), the result ^ r opened (1)"},
           {Op::kToBoolean, {7, 7, 0}, computing({24}), {12}, "Kogge-Stone adder with dealer AND triples"},
           {Op::kToArithmetic, one, computing({128}), {64}, "64 bit injections b0 + b1 - 2 b0 b1"},
           {Op::kBitToArithmetic, one, computing({2}), {1}, "b0 + b1 - 2 b0 b1 (one Beaver product)"},

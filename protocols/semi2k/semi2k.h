@@ -56,7 +56,21 @@ class Semi2kDealer final : public Protocol {
   struct PlaneTriple {
     std::vector<Ring> a, b, b2, c, c2;
   };
-  sim::Task<std::pair<Share, Share>> and_plane_pairs(const Share& a, const Share& b, const Share& c, const PlaneTriple& t);
+  sim::Task<std::pair<Share, Share>> and_plane_pairs(const Share& a, const Share& b, const Share& c, const PlaneTriple& t,
+                                                     const char* tag);
+  // A plane circuit's levels as (pairs, extra second operands), whether it starts with msb's
+  // private-input generates (how many planes), and the material dealt for it (compare.cpp).
+  struct PlanePlan {
+    int private_generates = 0;
+    std::vector<std::pair<int, int>> levels;
+  };
+  struct PlaneMaterial {
+    std::vector<Ring> g_a, g_c;        // the private-input triple: party 0 (a, c0), party 1 (b, c1)
+    std::vector<PlaneTriple> levels;
+    std::vector<Ring> r_plane, r_arith;  // the random bit's XOR plane and arithmetic share
+  };
+  sim::Task<PlaneMaterial> deal_planes(const PlanePlan& plan, std::size_t n, bool material);
+  sim::Task<Share> open_masked(const Share& result, const PlaneMaterial& m, const Shape& shape, const char* tag);
   // A Beaver triple for an elementwise product (n) or a matrix product (d): (a, b, c) shares of
   // this party; the dealer sends party 1's c, offline.
   struct Triple {

@@ -269,12 +269,13 @@ TEST(PrivateDecode, StaticEvictionModesKeepTheSameRows) {
     EXPECT_EQ(by_mode[mode].declared.bytes, by_mode[mode].total.bytes) << mode;
   }
   const PrivateStep& ref = by_mode.at("one-hot");
+  const auto [lo, hi] = std::minmax_element(ref.logits.begin(), ref.logits.end());
   for (const char* mode : {"reveal", "plaintext"}) {
     const PrivateStep& s = by_mode.at(mode);
     ASSERT_EQ(s.logits.size(), ref.logits.size());
     double worst = 0;
     for (std::size_t i = 0; i < s.logits.size(); ++i) worst = std::max(worst, std::abs(s.logits[i] - ref.logits[i]));
-    EXPECT_LT(worst, 0.02) << mode;
+    EXPECT_LT(worst, 0.01 * (*hi - *lo)) << mode;  // the fixed-point tolerance of the other tests
     EXPECT_EQ(s.attended, ref.attended) << mode;
     EXPECT_LT(s.one_time.bytes, ref.one_time.bytes) << mode;  // the cluster summaries are common to all three
   }

@@ -1,6 +1,6 @@
-// tests/protocols/compare_test.cpp — msb on bit planes (aby3, semi2k): exact on the ring's edge
-// values at sizes around a plane word, declared == measured per party, and the state-of-the-art
-// budget: at most 38 bytes per element and party and at most 9 rounds.
+// tests/protocols/compare_test.cpp — msb and eqz on bit planes (aby3, semi2k): exact on the
+// ring's edge values at sizes around a plane word, declared == measured per party, and the
+// state-of-the-art budget: at most 38 bytes per element and party and at most 9 rounds.
 #include <gtest/gtest.h>
 
 #include <limits>
@@ -20,6 +20,7 @@ RingTensor ring_values(std::size_t n, std::uint64_t seed) {
   sim::Rng rng = sim::RandomStreams(seed).stream("ring");
   RingTensor t(Shape{static_cast<std::int64_t>(n)});
   for (std::size_t i = 0; i < n; ++i) t.data[i] = i < edges.size() ? edges[i] : rng();
+  for (std::size_t i = 13; i < n; i += 17) t.data[i] = 0;  // equality needs zeros beyond the edges
   return t;
 }
 
@@ -33,29 +34,38 @@ TEST_P(PlaneMsb, IsExactAroundAPlaneWord) {
                 "msb");
     ASSERT_EQ(m.out.size(), n);
     for (std::size_t i = 0; i < n; ++i) EXPECT_EQ(m.out[i], in.data[i] >> 63) << GetParam() << " n " << n << " at " << i;
+    const Outcome z = run_op(GetParam(), false, in, [](Protocol& P, const Share& x) { return P.eqz(x); });
+    expect_cost(z, declared_of(GetParam(), [n](const Protocol& P) { return P.declared(Op::kEqz, static_cast<std::int64_t>(n)); }),
+                "eqz");
+    ASSERT_EQ(z.out.size(), n);
+    for (std::size_t i = 0; i < n; ++i) EXPECT_EQ(z.out[i], in.data[i] == 0 ? 1u : 0u) << GetParam() << " n " << n << " at " << i;
   }
 }
 
 TEST_P(PlaneMsb, CostModeChargesWhatExecuteModeSends) {
   const RingTensor in = ring_values(130, 7);
-  const Outcome run = run_op(GetParam(), false, in, [](Protocol& P, const Share& x) { return P.msb(x); });
-  const Outcome cost = run_op(GetParam(), true, in, [](Protocol& P, const Share& x) { return P.msb(x); });
-  for (std::size_t p = 0; p < 3; ++p) {
-    EXPECT_EQ(run.cost[p].bytes_sent, cost.cost[p].bytes_sent) << p;
-    EXPECT_EQ(run.cost[p].rounds, cost.cost[p].rounds) << p;
+  for (bool equality : {false, true}) {
+    auto op = [equality](Protocol& P, const Share& x) { return equality ? P.eqz(x) : P.msb(x); };
+    const Outcome run = run_op(GetParam(), false, in, op), cost = run_op(GetParam(), true, in, op);
+    for (std::size_t p = 0; p < 3; ++p) {
+      EXPECT_EQ(run.cost[p].bytes_sent, cost.cost[p].bytes_sent) << equality << " party " << p;
+      EXPECT_EQ(run.cost[p].rounds, cost.cost[p].rounds) << equality << " party " << p;
+    }
+    EXPECT_EQ(run.offline_bytes, cost.offline_bytes) << equality;
   }
-  EXPECT_EQ(run.offline_bytes, cost.offline_bytes);
 }
 
 TEST_P(PlaneMsb, FitsTheStateOfTheArtBudget) {
   // MP-SPDZ's replicated-ring less-than: 38 bytes per comparison and party, 9 rounds.
   const std::int64_t n = 6400;
-  const OpCost c = declared_of(GetParam(), [n](const Protocol& P) { return P.declared(Op::kMsb, n); });
-  for (std::size_t p = 0; p < 3; ++p) {
-    EXPECT_LE(c.bytes[p] / static_cast<double>(n), 38.0) << GetParam() << " party " << p;
-    EXPECT_LE(c.rounds[p], 9) << GetParam() << " party " << p;
+  for (Op op : {Op::kMsb, Op::kEqz}) {
+    const OpCost c = declared_of(GetParam(), [n, op](const Protocol& P) { return P.declared(op, n); });
+    for (std::size_t p = 0; p < 3; ++p) {
+      EXPECT_LE(c.bytes[p] / static_cast<double>(n), 38.0) << GetParam() << " " << op_name(op) << " party " << p;
+      EXPECT_LE(c.rounds[p], 9) << GetParam() << " " << op_name(op) << " party " << p;
+    }
+    EXPECT_LE(c.offline_bytes / static_cast<double>(n), 38.0) << GetParam() << " " << op_name(op) << " dealer";
   }
-  EXPECT_LE(c.offline_bytes / static_cast<double>(n), 38.0) << GetParam() << " dealer";
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, PlaneMsb, ::testing::Values("aby3", "semi2k"));
