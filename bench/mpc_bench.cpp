@@ -1,16 +1,21 @@
-// bench/mpc_bench.cpp — MPC in execute mode: elements per second of the protocol ops next to the
-// plaintext Eigen equivalent, and the local kernels behind the host profile's MPC constants
+// bench/mpc_bench.cpp — MPC in execute mode: the anchors' shapes (BM_Anchor: matmul, less-than,
+// exp, equality, one-hot as MP-SPDZ was measured), elements per second of the protocol ops next
+// to the plaintext Eigen equivalent, and the local kernels behind the host profile's MPC constants
 // (ring multiply-adds and AES-CTR bytes per second per core). The protocol runs all three
 // parties in this one process on the simulated network, so its wall time is the local work of
 // all parties together plus the engine; the ratio to plaintext is what README records.
 #include <benchmark/benchmark.h>
 
+#include "app/runner/heap.h"
+
 #include <Eigen/Dense>
 
 #include <algorithm>
+#include <chrono>
 #include <functional>
 
 #include "hardware/profile.h"
+#include "protocols/op_program.h"
 #include "protocols/protocol.h"
 #include "protocols/sim_network.h"
 #include "sim/random.h"
@@ -162,6 +167,48 @@ void BM_PlainTopK(benchmark::State& state) {
 }
 BENCHMARK(BM_PlainTopK);
 
+// The anchors (README's Performance, beside MP-SPDZ): one op at its published shape on the
+// simulated network, all three parties in this process; the time is the op alone (inputs
+// excluded), the counters the bytes each party sent per element and the rounds.
+// `tools/mpc/tcp_ops.sh` runs the same program over three TCP processes.
+void BM_Anchor(benchmark::State& state) {
+  static const char* families[] = {"aby3", "semi2k"};
+  const std::string family = families[state.range(1)];
+  OpSpec spec;
+  spec.op = op_names().at(static_cast<std::size_t>(state.range(0)));
+  if (spec.op == "matmul") spec.n = 768;
+  if (spec.op == "one-hot") spec.n = 4096;
+  double bytes_per_party = 0, rounds = 0;
+  for (auto _ : state) {
+    sim::Engine e(1);
+    SimNetwork net(e, 3, catalog().link("lan-bumblebee"), catalog().host("xeon-server"));
+    std::vector<std::unique_ptr<Protocol>> ps;
+    std::vector<OpResult> results(3);
+    for (int p = 0; p < 3; ++p) ps.push_back(make_protocol(family, net.channel(p), 1));
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::function<double()> clock = [t0] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+    auto party = [&](Protocol& P, OpResult& out) -> sim::Task<void> { out = co_await op_program(P, spec, clock); };
+    for (int p = 0; p < 3; ++p) e.spawn(party(*ps[static_cast<std::size_t>(p)], results[static_cast<std::size_t>(p)]), "P" + std::to_string(p));
+    e.run();
+    double slowest = 0;
+    bytes_per_party = rounds = 0;
+    for (const OpResult& r : results) {
+      slowest = std::max(slowest, r.seconds);  // the parties interleave: each op's span covers all three
+      bytes_per_party = std::max(bytes_per_party, static_cast<double>(r.op.bytes_sent + r.offline_bytes));
+      rounds = std::max(rounds, static_cast<double>(r.op.rounds));
+    }
+    state.SetIterationTime(slowest);
+  }
+  const double elements = spec.op == "matmul" ? static_cast<double>(spec.m * spec.n)
+                          : spec.op == "one-hot" ? static_cast<double>(spec.n * spec.classes)
+                                                 : static_cast<double>(spec.n);
+  state.counters["max_bytes_per_party"] = bytes_per_party;
+  state.counters["bytes_per_element"] = bytes_per_party / elements;
+  state.counters["rounds"] = rounds;
+  state.SetLabel(family + " " + spec.op);
+}
+BENCHMARK(BM_Anchor)->ArgsProduct({{0, 1, 2, 3, 4}, {0, 1}})->ArgNames({"op", "family"})->UseManualTime()->Unit(benchmark::kMillisecond);
+
 // The host profile's MPC constants: one core's 64-bit multiply-adds and AES-CTR bytes.
 void BM_RingMacPerCore(benchmark::State& state) {
   const std::size_t n = 1 << 16;
@@ -188,4 +235,11 @@ BENCHMARK(BM_PrgBytesPerCore);
 }  // namespace
 }  // namespace kvsim::protocols
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  kvsim::runner::keep_freed_memory();  // as kvsim itself runs (app/runner/heap.h)
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "app/cli/cli.h"
+#include "app/runner/heap.h"
 #include "app/version.h"
 #include "results/h5.h"
 #include "scenarios/schema.h"
@@ -51,6 +52,7 @@ const char* kUsage =
 
 int main(int argc, char** argv) {
   using namespace kvsim::cli;
+  kvsim::runner::keep_freed_memory();
   for (int i = 0; i < argc; ++i) {
     if (i) command_line() += ' ';
     command_line() += argv[i];

@@ -1,6 +1,7 @@
 // app/cli/party_command.cpp — `kvsim party`: one MPC party as its own process, talking to the
 // others over TCP (protocols/tcp_network.h). The program is the same coroutine the simulated
-// runs execute: `demo` (protocols/demo_program.h) or `private-decode` (one private decode step of
+// runs execute: `demo` (protocols/demo_program.h), `op` (one op at a benchmark shape,
+// protocols/op_program.h) or `private-decode` (one private decode step of
 // the small trained model, private_decode/run.h). Each party prints `key value` lines;
 // with the same options every party's revealed digest and bytes equal the simulated run's
 // (tests/protocols/tcp_test.cpp, tests/app/private_tcp_test.cpp).
@@ -20,6 +21,7 @@
 #include "private_decode/prompt.h"
 #include "private_decode/run.h"
 #include "protocols/demo_program.h"
+#include "protocols/op_program.h"
 #include "protocols/protocol.h"
 #include "protocols/tcp_network.h"
 
@@ -45,6 +47,30 @@ int run_demo(protocols::Protocol& proto, boost::asio::io_context& io, const po::
     std::cout << "product[0..3]";
     for (std::size_t i = 0; i < std::min<std::size_t>(4, r.product.size()); ++i) std::cout << ' ' << protocols::decode_fixed(r.product[i]);
     std::cout << '\n';
+  }
+  return kExitOk;
+}
+
+// One op at a benchmark's shape (protocols/op_program.h): this party's wall time, bytes and
+// rounds for the op alone.
+int run_op(protocols::Protocol& proto, boost::asio::io_context& io, const po::variables_map& vm, int id,
+           const std::string& family) {
+  protocols::OpSpec spec;
+  spec.op = vm["op"].as<std::string>();
+  spec.n = vm["n"].as<std::int64_t>();
+  spec.m = vm["m"].as<std::int64_t>();
+  spec.k = vm["k"].as<std::int64_t>();
+  spec.classes = vm["classes"].as<std::int64_t>();
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::function<double()> clock = [t0] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+  const protocols::OpResult r = protocols::run_task(io, protocols::op_program(proto, spec, clock));
+  std::cout << "party " << id << " protocol " << family << " program op " << spec.op << "\n"
+            << "op_seconds " << r.seconds << "\nop_bytes_sent " << r.op.bytes_sent << "\nop_rounds " << r.op.rounds
+            << "\nop_offline_bytes " << r.offline_bytes << "\n";
+  if (!r.revealed.empty()) {  // the first outputs (a dealer learns none)
+    std::cout << "revealed";
+    for (protocols::Ring v : r.revealed) std::cout << ' ' << v;
+    std::cout << "\n";
   }
   return kExitOk;
 }
@@ -181,20 +207,35 @@ int cmd_party(const Args& args) {
       ("id", po::value<int>()->required(), "this party's index in --peers")
       ("peers", po::value<std::string>()->required(), "host:port of every party, in party order")
       ("protocol", po::value<std::string>()->default_value("aby3"), "aby3 | aby3-spu | semi2k (party 2 is the dealer) | plaintext")
-      ("program", po::value<std::string>()->default_value("demo"), "demo | private-decode")
+      ("program", po::value<std::string>()->default_value("demo"), "demo | private-decode | op")
       ("seed", po::value<std::uint64_t>()->default_value(1), "seed of the pairwise keys and of the prompt (same at every party)")
       ("timeout-ms", po::value<int>()->default_value(30000), "connect and per-message timeout")
-      ("n", po::value<std::int64_t>()->default_value(64), "demo: elements of the elementwise product")
+      ("n", po::value<std::int64_t>()->default_value(64), "demo: elements of the elementwise product; op: elements (matmul: columns of the right operand)")
+      ("op", po::value<std::string>()->default_value("less-than"), "op: matmul | less-than | exp | equality | one-hot")
+      ("m", po::value<std::int64_t>()->default_value(128), "op matmul: rows of the left operand")
+      ("k", po::value<std::int64_t>()->default_value(768), "op matmul: inner dimension")
+      ("classes", po::value<std::int64_t>()->default_value(1024), "op one-hot: classes")
       ("checkpoint", po::value<std::string>(), "private-decode: small-model checkpoint (default: models/small/kvsim-byte-lm.bin)")
       ("context", po::value<int>()->default_value(256), "private-decode: prompt tokens in the KV cache")
       ("output", po::value<std::string>()->default_value("logits"),
        "private-decode: logits (revealed) or argmax (the vocabulary argmax under MPC, only the token revealed)");
   add_method_options(opts);
-  Parsed p = parse(args, opts, {}, "kvsim party --id I --peers host:port,host:port,... [--protocol aby3] [--program demo|private-decode] [--seed S]");
+  Parsed p = parse(args, opts, {}, "kvsim party --id I --peers host:port,host:port,... [--protocol aby3] [--program demo|private-decode|op] [--seed S]");
   if (p.help) return kExitOk;
   const std::string family = p.vm["protocol"].as<std::string>();
   const std::string program = p.vm["program"].as<std::string>();
-  if (program != "demo" && program != "private-decode") throw UsageError("--program must be demo or private-decode (got '" + program + "')");
+  if (program != "demo" && program != "private-decode" && program != "op")
+    throw UsageError("--program must be demo, private-decode or op (got '" + program + "')");
+  if (program == "op") {
+    protocols::OpSpec check;
+    check.op = p.vm["op"].as<std::string>();
+    check.n = p.vm["n"].as<std::int64_t>();
+    try {
+      protocols::check_op(check);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--op: ") + e.what());
+    }
+  }
   if (program == "private-decode" && family == "plaintext") throw UsageError("--program private-decode needs aby3, aby3-spu or semi2k");
   std::vector<protocols::PeerAddress> peers;
   try {
@@ -216,7 +257,9 @@ int cmd_party(const Args& args) {
   net.connect();
   const bool cost_only = false;
   auto proto = protocols::make_protocol(family, net.channel(), p.vm["seed"].as<std::uint64_t>(), protocols::kDefaultFracBits, cost_only);
-  const int code = program == "demo" ? run_demo(*proto, io, p.vm, id, family) : run_private_decode(*proto, io, decode->run, id, family);
+  const int code = program == "demo"   ? run_demo(*proto, io, p.vm, id, family)
+                   : program == "op" ? run_op(*proto, io, p.vm, id, family)
+                                     : run_private_decode(*proto, io, decode->run, id, family);
   net.flush();
   return code;
 }

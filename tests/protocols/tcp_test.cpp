@@ -15,6 +15,7 @@
 
 #include "hardware/profile.h"
 #include "protocols/demo_program.h"
+#include "protocols/op_program.h"
 #include "protocols/sim_network.h"
 #include "protocols/tcp_network.h"
 #include "tests/support/party_processes.h"
@@ -66,6 +67,45 @@ TEST_P(TcpDifferential, SameOutputsBytesAndRoundsAsTheSimulation) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, TcpDifferential, ::testing::Values("aby3", "semi2k", "plaintext"));
+
+// The benchmark ops (`kvsim party --program op`): over TCP each party sends what the simulation
+// counts, in as many rounds, and reveals the same outputs.
+class TcpOps : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
+
+TEST_P(TcpOps, SameBytesRoundsAndOutputsAsTheSimulation) {
+  const auto& [family, op] = GetParam();
+  OpSpec spec;
+  spec.op = op;
+  spec.n = op == "matmul" ? 16 : 130;
+  spec.m = 8, spec.k = 24, spec.classes = 12;
+  const hardware::Catalog cat = hardware::Catalog::load(hardware::Catalog::default_dir());
+  sim::Engine e;
+  SimNetwork net(e, 3, cat.link("lan-bumblebee"), cat.host("xeon-server"));
+  std::vector<std::unique_ptr<Protocol>> ps;
+  std::vector<OpResult> sim(3);
+  for (int p = 0; p < 3; ++p) ps.push_back(make_protocol(family, net.channel(p), 1));
+  auto run = [&spec](Protocol& P, OpResult& out) -> sim::Task<void> { out = co_await op_program(P, spec); };
+  for (int p = 0; p < 3; ++p) e.spawn(run(*ps[static_cast<std::size_t>(p)], sim[static_cast<std::size_t>(p)]), "P");
+  e.run();
+  const auto tcp = kvsim::testing::run_parties(KVSIM_BINARY, 3,
+                                               {"--protocol", family, "--program", "op", "--op", op, "--n", std::to_string(spec.n),
+                                                "--m", "8", "--k", "24", "--classes", "12", "--timeout-ms", "20000"},
+                                               family + op);
+  for (std::size_t p = 0; p < 3; ++p) {
+    ASSERT_EQ(tcp[p].code, 0) << tcp[p].out;
+    auto kv = parse_output(tcp[p].out);
+    EXPECT_EQ(kv["op_bytes_sent"], std::to_string(sim[p].op.bytes_sent)) << family << " " << op << " party " << p;
+    EXPECT_EQ(kv["op_rounds"], std::to_string(sim[p].op.rounds)) << family << " " << op << " party " << p;
+    EXPECT_EQ(kv["op_offline_bytes"], std::to_string(sim[p].offline_bytes)) << family << " " << op << " party " << p;
+    std::string shown;
+    for (Ring v : sim[p].revealed) shown += (shown.empty() ? "" : " ") + std::to_string(v);
+    if (p < static_cast<std::size_t>(computing_parties_of(family))) EXPECT_EQ(kv["revealed"], shown) << family << " " << op;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Ops, TcpOps,
+                         ::testing::Combine(::testing::Values("aby3", "semi2k"),
+                                            ::testing::Values("matmul", "less-than", "exp", "equality", "one-hot")));
 
 // A party 0 alone against a hand-written peer 1 (a 2-party network is enough for the framing).
 struct Harness {
