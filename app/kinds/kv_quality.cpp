@@ -8,9 +8,9 @@
 // Scenario: [policy] name + that policy's parameters (kvsim list policies); [workload] task,
 // context, episodes, filler, question_in_prefill; [sampling] temperature/top_p for the draft
 // acceptance; [model] checkpoint (default: the committed one); [device] gpu and cuda_graphs for
-// the selection kernels. Sweeps over policy x budget x
-// context are ordinary scenario sweeps. Prefilled episodes are cached per (task, context, seed,
-// ...) inside one registry, so a sweep prefills each episode once.
+// the selection kernels. Sweeps over policy x budget x context are ordinary scenario sweeps.
+// Prefilled episodes are cached per (task, context, seed, ...) inside one registry
+// (models/lm/episode_cache.h), so a sweep prefills each episode once, on the workers that need it.
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -23,6 +23,7 @@
 #include "app/runner/kind.h"
 #include "app/runner/resources.h"
 #include "models/kv/policy.h"
+#include "models/lm/episode_cache.h"
 #include "models/lm/policy_eval.h"
 #include "models/lm/trace_replay.h"
 #include "models/selection_cost.h"
@@ -134,10 +135,10 @@ class KvQualityKind final : public BoundKind<Config> {
 
  private:
   struct Cache {
-    std::mutex mu;
+    std::mutex mu;  // guards weights and corpus
     std::map<std::string, std::shared_ptr<const models::lm::LmWeights>> weights;
-    std::map<std::string, std::shared_ptr<const std::vector<models::lm::PreparedEpisode>>> episodes;
     std::map<std::string, std::shared_ptr<const std::string>> corpus;
+    models::lm::EpisodeCache episodes;  // shares the preparation among the workers that need it
   };
   std::shared_ptr<const Resources> res_;
   std::shared_ptr<Cache> cache_ = std::make_shared<Cache>();
@@ -232,6 +233,8 @@ KindOutput KvQualityKind::run_config(const Config& c, const scenarios::ScenarioP
 
   std::shared_ptr<const lm::LmWeights> weights;
   std::shared_ptr<const std::vector<lm::PreparedEpisode>> episodes;
+  std::shared_ptr<const std::string> text;
+  std::string cache_key;
   {
     std::lock_guard lock(cache_->mu);
     auto& w = cache_->weights[ckpt];
@@ -258,25 +261,25 @@ KindOutput KvQualityKind::run_config(const Config& c, const scenarios::ScenarioP
     std::ostringstream key;
     key << ckpt << '|' << task << '|' << context << '|' << count << '|' << filler << '|' << continuation << '|' << depth
         << '|' << options.question_in_prefill << '|' << point.seed();
-    auto& eps = cache_->episodes[key.str()];
-    if (!eps) {
-      // Episodes depend on the workload and seed only, never on the policy: every policy in a sweep
-      // sees the same haystacks.
-      sim::RandomStreams streams(point.seed());
-      sim::Rng rng = streams.stream("kv-quality/episodes");
-      auto list = std::make_shared<std::vector<lm::PreparedEpisode>>();
-      const lm::Filler fill = filler == "corpus" ? lm::Filler::kCorpus : lm::Filler::kClassic;
-      const std::string empty;
-      for (int i = 0; i < count; ++i) {
-        lm::Episode e = task == "passkey" ? lm::passkey_episode(rng, context, fill, corpus ? *corpus : empty, depth)
-                        : task == "kv"    ? lm::kv_lookup_episode(rng, context, fill, corpus ? *corpus : empty)
-                                          : lm::text_episode(rng, context, continuation, *corpus);
-        list->push_back(lm::prepare_episode(*weights, std::move(e), options));
-      }
-      eps = std::move(list);
-    }
-    episodes = eps;
+    cache_key = key.str();
+    text = corpus;
   }
+  // Episodes depend on the workload and seed only, never on the policy: every policy in a sweep
+  // sees the same haystacks.
+  const auto make = [&] {
+    sim::RandomStreams streams(point.seed());
+    sim::Rng rng = streams.stream("kv-quality/episodes");
+    std::vector<lm::Episode> list;
+    const lm::Filler fill = filler == "corpus" ? lm::Filler::kCorpus : lm::Filler::kClassic;
+    const std::string empty;
+    for (int i = 0; i < count; ++i) {
+      list.push_back(task == "passkey" ? lm::passkey_episode(rng, context, fill, text ? *text : empty, depth)
+                     : task == "kv"    ? lm::kv_lookup_episode(rng, context, fill, text ? *text : empty)
+                                       : lm::text_episode(rng, context, continuation, *text));
+    }
+    return list;
+  };
+  episodes = cache_->episodes.get(cache_key, make, [&](lm::Episode e) { return lm::prepare_episode(*weights, std::move(e), options); });
 
   const lm::PolicyQuality q = lm::evaluate_policy(*policy, *episodes, options);
   KindOutput out;

@@ -20,6 +20,7 @@
 #include "models/speculative/acceptance_solver.h"
 #include "models/execution.h"
 #include "models/lm/checkpoint.h"
+#include "models/lm/episode_cache.h"
 #include "models/memory.h"
 #include "models/speculative/acceptance.h"
 #include "models/speculative/math.h"
@@ -157,12 +158,12 @@ class SpeculativeKind final : public BoundKind<Config> {
   double small_model_alpha(const scenarios::ScenarioPoint& point, const Config& c) const;
 
   std::shared_ptr<const Resources> res_;
-  // Small-model episodes (acceptance source "small-model"), prefilled once per registry: a sweep
-  // over budgets or chunk sizes reuses them.
+  // Small-model episodes (acceptance source "small-model"), prefilled once per registry by the
+  // workers that need them: a sweep over budgets or chunk sizes reuses them.
   struct EpisodeCache {
-    std::mutex mu;
+    std::mutex mu;  // guards weights
     std::map<std::string, std::shared_ptr<const models::lm::LmWeights>> weights;
-    std::map<std::string, std::shared_ptr<const std::vector<models::lm::PreparedEpisode>>> by_key;
+    models::lm::EpisodeCache by_key;
   };
   std::shared_ptr<EpisodeCache> episodes_;
 };
@@ -180,19 +181,18 @@ double SpeculativeKind::small_model_alpha(const scenarios::ScenarioPoint& point,
   s.top_p = c.workload.top_p;
   s.seed = point.seed();
   const std::string ckpt = sm.checkpoint.empty() ? models::lm::default_small_lm_path() : sm.checkpoint;
-  std::shared_ptr<const std::vector<models::lm::PreparedEpisode>> eps;
+  std::shared_ptr<const models::lm::LmWeights> weights;
   {
     std::lock_guard lock(episodes_->mu);
-    const std::string key = ckpt + "|" + s.task + "|" + std::to_string(s.context) + "|" + std::to_string(s.episodes) + "|" +
-                            std::to_string(s.seed) + "|" + std::to_string(s.temperature) + "|" + std::to_string(s.top_p);
-    auto& slot = episodes_->by_key[key];
-    if (!slot) {
-      auto& w = episodes_->weights[ckpt];
-      if (!w) w = std::make_shared<const models::lm::LmWeights>(models::lm::load_small_lm(ckpt));
-      slot = std::make_shared<const std::vector<models::lm::PreparedEpisode>>(spec::small_model_episodes(*w, s));
-    }
-    eps = slot;
+    auto& w = episodes_->weights[ckpt];
+    if (!w) w = std::make_shared<const models::lm::LmWeights>(models::lm::load_small_lm(ckpt));
+    weights = w;
   }
+  const std::string key = ckpt + "|" + s.task + "|" + std::to_string(s.context) + "|" + std::to_string(s.episodes) + "|" +
+                          std::to_string(s.seed) + "|" + std::to_string(s.temperature) + "|" + std::to_string(s.top_p);
+  const auto eps = episodes_->by_key.get(
+      key, [&] { return spec::small_model_raw_episodes(s); },
+      [&](models::lm::Episode e) { return spec::prepare_small_model_episode(*weights, std::move(e), s); });
   return spec::small_model_alpha(*eps, s);
 }
 

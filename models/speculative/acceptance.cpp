@@ -55,18 +55,28 @@ models::lm::EvalOptions options_of(const SmallModelAcceptance& spec) {
 }
 }  // namespace
 
-std::vector<models::lm::PreparedEpisode> small_model_episodes(const models::lm::LmWeights& weights,
-                                                              const SmallModelAcceptance& spec) {
+std::vector<models::lm::Episode> small_model_raw_episodes(const SmallModelAcceptance& spec) {
   namespace lm = models::lm;
   sim::RandomStreams streams(spec.seed);
   sim::Rng rng = streams.stream("acceptance/small-model");
   const std::string corpus = lm::load_heldout_corpus();
-  std::vector<lm::PreparedEpisode> episodes;
-  for (int i = 0; i < spec.episodes; ++i) {
-    lm::Episode e = spec.task == "passkey" ? lm::passkey_episode(rng, spec.context, lm::Filler::kCorpus, corpus)
-                                           : lm::text_episode(rng, spec.context, 64, corpus);
-    episodes.push_back(lm::prepare_episode(weights, std::move(e), options_of(spec)));
-  }
+  std::vector<lm::Episode> episodes;
+  for (int i = 0; i < spec.episodes; ++i)
+    episodes.push_back(spec.task == "passkey" ? lm::passkey_episode(rng, spec.context, lm::Filler::kCorpus, corpus)
+                                              : lm::text_episode(rng, spec.context, 64, corpus));
+  return episodes;
+}
+
+models::lm::PreparedEpisode prepare_small_model_episode(const models::lm::LmWeights& weights, models::lm::Episode e,
+                                                        const SmallModelAcceptance& spec) {
+  return models::lm::prepare_episode(weights, std::move(e), options_of(spec));
+}
+
+std::vector<models::lm::PreparedEpisode> small_model_episodes(const models::lm::LmWeights& weights,
+                                                              const SmallModelAcceptance& spec) {
+  std::vector<models::lm::PreparedEpisode> episodes;
+  for (models::lm::Episode& e : small_model_raw_episodes(spec))
+    episodes.push_back(prepare_small_model_episode(weights, std::move(e), spec));
   return episodes;
 }
 
