@@ -183,15 +183,18 @@ class MpcacheSelector final : public GroupSelector {
       if (rows.empty())
         for (std::int64_t t = static_cast<std::int64_t>(rows.size()); t < keep; ++t) rows.push_back(t);
       std::sort(rows.begin(), rows.end());
-      std::vector<std::int64_t> take_rows;
-      for (std::int64_t t : rows)
-        for (int c = 0; c < hd; ++c) take_rows.push_back(t * hd + c);
+      const auto take_rows = [&] {
+        std::vector<std::int64_t> idx;
+        for (std::int64_t t : rows)
+          for (int c = 0; c < hd; ++c) idx.push_back(t * hd + c);
+        return idx;
+      };
       for (int h = 0; h < Hk; ++h) {
         auto& K = L.k[static_cast<std::size_t>(h)];
         auto& V = L.v[static_cast<std::size_t>(h)];
         if (s.static_mode == "reveal") {
-          K = take(K, take_rows, Shape{keep, hd});
-          V = take(V, take_rows, Shape{keep, hd});
+          K = take_lazy(K, take_rows, Shape{keep, hd});
+          V = take_lazy(V, take_rows, Shape{keep, hd});
           continue;
         }
         // Party 0 inputs the kept rows of its plaintext cache (the others learn only their number).
@@ -355,20 +358,24 @@ class MpcacheSelector final : public GroupSelector {
         const Share mix = ops.P.add(ops.P.mul_public(hi, protocols::encode_fixed(s.alpha, f)),
                                     ops.P.mul_public(lo, protocols::encode_fixed(1 - s.alpha, f)));
         Share r = co_await ops.trunc("similarity", mix);
-        std::vector<std::int64_t> idx;  // (H, d, count)
-        for (int h = 0; h < H; ++h)
-          for (int c = 0; c < hd; ++c)
-            for (int j = 0; j < count; ++j) idx.push_back((static_cast<std::int64_t>(h) * count + j) * hd + c);
-        const Share rt = take(r, idx, Shape{H, hd, count});
+        const Share rt = take_lazy(r, [&] {
+          std::vector<std::int64_t> idx;  // (H, d, count)
+          for (int h = 0; h < H; ++h)
+            for (int c = 0; c < hd; ++c)
+              for (int j = 0; j < count; ++j) idx.push_back((static_cast<std::int64_t>(h) * count + j) * hd + c);
+          return idx;
+        }, Shape{H, hd, count});
         Share sc = co_await ops.matmul("similarity", q, rt, MatDims{H, 1, hd, count});
         co_return sc;
       }
       // The exact bound: sum_c max(q_c max_c, q_c min_c).
-      std::vector<std::int64_t> qi;
-      for (int h = 0; h < H; ++h)
-        for (int j = 0; j < count; ++j)
-          for (int c = 0; c < hd; ++c) qi.push_back(static_cast<std::int64_t>(h) * hd + c);
-      const Share qw = take(q, qi, Shape{H, count, hd});
+      const Share qw = take_lazy(q, [&] {
+        std::vector<std::int64_t> qi;
+        for (int h = 0; h < H; ++h)
+          for (int j = 0; j < count; ++j)
+            for (int c = 0; c < hd; ++c) qi.push_back(static_cast<std::int64_t>(h) * hd + c);
+        return qi;
+      }, Shape{H, count, hd});
       Share ph = co_await ops.mul("similarity", qw, hi);
       Share pl = co_await ops.mul("similarity", qw, lo);
       Share best = co_await ops.select_less("similarity", ph, pl, pl, ph);

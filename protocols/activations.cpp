@@ -62,7 +62,7 @@ sim::Task<Share> Protocol::piecewise(const Share& x, const std::vector<double>& 
   const std::int64_t n = x.size();
   // All comparisons in one batch: bit_j = x < breaks[j].
   std::vector<Share> shifted;
-  for (double b : breaks) shifted.push_back(add_public(x, filled(x.shape, encode_fixed(-b, frac_bits_))));
+  for (double b : breaks) shifted.push_back(add_constant(x, encode_fixed(-b, frac_bits_)));
   const Share all_shifted = concat_all(shifted);
   const Share bits = co_await msb(all_shifted);
   // Powers x^1 .. x^d.
@@ -76,7 +76,7 @@ sim::Task<Share> Protocol::piecewise(const Share& x, const std::vector<double>& 
   for (const auto& poly : polys) {
     const std::size_t deg = poly.size() - 1;
     Share acc = sub(x, x);
-    acc = add_public(acc, filled(x.shape, encode_fixed(poly[deg], 2 * frac_bits_)));
+    acc = add_constant(acc, encode_fixed(poly[deg], 2 * frac_bits_));
     for (std::size_t k = 1; k <= deg; ++k) acc = add(acc, mul_public(pw[k - 1], encode_fixed(poly[deg - k], frac_bits_)));
     Share v = co_await trunc(acc, frac_bits_);
     values.push_back(std::move(v));
@@ -108,7 +108,7 @@ sim::Task<Share> Protocol::rsqrt(const Share& a, double max_value) {
   if (!(max_value >= 1)) throw std::invalid_argument("rsqrt: the public bound must be at least 1");
   // y <- y (3 - x y^2) / 2: converges from y0 <= 1/sqrt(x); the error shrinks like reciprocal's.
   const RingTensor three = filled(a.shape, encode_fixed(3.0, frac_bits_));
-  Share y = add_public(sub(a, a), filled(a.shape, encode_fixed(1.0 / std::sqrt(max_value), frac_bits_)));
+  Share y = add_constant(sub(a, a), encode_fixed(1.0 / std::sqrt(max_value), frac_bits_));
   const int iters = reciprocal_iterations(max_value);
   for (int i = 0; i < iters; ++i) {
     Share y2 = co_await mul_fixed(y, y);

@@ -109,7 +109,7 @@ sim::Task<Share> Protocol::max_rows(const Share& a, std::int64_t rows, std::int6
 sim::Task<Share> Protocol::exp(const Share& a) {
   // (1 + x / 2^t)^(2^t): x / 2^t is a free shift of the fixed-point encoding by t more bits.
   Share y = co_await trunc(a, kExpIterations);
-  y = add_public(y, filled(a.shape, encode_fixed(1.0, frac_bits_)));
+  y = add_constant(y, encode_fixed(1.0, frac_bits_));
   for (int i = 0; i < kExpIterations; ++i) {
     Share sq = co_await mul_fixed(y, y);
     y = std::move(sq);
@@ -131,7 +131,7 @@ sim::Task<Share> Protocol::reciprocal(const Share& a, double max_value) {
   // truncation. Instead of normalizing x to [0.5, 1) with a bit decomposition, the initial
   // guess uses the public bound (softmax denominators lie in [1, row length]).
   const RingTensor one = filled(a.shape, encode_fixed(1.0, frac_bits_));
-  Share y = add_public(sub(a, a), filled(a.shape, encode_fixed(1.0 / max_value, frac_bits_)));
+  Share y = add_constant(sub(a, a), encode_fixed(1.0 / max_value, frac_bits_));
   Share xy = co_await mul_fixed(a, y);
   Share e = add_public(mul_public(xy, static_cast<Ring>(-1)), one);
   const int iters = reciprocal_iterations(max_value);
@@ -167,7 +167,7 @@ sim::Task<Share> Protocol::softmax_rows(const Share& a, std::int64_t rows, std::
   const Share mx = co_await max_rows(a, rows, cols);
   const Share shifted = sub(a, broadcast_cols(mx, rows, cols));
   // b = (x > -14) = 1 - msb(x + 14)
-  const Share plus14 = add_public(shifted, filled(shifted.shape, encode_fixed(14.0, frac_bits_)));
+  const Share plus14 = add_constant(shifted, encode_fixed(14.0, frac_bits_));
   const Share neg = co_await msb(plus14);
   const Share keep = not_bit(neg);  // a 1-bit boolean share in aby3-spu: the mask product is MulA1B
   const Share e = co_await exp(shifted);
@@ -185,12 +185,12 @@ sim::Task<Share> Protocol::one_hot(const Share& idx, std::int64_t classes) {
   const int b = index_bits(classes);
   if (b == 0) {  // one class: every index is 0
     const Share zero = mul_public(gather_cols(idx, n, 1, 0, 1, 1), 0);  // (n, 1), whatever idx's shape
-    co_return add_public(zero, filled(zero.shape, 1));
+    co_return add_constant(zero, 1);
   }
   const Share bits = co_await low_bits(idx, b);  // (b, n), bit 0 first
   // Level 0 (local): classes by the top bit, (n, 2) = [1 - bit, bit].
   const Share top = slice_plane(bits, b - 1, n);
-  const Share not_top = add_public(mul_public(top, static_cast<Ring>(-1)), filled(top.shape, 1));
+  const Share not_top = add_constant(mul_public(top, static_cast<Ring>(-1)), 1);
   Share cur = interleave_cols(not_top, top, n, 1);
   std::int64_t m = 2;
   for (int i = b - 2; i >= 0; --i) {

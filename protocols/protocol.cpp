@@ -63,6 +63,13 @@ Share Protocol::mul_public(const Share& a, Ring c) const {
   return out;
 }
 
+Share Protocol::add_constant(const Share& a, Ring c) const {
+  // Why the early return: cost mode (and the dealer) would build a filled tensor of the op's
+  // full shape only for add_public to skip it.
+  if (!has_data(a)) return a;
+  return add_public(a, filled(a.shape, c));
+}
+
 sim::Task<Share> Protocol::mul_fixed(const Share& a, const Share& b) {
   Share p = co_await mul(a, b);
   co_return co_await trunc(p, frac_bits_);

@@ -110,6 +110,8 @@ class Protocol {
   Share sub(const Share& a, const Share& b) const;
   Share mul_public(const Share& a, Ring c) const;  // by a public ring element
   virtual Share add_public(const Share& a, const RingTensor& c) const = 0;
+  // a + c for one public ring element c in every position (builds no tensor without data).
+  Share add_constant(const Share& a, Ring c) const;
 
   // a * b; when one operand is a 1-bit boolean share, the product with the other (arithmetic)
   // one is SPU's MulA1B (recorded as mul_bit).

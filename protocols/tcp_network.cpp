@@ -1,6 +1,7 @@
 // protocols/tcp_network.cpp — Boost.Asio transport: connection setup, framing, awaiters.
 #include "protocols/tcp_network.h"
 
+#include <array>
 #include <coroutine>
 #include <cstring>
 #include <optional>
@@ -46,7 +47,13 @@ struct TcpNetwork::Peer {
   explicit Peer(asio::io_context& io) : socket(io), timer(io) {}
   tcp::socket socket;
   asio::steady_timer timer;
-  std::deque<std::vector<std::uint8_t>> writes;  // frames waiting; front is being written
+  // Frames waiting (front is being written): the header and the payload as the channel gave it,
+  // written together without copying the payload into one buffer.
+  struct Frame {
+    std::array<std::uint8_t, 16> header;
+    std::vector<std::byte> payload;
+  };
+  std::deque<Frame> writes;
   bool writing = false;
   std::string write_error;
 };
@@ -60,11 +67,11 @@ class TcpChannel final : public Channel {
   void send_frame(int to, std::vector<std::byte> payload, std::uint64_t, std::string_view tag) override {
     TcpNetwork::Peer& p = *net_->links_[static_cast<std::size_t>(to)];
     if (!p.write_error.empty()) throw TcpError(p.write_error);
-    std::vector<std::uint8_t> frame(16 + payload.size());
-    put_u32(frame.data(), kFrameMagic);
-    put_u32(frame.data() + 4, kFrameVersion);
-    put_u64(frame.data() + 8, payload.size());
-    if (!payload.empty()) std::memcpy(frame.data() + 16, payload.data(), payload.size());
+    TcpNetwork::Peer::Frame frame;
+    put_u32(frame.header.data(), kFrameMagic);
+    put_u32(frame.header.data() + 4, kFrameVersion);
+    put_u64(frame.header.data() + 8, payload.size());
+    frame.payload = std::move(payload);
     p.writes.push_back(std::move(frame));
     start_write(to, std::string(tag));
   }
@@ -73,22 +80,21 @@ class TcpChannel final : public Channel {
     const std::string op(tag);
     // Named awaiters: GCC 12 destroys non-trivial temporaries of a co_await expression twice.
     ReadAwaiter header_read = read(from, 16, op);
-    std::vector<std::uint8_t> header = co_await header_read;
-    if (get_u32(header.data()) != kFrameMagic || get_u32(header.data() + 4) != kFrameVersion)
+    const std::vector<std::byte> header_bytes = co_await header_read;
+    const auto* header = reinterpret_cast<const std::uint8_t*>(header_bytes.data());
+    if (get_u32(header) != kFrameMagic || get_u32(header + 4) != kFrameVersion)
       throw TcpError(who() + ": malformed frame from party " + std::to_string(from) + " during '" + op + "' (bad magic or version)");
-    const std::uint64_t len = get_u64(header.data() + 8);
+    const std::uint64_t len = get_u64(header + 8);
     if (len > net_->options_.max_frame_bytes)
       throw TcpError(who() + ": oversized frame (" + std::to_string(len) + " bytes) from party " + std::to_string(from) +
                      " during '" + op + "'");
     // Any length is well formed: packed boolean payloads (aby3-spu) end inside a ring element.
-    std::vector<std::uint8_t> body;
+    std::vector<std::byte> body;
     if (len > 0) {
       ReadAwaiter body_read = read(from, static_cast<std::size_t>(len), op);
       body = co_await body_read;
     }
-    std::vector<std::byte> out(body.size());
-    if (!body.empty()) std::memcpy(out.data(), body.data(), body.size());
-    co_return out;
+    co_return body;
   }
 
  private:
@@ -98,7 +104,9 @@ class TcpChannel final : public Channel {
     TcpNetwork::Peer& p = *net_->links_[static_cast<std::size_t>(to)];
     if (p.writing || p.writes.empty()) return;
     p.writing = true;
-    asio::async_write(p.socket, asio::buffer(p.writes.front()), [this, to, tag](boost::system::error_code ec, std::size_t) {
+    const TcpNetwork::Peer::Frame& f = p.writes.front();
+    const std::array<asio::const_buffer, 2> buffers = {asio::buffer(f.header), asio::buffer(f.payload)};
+    asio::async_write(p.socket, buffers, [this, to, tag](boost::system::error_code ec, std::size_t) {
       TcpNetwork::Peer& q = *net_->links_[static_cast<std::size_t>(to)];
       q.writing = false;
       if (ec) {
@@ -117,7 +125,7 @@ class TcpChannel final : public Channel {
     int from;
     std::size_t n;
     std::string op;
-    std::vector<std::uint8_t> buf;
+    std::vector<std::byte> buf;
     boost::system::error_code ec;
     bool timed_out = false;
     bool await_ready() const noexcept { return false; }
@@ -139,7 +147,7 @@ class TcpChannel final : public Channel {
         h.resume();
       });
     }
-    std::vector<std::uint8_t> await_resume() {
+    std::vector<std::byte> await_resume() {
       const std::string peer = "party " + std::to_string(from);
       if (timed_out)
         throw TcpError(ch->who() + ": " + peer + " did not answer within " +

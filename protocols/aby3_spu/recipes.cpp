@@ -113,14 +113,14 @@ sim::Task<Share> Aby3Spu::exp2_of(const Share& x) {
   Share x5 = co_await mul_fixed(x2, x3);
   constexpr double kP[] = {1.0, 0.69314718056, 0.24022650695, 0.055504108665, 0.0096181291076, 0.0013333558146};
   const std::vector<const Share*> powers = {&frac, &x2, &x3, &x4, &x5};
-  Share acc = add_public(sub(x, x), filled(x.shape, encode_fixed(kP[0], 2 * f)));
+  Share acc = add_constant(sub(x, x), encode_fixed(kP[0], 2 * f));
   for (std::size_t i = 0; i < powers.size(); ++i) acc = add(acc, mul_public(*powers[i], encode_fixed(kP[i + 1], f)));
   Share ret = co_await trunc(acc, f);
   for (int i = 0; i < 5; ++i) {
     const Share bit = typed(and_public(shift_right_bits(xb, f + i), 1), 1);
     const Share a = co_await to_arithmetic(bit);
     const Ring k = static_cast<Ring>(1) << (1 << i);
-    const Share factor = add_public(mul_public(a, k - 1), filled(x.shape, 1));  // a ? 2^(2^i) : 1
+    const Share factor = add_constant(mul_public(a, k - 1), 1);  // a ? 2^(2^i) : 1
     Share next = co_await mul(ret, factor);
     ret = std::move(next);
   }
@@ -132,8 +132,8 @@ sim::Task<Share> Aby3Spu::exp2_of(const Share& x) {
 sim::Task<Share> Aby3Spu::exp(const Share& a) {
   // f_exp, EXP_PADE: clamp to +-32 / log2(e), then exp2(x log2(e)).
   const double limit = 32.0 / std::log2(std::numbers::e);
-  const Share lo = add_public(sub(a, a), filled(a.shape, encode_fixed(-limit, frac_bits_)));
-  const Share hi = add_public(sub(a, a), filled(a.shape, encode_fixed(limit, frac_bits_)));
+  const Share lo = add_constant(sub(a, a), encode_fixed(-limit, frac_bits_));
+  const Share hi = add_constant(sub(a, a), encode_fixed(limit, frac_bits_));
   const Share below = co_await less_than(a, lo);
   Share x = co_await select(below, lo, a);
   const Share above = co_await less_than(hi, x);
@@ -156,7 +156,7 @@ sim::Task<Share> Aby3Spu::reciprocal(const Share& a, double max_value) {
   const Share factor = co_await to_arithmetic(reversed);
   Share c = co_await mul_fixed(a, factor);
   const RingTensor one = filled(a.shape, encode_fixed(1.0, f));
-  Share r = add_public(mul_public(c, static_cast<Ring>(-2)), filled(a.shape, encode_fixed(2.9142, f)));
+  Share r = add_constant(mul_public(c, static_cast<Ring>(-2)), encode_fixed(2.9142, f));
   Share cr = co_await mul_fixed(c, r);
   Share e = add_public(mul_public(cr, static_cast<Ring>(-1)), one);
   constexpr int kIterations = 2;  // SPU's fxp_div_goldschmidt_iters default
@@ -192,7 +192,7 @@ sim::Task<Share> Aby3Spu::rsqrt(const Share& a, double max_value) {
   Share u4 = co_await mul_fixed(u2, u2);
   constexpr double kC[] = {4.14285016, -15.47994394, 38.4714796, -49.86605845, 26.02942339};
   const std::vector<const Share*> powers = {&u, &u2, &u3, &u4};
-  Share acc = add_public(sub(a, a), filled(a.shape, encode_fixed(kC[0], 2 * f)));
+  Share acc = add_constant(sub(a, a), encode_fixed(kC[0], 2 * f));
   for (std::size_t i = 0; i < powers.size(); ++i) acc = add(acc, mul_public(*powers[i], encode_fixed(kC[i + 1], f)));
   Share r = co_await trunc(acc, f);
   // Bit pairs of z: a = the one-hot of k = floor(e / 2), parity = whether e is even.
@@ -204,7 +204,7 @@ sim::Task<Share> Aby3Spu::rsqrt(const Share& a, double max_value) {
   const Share k_rev = co_await to_arithmetic(k_reversed);
   const Share even_a = co_await to_arithmetic(even);
   const Ring c_odd = encode_fixed(1.0 / std::numbers::sqrt2, f), c_even = encode_fixed(1.0, f);
-  const Share mux = add_public(mul_public(even_a, c_even - c_odd), filled(a.shape, c_odd));
+  const Share mux = add_constant(mul_public(even_a, c_even - c_odd), c_odd);
   Share wide = co_await mul(mux, k_rev);
   Share comp = co_await trunc(wide, f);
   Share out = co_await mul_fixed(r, comp);
@@ -222,8 +222,8 @@ sim::Task<Share> Aby3Spu::gelu(const Share& a) {
   Share cubic = co_await trunc(cubic_wide, f);
   const Share inner_wide = mul_public(add(a, cubic), encode_fixed(std::sqrt(2.0 / std::numbers::pi), f));
   Share inner = co_await trunc(inner_wide, f);
-  const Share lo = add_public(sub(a, a), filled(a.shape, encode_fixed(-5.0, f)));
-  const Share hi = add_public(sub(a, a), filled(a.shape, encode_fixed(5.0, f)));
+  const Share lo = add_constant(sub(a, a), encode_fixed(-5.0, f));
+  const Share hi = add_constant(sub(a, a), encode_fixed(5.0, f));
   const Share below = co_await less_than(inner, lo);
   Share y = co_await select(below, lo, inner);
   const Share above = co_await less_than(hi, y);
@@ -233,9 +233,9 @@ sim::Task<Share> Aby3Spu::gelu(const Share& a) {
   // Odd terms by CrypTen's recurrence: y = 4 t^2 - 2, T_3 = t (y - 1), T_{k+2} = y T_k - T_{k-2}.
   const std::vector<double>& coef = tanh_chebyshev_coefficients();
   Share t2 = co_await mul_fixed(t, t);
-  const Share y4 = add_public(mul_public(t2, 4), filled(a.shape, encode_fixed(-2.0, f)));
+  const Share y4 = add_constant(mul_public(t2, 4), encode_fixed(-2.0, f));
   std::vector<Share> T = {t};
-  const Share y_minus_1 = add_public(y4, filled(a.shape, encode_fixed(-1.0, f)));
+  const Share y_minus_1 = add_constant(y4, encode_fixed(-1.0, f));
   Share t3 = co_await mul_fixed(t, y_minus_1);
   T.push_back(std::move(t3));
   while (T.size() < coef.size()) {
@@ -246,7 +246,7 @@ sim::Task<Share> Aby3Spu::gelu(const Share& a) {
   for (std::size_t k = 0; k < coef.size(); ++k) acc = add(acc, mul_public(T[k], encode_fixed(coef[k], f)));
   Share tanh = co_await trunc(acc, f);
   // 0.5 x (1 + tanh): one product, the halving folded into the truncation.
-  const Share one_plus_tanh = add_public(tanh, filled(a.shape, encode_fixed(1.0, f)));
+  const Share one_plus_tanh = add_constant(tanh, encode_fixed(1.0, f));
   Share prod = co_await mul(a, one_plus_tanh);
   Share out = co_await trunc(prod, f + 1);
   co_return out;
