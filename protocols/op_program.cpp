@@ -59,25 +59,27 @@ sim::Task<OpResult> op_program(Protocol& P, OpSpec spec, std::function<double()>
   Share y;
   if (two) y = co_await P.input(1, P.id() == 1 ? &b : nullptr, sb);
 
-  const CommStats before = P.channel().stats();
   auto offline_now = [&P] {
     const auto& tags = P.channel().stats_by_tag();
     const auto it = tags.find("offline");
     return it == tags.end() ? CommStats{} : it->second;
   };
-  const CommStats offline_before = offline_now();
-  const double t0 = clock ? clock() : 0;
-  Share out;
-  if (mat) out = co_await P.matmul(x, y, MatDims{1, spec.m, spec.k, spec.n});
-  else if (spec.op == "less-than") out = co_await P.less_than(x, y);
-  else if (spec.op == "exp") out = co_await P.exp(x);
-  else if (spec.op == "equality") out = co_await P.eqz(P.sub(x, y));
-  else out = co_await P.one_hot(x, spec.classes);
   OpResult r;
-  r.seconds = clock ? clock() - t0 : 0;
-  const CommStats offline = offline_now() - offline_before;
-  r.op = P.channel().stats() - before - offline;
-  r.offline_bytes = offline.bytes_sent;
+  Share out;
+  for (int run = 0; run < std::max(1, spec.repeat); ++run) {
+    const CommStats before = P.channel().stats(), offline_before = offline_now();
+    const double t0 = clock ? clock() : 0;
+    if (mat) out = co_await P.matmul(x, y, MatDims{1, spec.m, spec.k, spec.n});
+    else if (spec.op == "less-than") out = co_await P.less_than(x, y);
+    else if (spec.op == "exp") out = co_await P.exp(x);
+    else if (spec.op == "equality") out = co_await P.eqz(P.sub(x, y));
+    else out = co_await P.one_hot(x, spec.classes);
+    r.seconds = clock ? clock() - t0 : 0;
+    if (run == 0) r.first_seconds = r.seconds;
+    const CommStats offline = offline_now() - offline_before;
+    r.op = P.channel().stats() - before - offline;
+    r.offline_bytes = offline.bytes_sent;
+  }
   // A few outputs, for checks (outside the measurement).
   const std::int64_t shown = std::min<std::int64_t>(out.size(), 8);
   const Share head = gather_cols(out, 1, out.size(), 0, 1, shown);

@@ -25,13 +25,15 @@ struct OpSpec {
   std::int64_t n = 100'000;
   std::int64_t m = 128, k = 768;  // matmul: (m x k) by (k x n)
   std::int64_t classes = 1024;    // one-hot
+  int repeat = 1;                 // runs of the op; the result describes the last (steady state)
   std::uint64_t data_seed = 1;
 };
 
 struct OpResult {
   CommStats op;        // this party's traffic during the op (online; the dealer's is "offline")
   std::uint64_t offline_bytes = 0;
-  double seconds = 0;  // the op's wall time by `clock` (0 without one)
+  double seconds = 0;        // the last run's wall time by `clock` (0 without one)
+  double first_seconds = 0;  // the first run's (a fresh process touches its memory for the first time)
   std::vector<Ring> revealed;  // the first few outputs, revealed after the op (for checks)
 };
 

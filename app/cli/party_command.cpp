@@ -61,11 +61,12 @@ int run_op(protocols::Protocol& proto, boost::asio::io_context& io, const po::va
   spec.m = vm["m"].as<std::int64_t>();
   spec.k = vm["k"].as<std::int64_t>();
   spec.classes = vm["classes"].as<std::int64_t>();
+  spec.repeat = vm["repeat"].as<int>();
   const auto t0 = std::chrono::steady_clock::now();
   const std::function<double()> clock = [t0] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
   const protocols::OpResult r = protocols::run_task(io, protocols::op_program(proto, spec, clock));
   std::cout << "party " << id << " protocol " << family << " program op " << spec.op << "\n"
-            << "op_seconds " << r.seconds << "\nop_bytes_sent " << r.op.bytes_sent << "\nop_rounds " << r.op.rounds
+            << "op_seconds " << r.seconds << "\nop_first_seconds " << r.first_seconds << "\nop_bytes_sent " << r.op.bytes_sent << "\nop_rounds " << r.op.rounds
             << "\nop_offline_bytes " << r.offline_bytes << "\n";
   if (!r.revealed.empty()) {  // the first outputs (a dealer learns none)
     std::cout << "revealed";
@@ -215,6 +216,7 @@ int cmd_party(const Args& args) {
       ("m", po::value<std::int64_t>()->default_value(128), "op matmul: rows of the left operand")
       ("k", po::value<std::int64_t>()->default_value(768), "op matmul: inner dimension")
       ("classes", po::value<std::int64_t>()->default_value(1024), "op one-hot: classes")
+      ("repeat", po::value<int>()->default_value(1), "op: runs of the op; the figures are the last run's (the steady state)")
       ("checkpoint", po::value<std::string>(), "private-decode: small-model checkpoint (default: models/small/kvsim-byte-lm.bin)")
       ("context", po::value<int>()->default_value(256), "private-decode: prompt tokens in the KV cache")
       ("output", po::value<std::string>()->default_value("logits"),
