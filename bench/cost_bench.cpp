@@ -2,8 +2,6 @@
 // decode step of a 7B model, and `kvsim explain` of it. Figures go in README's "Performance".
 #include <benchmark/benchmark.h>
 
-#include "app/runner/heap.h"
-
 #include <sstream>
 
 #include "app/kinds/kinds.h"
@@ -116,12 +114,3 @@ BENCHMARK(BM_PrivateDecodeSmallModel)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace kvsim
-
-int main(int argc, char** argv) {
-  kvsim::runner::keep_freed_memory();  // as kvsim itself runs (app/runner/heap.h)
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}

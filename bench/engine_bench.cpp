@@ -3,8 +3,6 @@
 // of scenarios/bench/pingpong.toml: messages per second in process, and wall time and peak
 // memory of `kvsim run` as a child process). Figures go in README's "Performance" section.
 #include <benchmark/benchmark.h>
-
-#include "app/runner/heap.h"
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/resource.h>
@@ -161,12 +159,3 @@ BENCHMARK(BM_KvsimRunPingPong)->Arg(1'000'000)->Arg(10'000'000)->ArgName("rounds
 
 }  // namespace
 }  // namespace kvsim::sim
-
-int main(int argc, char** argv) {
-  kvsim::runner::keep_freed_memory();  // as kvsim itself runs (app/runner/heap.h)
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}

@@ -6,8 +6,6 @@
 // all parties together plus the engine; the ratio to plaintext is what README records.
 #include <benchmark/benchmark.h>
 
-#include "app/runner/heap.h"
-
 #include <Eigen/Dense>
 
 #include <algorithm>
@@ -234,12 +232,3 @@ BENCHMARK(BM_PrgBytesPerCore);
 
 }  // namespace
 }  // namespace kvsim::protocols
-
-int main(int argc, char** argv) {
-  kvsim::runner::keep_freed_memory();  // as kvsim itself runs (app/runner/heap.h)
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}

@@ -57,6 +57,8 @@ class Aby3 : public Protocol {
   };
   sim::Task<PlaneSplit> split_planes(const Share& x, RandomBit& r, const char* tag);
   sim::Task<Share> open_masked(const Share& result, const RandomBit& r, const Shape& shape, const char* tag);
+  sim::Task<std::vector<Ring>> reshare_with_bit(const std::vector<Ring>& own, RandomBit& r, std::size_t words, bool data,
+                                                const std::vector<Ring>* party0_part, const char* tag);
   sim::Task<std::pair<Share, Share>> and_plane_pairs(const Share& a, const Share& b, const Share& c);
   // An XOR-shared bit (bit 0 of each word) as an arithmetic 0/1 share: 2 rounds.
   sim::Task<Share> b2a_bit(const Share& b);

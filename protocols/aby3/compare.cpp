@@ -75,6 +75,7 @@ class Aby3::RandomBit {
     return e0_;
   }
   void received_input(std::vector<Ring> e0) { e0_ = std::move(e0); }  // at party 2
+  std::size_t size() const { return n_; }
   // Round 2, parties 1 and 2 -> party 0: f1 = e1 t - H + J, f0 = e0 t - J.
   std::vector<Ring> product_part() {
     if (!data_) return {};
@@ -194,6 +195,39 @@ sim::Task<Share> Aby3::open_masked(const Share& result, const RandomBit& r, cons
   co_return out;
 }
 
+sim::Task<std::vector<Ring>> Aby3::reshare_with_bit(const std::vector<Ring>& own, RandomBit& r, std::size_t words, bool data,
+                                                    const std::vector<Ring>* party0_part, const char* tag) {
+  // A re-share (each part to the previous party) with the random bit's product parts riding to
+  // party 0: party 1 sends its part and f1 to party 0, party 2 its part to party 1 and f0 to
+  // party 0. With `party0_part` (msb's generates: party 0's part is a mask party 2 derives; set
+  // at every party, read at party 2) party 0 sends nothing. Returns this party's second component.
+  const std::size_t n = r.size();
+  const int me = id();
+  if (me == 0) {
+    auto msgs = party0_part ? send_nothing() : send_to(2, data ? own : std::vector<Ring>{}, words * 8);
+    std::vector<int> srcs = {1, 2};
+    auto got = co_await ch_.exchange(std::move(msgs), std::move(srcs), tag);
+    if (!data) co_return std::vector<Ring>{};
+    std::vector<Ring> next(got[0].begin(), got[0].begin() + static_cast<std::ptrdiff_t>(words));
+    r.received_parts(std::vector<Ring>(got[0].begin() + static_cast<std::ptrdiff_t>(words), got[0].end()), std::move(got[1]));
+    co_return next;
+  }
+  const std::vector<Ring> f = r.product_part();
+  if (me == 1) {
+    std::vector<Ring> payload = own;
+    payload.insert(payload.end(), f.begin(), f.end());
+    auto msgs = send_to(0, std::move(payload), (words + n) * 8);
+    auto srcs = recv_from(2);
+    auto got = co_await ch_.exchange(std::move(msgs), std::move(srcs), tag);
+    co_return data ? std::move(got[0]) : std::vector<Ring>{};
+  }
+  auto msgs = send_to(1, own, words * 8, 0, f, n * 8);
+  auto srcs = party0_part ? recv_nothing() : recv_from(0);
+  auto got = co_await ch_.exchange(std::move(msgs), std::move(srcs), tag);
+  if (!data) co_return std::vector<Ring>{};
+  co_return party0_part ? *party0_part : std::move(got[0]);
+}
+
 sim::Task<Share> Aby3::do_msb(const Share& x) {
   const std::size_t n = static_cast<std::size_t>(x.size()), W = plane_words(n);
   const std::size_t gw = kLeaves * W;  // words of the 63 generate planes
@@ -209,38 +243,15 @@ sim::Task<Share> Aby3::do_msb(const Share& x) {
   const Share& m = split.m;
 
   // Round 2: the generates (party 0's part is mask0, known to party 2) and s t.
-  std::vector<Ring> g_own, g_next;
-  if (me == 0) {
-    auto msgs = send_nothing();
-    std::vector<int> srcs = {1, 2};
-    auto got = co_await ch_.exchange(std::move(msgs), std::move(srcs), "msb");
-    if (data) {
-      g_own = mask0;
-      g_next.assign(got[0].begin(), got[0].begin() + static_cast<std::ptrdiff_t>(gw));
-      r.received_parts(std::vector<Ring>(got[0].begin() + static_cast<std::ptrdiff_t>(gw), got[0].end()), std::move(got[1]));
-    }
-  } else {
+  std::vector<Ring> g_own;
+  if (data && me == 0) g_own = mask0;
+  if (data && me != 0) {
     // Party 1: m1 & N ^ mask1 (its s0 is m1); party 2: m_0 & N ^ mask0 ^ mask1 (its s1 is m_0).
-    if (data) {
-      const std::vector<Ring>& mine = me == 1 ? m.s0 : m.s1;
-      g_own.resize(gw);
-      for (std::size_t i = 0; i < gw; ++i) g_own[i] = (mine[i] & planes_n[i]) ^ mask1[i] ^ (me == 2 ? mask0[i] : 0);
-    }
-    const std::vector<Ring> f = r.product_part();
-    if (me == 1) {
-      std::vector<Ring> payload = g_own;
-      payload.insert(payload.end(), f.begin(), f.end());
-      auto msgs = send_to(0, std::move(payload), (gw + n) * 8);
-      auto srcs = recv_from(2);
-      auto got = co_await ch_.exchange(std::move(msgs), std::move(srcs), "msb");
-      if (data) g_next = std::move(got[0]);
-    } else {
-      auto msgs = send_to(1, g_own, gw * 8, 0, f, n * 8);
-      auto srcs = recv_nothing();
-      co_await ch_.exchange(std::move(msgs), std::move(srcs), "msb");
-      if (data) g_next = mask0;
-    }
+    const std::vector<Ring>& mine = me == 1 ? m.s0 : m.s1;
+    g_own.resize(gw);
+    for (std::size_t i = 0; i < gw; ++i) g_own[i] = (mine[i] & planes_n[i]) ^ mask1[i] ^ (me == 2 ? mask0[i] : 0);
   }
+  std::vector<Ring> g_next = co_await reshare_with_bit(g_own, r, gw, data, &mask0, "msb");
   Share g{Shape{static_cast<std::int64_t>(gw)}, std::move(g_own), std::move(g_next), !data};
   Share p_all = m;  // M ^ N: N joins component 2 (party 1's second, party 2's first)
   if (data && me == 1) for (std::size_t i = 0; i < p_all.s1.size(); ++i) p_all.s1[i] ^= planes_n[i];
@@ -282,31 +293,7 @@ sim::Task<Share> Aby3::do_eqz(const Share& x) {
     z = zero_share_xor(w1);
     for (std::size_t i = 0; i < w1; ++i) z[i] ^= (a.s0[i] & b.s0[i]) ^ (a.s0[i] & b.s1[i]) ^ (a.s1[i] & b.s0[i]);
   }
-  std::vector<Ring> z_next;
-  if (me == 0) {
-    auto msgs = send_to(2, z, w1 * 8);
-    std::vector<int> srcs = {1, 2};
-    auto got = co_await ch_.exchange(std::move(msgs), std::move(srcs), "eqz");
-    if (data) {
-      z_next.assign(got[0].begin(), got[0].begin() + static_cast<std::ptrdiff_t>(w1));
-      r.received_parts(std::vector<Ring>(got[0].begin() + static_cast<std::ptrdiff_t>(w1), got[0].end()), std::move(got[1]));
-    }
-  } else {
-    const std::vector<Ring> f = r.product_part();
-    if (me == 1) {
-      std::vector<Ring> payload = z;
-      payload.insert(payload.end(), f.begin(), f.end());
-      auto msgs = send_to(0, std::move(payload), (w1 + n) * 8);
-      auto srcs = recv_from(2);
-      auto got = co_await ch_.exchange(std::move(msgs), std::move(srcs), "eqz");
-      if (data) z_next = std::move(got[0]);
-    } else {
-      auto msgs = send_to(1, z, w1 * 8, 0, f, n * 8);
-      auto srcs = recv_from(0);
-      auto got = co_await ch_.exchange(std::move(msgs), std::move(srcs), "eqz");
-      if (data) z_next = std::move(got[0]);
-    }
-  }
+  std::vector<Ring> z_next = co_await reshare_with_bit(z, r, w1, data, nullptr, "eqz");
   Share level{Shape{static_cast<std::int64_t>(w1)}, std::move(z), std::move(z_next), !data};
   // The other five levels: 16, 8, 4, 2, 1 ANDs.
   for (int planes = 16; planes >= 1; planes /= 2) {
