@@ -123,7 +123,8 @@ struct Party {
 
 // Round completion over all parties, folded as rounds complete. Why a small window of pending
 // rounds is enough: a party cannot finish round r + 1 before each neighbour sent its round-r
-// message, so parties drift apart by at most one round per hop.
+// message, so connected parties drift apart by at most one round per hop (a party on no link
+// runs ahead alone, and the rounds it finished first wait here for the others).
 class RoundLog {
  public:
   RoundLog(std::int64_t rounds, std::size_t parties, std::int64_t series_rounds)
