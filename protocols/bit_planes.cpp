@@ -1,6 +1,7 @@
 // protocols/bit_planes.cpp — bit-plane transposes and the carry-out tree.
 #include "protocols/bit_planes.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "protocols/boolean_words.h"
@@ -80,16 +81,38 @@ sim::Task<Share> carry_out(Share g, Share p, int leaves, std::size_t W, AndPairs
     }
     const Share a = gather_planes(p, hi, W), b = gather_planes(g, lo, W), c = gather_planes(p, lo_above_first, W);
     const std::pair<Share, Share> ands = co_await and_pairs(a, b, c);
-    Share next_g = xor_words(gather_planes(g, hi, W), ands.first);
-    // The lowest node's P is never read (it is never the high half of a pair): plane 0 stands in.
-    Share next_p = concat(gather_planes(p, {0}, W), ands.second);
-    if (live % 2 == 1) {
-      next_g = concat(next_g, gather_planes(g, {live - 1}, W));
-      next_p = concat(next_p, gather_planes(p, {live - 1}, W));
+    // The next level's nodes: G = G_hi ^ (P_hi & G_lo), P = P_hi & P_lo, an odd top node carried.
+    // The lowest node's P is never read (it is never the high half of a pair): zeros stand in.
+    const bool odd = live % 2 == 1;
+    const std::size_t next_planes = static_cast<std::size_t>(pairs) + (odd ? 1 : 0);
+    Share next_g{Shape{static_cast<std::int64_t>(next_planes * W)}, {}, {}, g.cost_only || ands.first.cost_only};
+    Share next_p{next_g.shape, {}, {}, next_g.cost_only};
+    if (has_data(g) && has_data(ands.first)) {
+      auto level = [&](const std::vector<Ring>& gc, const std::vector<Ring>& pc, const std::vector<Ring>& ab,
+                       const std::vector<Ring>& ac, std::vector<Ring>& ng, std::vector<Ring>& np) {
+        if (gc.empty()) return;
+        ng.resize(next_planes * W);
+        np.assign(next_planes * W, 0);
+        for (int i = 0; i < pairs; ++i) {
+          const std::size_t from = static_cast<std::size_t>(2 * i + 1) * W, to = static_cast<std::size_t>(i) * W;
+          for (std::size_t w = 0; w < W; ++w) ng[to + w] = gc[from + w] ^ ab[to + w];
+          if (i > 0)
+            std::copy_n(ac.begin() + static_cast<std::ptrdiff_t>((static_cast<std::size_t>(i) - 1) * W), W,
+                        np.begin() + static_cast<std::ptrdiff_t>(to));
+        }
+        if (odd) {
+          const auto from = static_cast<std::ptrdiff_t>(static_cast<std::size_t>(live - 1) * W);
+          const auto to = static_cast<std::ptrdiff_t>(static_cast<std::size_t>(pairs) * W);
+          std::copy_n(gc.begin() + from, W, ng.begin() + to);
+          std::copy_n(pc.begin() + from, W, np.begin() + to);
+        }
+      };
+      level(g.s0, p.s0, ands.first.s0, ands.second.s0, next_g.s0, next_p.s0);
+      level(g.s1, p.s1, ands.first.s1, ands.second.s1, next_g.s1, next_p.s1);
     }
     g = std::move(next_g);
     p = std::move(next_p);
-    live = pairs + live % 2;
+    live = pairs + (odd ? 1 : 0);
   }
   co_return g;
 }

@@ -122,12 +122,22 @@ class Aby3::RandomBit {
 };
 
 sim::Task<std::pair<Share, Share>> Aby3::and_plane_pairs(const Share& a, const Share& b, const Share& c) {
-  // Both ANDs of a level in one re-share: (a, a without its first plane) & (b, c).
-  const std::size_t ab = static_cast<std::size_t>(a.size()), rest = static_cast<std::size_t>(c.size());
-  const Share a_rest = slice(a, ab - rest, rest, Shape{static_cast<std::int64_t>(rest)});
-  const Share lhs = concat(a, a_rest), rhs = concat(b, c);
-  const Share both = co_await and_words(lhs, rhs, "msb");
-  co_return std::make_pair(slice(both, 0, ab, a.shape), slice(both, ab, rest, c.shape));
+  // Both ANDs of a level in one re-share, as and_words on (a, a without its first plane) & (b, c)
+  // without stacking them: z = a_i b_i ^ a_i b_{i+1} ^ a_{i+1} b_i ^ (a zero share).
+  const std::size_t na = static_cast<std::size_t>(a.size()), nc = static_cast<std::size_t>(c.size()), skip = na - nc;
+  const bool data = has_data(a) && has_data(b) && (nc == 0 || has_data(c));
+  std::vector<Ring> z;
+  if (data) {
+    z = zero_share_xor(na + nc);
+    for (std::size_t i = 0; i < na; ++i) z[i] ^= (a.s0[i] & b.s0[i]) ^ (a.s0[i] & b.s1[i]) ^ (a.s1[i] & b.s0[i]);
+    for (std::size_t i = 0; i < nc; ++i) {
+      const std::size_t j = skip + i;
+      z[na + i] ^= (a.s0[j] & c.s0[i]) ^ (a.s0[j] & c.s1[i]) ^ (a.s1[j] & c.s0[i]);
+    }
+  }
+  Shape both_shape{static_cast<std::int64_t>(na + nc)};  // named: see docs/architecture.md (GCC 12)
+  const Share both = co_await reshare(std::move(z), std::move(both_shape), !data, "msb");
+  co_return std::make_pair(slice(both, 0, na, a.shape), slice(both, na, nc, c.shape));
 }
 
 sim::Task<Aby3::PlaneSplit> Aby3::split_planes(const Share& x, RandomBit& r, const char* tag) {
