@@ -34,6 +34,12 @@ std::vector<Ring> to_planes(const std::vector<Ring>& values, int bits) {
   return out;
 }
 
+std::vector<int> first_planes(int count) {
+  std::vector<int> v(static_cast<std::size_t>(count));
+  for (int k = 0; k < count; ++k) v[static_cast<std::size_t>(k)] = k;
+  return v;
+}
+
 std::vector<Ring> plane_bits(const Ring* plane, std::size_t n) {
   std::vector<Ring> out(n);
   for (std::size_t j = 0; j < n; ++j) out[j] = (plane[j / 64] >> (j % 64)) & 1;

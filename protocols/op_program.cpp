@@ -22,6 +22,7 @@ void check_op(const OpSpec& spec) {
     throw std::invalid_argument("unknown op '" + spec.op + "' (ops: " + known + ")");
   }
   if (spec.n < 1 || spec.m < 1 || spec.k < 1 || spec.classes < 1) throw std::invalid_argument("op sizes must be positive");
+  if (spec.repeat < 1) throw std::invalid_argument("repeat must be at least 1");
 }
 
 namespace {
@@ -66,13 +67,16 @@ sim::Task<OpResult> op_program(Protocol& P, OpSpec spec, std::function<double()>
   };
   OpResult r;
   Share out;
-  for (int run = 0; run < std::max(1, spec.repeat); ++run) {
+  for (int run = 0; run < spec.repeat; ++run) {
     const CommStats before = P.channel().stats(), offline_before = offline_now();
     const double t0 = clock ? clock() : 0;
     if (mat) out = co_await P.matmul(x, y, MatDims{1, spec.m, spec.k, spec.n});
     else if (spec.op == "less-than") out = co_await P.less_than(x, y);
     else if (spec.op == "exp") out = co_await P.exp(x);
-    else if (spec.op == "equality") out = co_await P.eqz(P.sub(x, y));
+    else if (spec.op == "equality") {
+      const Share diff = P.sub(x, y);  // named: see docs/architecture.md (GCC 12)
+      out = co_await P.eqz(diff);
+    }
     else out = co_await P.one_hot(x, spec.classes);
     r.seconds = clock ? clock() - t0 : 0;
     if (run == 0) r.first_seconds = r.seconds;

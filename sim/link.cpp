@@ -16,8 +16,8 @@ Link::Link(Engine& e, LinkConfig config, std::string endpoint0, std::string endp
     throw std::invalid_argument("link '" + config_.name + "': latency and overhead must be >= 0");
   }
   dir_[0].resource = e.timeline().resource("link/" + config_.name + "/" + names_[0] + "->" + names_[1]);
-  for (Direction& d : dir_) d.last_serialize = config_.per_message_overhead;  // of a 0-byte message
   dir_[1].resource = e.timeline().resource("link/" + config_.name + "/" + names_[1] + "->" + names_[0]);
+  for (Direction& d : dir_) d.last_serialize = config_.per_message_overhead;  // of a 0-byte message
 }
 
 Transfer Link::send(int from, Message m) {

@@ -53,7 +53,7 @@ class Timeline {
   // by id then costs a few additions.
   ResourceId resource(std::string_view name);
 
-  // `label` is read only when spans are kept, so callers may pass a cheap placeholder then.
+  // `label` is read only when spans are kept: a caller that does not keep them may pass "".
   void record(std::string_view process, ResourceId resource, Time start, Time end, std::uint64_t bytes,
               std::string_view label) {
     Totals& t = totals_[resource];

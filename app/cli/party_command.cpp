@@ -53,8 +53,7 @@ int run_demo(protocols::Protocol& proto, boost::asio::io_context& io, const po::
 
 // One op at a benchmark's shape (protocols/op_program.h): this party's wall time, bytes and
 // rounds for the op alone.
-int run_op(protocols::Protocol& proto, boost::asio::io_context& io, const po::variables_map& vm, int id,
-           const std::string& family) {
+protocols::OpSpec op_spec(const po::variables_map& vm) {
   protocols::OpSpec spec;
   spec.op = vm["op"].as<std::string>();
   spec.n = vm["n"].as<std::int64_t>();
@@ -62,6 +61,11 @@ int run_op(protocols::Protocol& proto, boost::asio::io_context& io, const po::va
   spec.k = vm["k"].as<std::int64_t>();
   spec.classes = vm["classes"].as<std::int64_t>();
   spec.repeat = vm["repeat"].as<int>();
+  return spec;
+}
+
+int run_op(protocols::Protocol& proto, boost::asio::io_context& io, const protocols::OpSpec& spec, int id,
+           const std::string& family) {
   const auto t0 = std::chrono::steady_clock::now();
   const std::function<double()> clock = [t0] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
   const protocols::OpResult r = protocols::run_task(io, protocols::op_program(proto, spec, clock));
@@ -228,14 +232,13 @@ int cmd_party(const Args& args) {
   const std::string program = p.vm["program"].as<std::string>();
   if (program != "demo" && program != "private-decode" && program != "op")
     throw UsageError("--program must be demo, private-decode or op (got '" + program + "')");
+  protocols::OpSpec spec;
   if (program == "op") {
-    protocols::OpSpec check;
-    check.op = p.vm["op"].as<std::string>();
-    check.n = p.vm["n"].as<std::int64_t>();
+    spec = op_spec(p.vm);
     try {
-      protocols::check_op(check);
+      protocols::check_op(spec);
     } catch (const std::invalid_argument& e) {
-      throw UsageError(std::string("--op: ") + e.what());
+      throw UsageError(std::string("--program op: ") + e.what());
     }
   }
   if (program == "private-decode" && family == "plaintext") throw UsageError("--program private-decode needs aby3, aby3-spu or semi2k");
@@ -260,7 +263,7 @@ int cmd_party(const Args& args) {
   const bool cost_only = false;
   auto proto = protocols::make_protocol(family, net.channel(), p.vm["seed"].as<std::uint64_t>(), protocols::kDefaultFracBits, cost_only);
   const int code = program == "demo"   ? run_demo(*proto, io, p.vm, id, family)
-                   : program == "op" ? run_op(*proto, io, p.vm, id, family)
+                   : program == "op" ? run_op(*proto, io, spec, id, family)
                                      : run_private_decode(*proto, io, decode->run, id, family);
   net.flush();
   return code;

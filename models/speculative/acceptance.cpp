@@ -72,14 +72,6 @@ models::lm::PreparedEpisode prepare_small_model_episode(const models::lm::LmWeig
   return models::lm::prepare_episode(weights, std::move(e), options_of(spec));
 }
 
-std::vector<models::lm::PreparedEpisode> small_model_episodes(const models::lm::LmWeights& weights,
-                                                              const SmallModelAcceptance& spec) {
-  std::vector<models::lm::PreparedEpisode> episodes;
-  for (models::lm::Episode& e : small_model_raw_episodes(spec))
-    episodes.push_back(prepare_small_model_episode(weights, std::move(e), spec));
-  return episodes;
-}
-
 double small_model_alpha(const std::vector<models::lm::PreparedEpisode>& episodes, const SmallModelAcceptance& spec) {
   models::kv::PolicyParams params{{"budget", spec.budget}};
   if (spec.policy == "triforce") params["chunk"] = spec.chunk;

@@ -44,13 +44,11 @@ struct SmallModelAcceptance {
   std::uint64_t seed = 1;
 };
 
-// Episodes for the measurement (prefilled once; they depend on task, context, count and seed):
-// the raw episodes, one prepared, and all of them prepared in order.
+// Episodes for the measurement (they depend on task, context, count and seed): the raw
+// episodes, and one of them prepared (prefilled; a sweep shares them, models/lm/episode_cache.h).
 std::vector<models::lm::Episode> small_model_raw_episodes(const SmallModelAcceptance& spec);
 models::lm::PreparedEpisode prepare_small_model_episode(const models::lm::LmWeights& weights, models::lm::Episode e,
                                                         const SmallModelAcceptance& spec);
-std::vector<models::lm::PreparedEpisode> small_model_episodes(const models::lm::LmWeights& weights,
-                                                              const SmallModelAcceptance& spec);
 // Per-token acceptance of the policy's model drafting for the full-cache model on those episodes.
 double small_model_alpha(const std::vector<models::lm::PreparedEpisode>& episodes, const SmallModelAcceptance& spec);
 

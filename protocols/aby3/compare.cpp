@@ -34,12 +34,6 @@ namespace {
 constexpr int kLeaves = 63;  // msb: bits 0..62 carry into bit 63
 
 std::vector<Ring> bit_of(const std::vector<Ring>& plane, std::size_t n) { return plane_bits(plane.data(), n); }
-
-std::vector<int> first_planes(int count) {
-  std::vector<int> v(static_cast<std::size_t>(count));
-  for (int k = 0; k < count; ++k) v[static_cast<std::size_t>(k)] = k;
-  return v;
-}
 }  // namespace
 
 // The pairwise keys by the parties that hold them, from this party's two.
@@ -90,15 +84,16 @@ class Aby3::RandomBit {
   Share arithmetic(const Shape& shape) const {
     Share out{shape, {}, {}, !data_};
     if (!data_) return out;
-    std::vector<Ring> c0(n_), c1(n_), c2(n_);
-    for (std::size_t j = 0; j < n_; ++j) {
-      if (me_ != 2) c1[j] = e1_[j] - 2 * f1_[j];
-      if (me_ != 1) c0[j] = e0_[j] - 2 * f0_[j];
-      if (me_ != 0) c2[j] = t_[j] - 2 * h_[j];
-    }
-    const std::vector<Ring>* c[3] = {&c0, &c1, &c2};
-    out.s0 = *c[me_];
-    out.s1 = *c[(me_ + 1) % 3];
+    // Only the two components this party holds (party i: c_i, c_{i+1}).
+    auto component = [&](int k) {
+      const std::vector<Ring>& x = k == 0 ? e0_ : k == 1 ? e1_ : t_;
+      const std::vector<Ring>& y = k == 0 ? f0_ : k == 1 ? f1_ : h_;
+      std::vector<Ring> c(n_);
+      for (std::size_t j = 0; j < n_; ++j) c[j] = x[j] - 2 * y[j];
+      return c;
+    };
+    out.s0 = component(me_);
+    out.s1 = component((me_ + 1) % 3);
     return out;
   }
   Share boolean() const {

@@ -177,9 +177,7 @@ sim::Task<Share> Semi2kDealer::do_msb(const Share& x) {
     }
     p_all.s0 = planes;  // x_0 ^ x_1 per bit: the propagates, and bit 63's sum
   }
-  std::vector<int> low(kLeaves);
-  for (int k = 0; k < kLeaves; ++k) low[static_cast<std::size_t>(k)] = k;
-  const Share p = gather_planes(p_all, low, W), top = gather_planes(p_all, {63}, W);
+  const Share p = gather_planes(p_all, first_planes(kLeaves), W), top = gather_planes(p_all, {63}, W);
 
   // Rounds 2 .. 7.
   std::size_t level = 0;

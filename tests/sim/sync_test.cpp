@@ -1,6 +1,9 @@
 // tests/sim/sync_test.cpp — signals, mailboxes, barriers.
 #include <gtest/gtest.h>
 
+#include <string>
+
+#include "sim/fifo.h"
 #include "sim/sync.h"
 
 namespace kvsim::sim {
@@ -86,6 +89,21 @@ TEST(Barrier, ReleasesWhenTheLastArrivesAndIsCyclic) {
   e.run();
   EXPECT_EQ(out, (std::vector<Time>{20, 20, 20, 40, 40, 40}));
   EXPECT_EQ(b.generation(), 2u);
+}
+
+// The queue under mailboxes and links: FIFO order across growth while its head has wrapped.
+TEST(Fifo, KeepsOrderWhenItGrowsAfterWrapping) {
+  Fifo<std::string> q;
+  int pushed = 0, taken = 0;
+  for (int i = 0; i < 6; ++i) q.push_back(std::to_string(pushed++));
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(q.take_front(), std::to_string(taken++));  // head moves on
+  for (int i = 0; i < 20; ++i) q.push_back(std::to_string(pushed++));           // wraps, then grows twice
+  EXPECT_EQ(q.size(), 21u);
+  EXPECT_EQ(q[1], std::to_string(taken + 1));
+  q.pop_front();
+  ++taken;
+  while (!q.empty()) EXPECT_EQ(q.take_front(), std::to_string(taken++));
+  EXPECT_EQ(taken, pushed);
 }
 
 }  // namespace
