@@ -1,10 +1,13 @@
 // protocols/tcp_network.cpp — Boost.Asio transport: connection setup, framing, awaiters.
 #include "protocols/tcp_network.h"
 
+#include "protocols/tcp_frame.h"
+
 #include <array>
 #include <coroutine>
 #include <cstring>
 #include <optional>
+
 
 namespace kvsim::protocols {
 
@@ -36,13 +39,6 @@ std::vector<PeerAddress> parse_peers(const std::string& list) {
   return out;
 }
 
-namespace {
-void put_u32(std::uint8_t* p, std::uint32_t v) { for (int i = 0; i < 4; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * i)); }
-void put_u64(std::uint8_t* p, std::uint64_t v) { for (int i = 0; i < 8; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * i)); }
-std::uint32_t get_u32(const std::uint8_t* p) { std::uint32_t v = 0; for (int i = 0; i < 4; ++i) v |= std::uint32_t(p[i]) << (8 * i); return v; }
-std::uint64_t get_u64(const std::uint8_t* p) { std::uint64_t v = 0; for (int i = 0; i < 8; ++i) v |= std::uint64_t(p[i]) << (8 * i); return v; }
-}  // namespace
-
 struct TcpNetwork::Peer {
   explicit Peer(asio::io_context& io) : socket(io), timer(io) {}
   tcp::socket socket;
@@ -50,9 +46,12 @@ struct TcpNetwork::Peer {
   // Frames waiting (front is being written): the header and the payload as the channel gave it,
   // written together without copying the payload into one buffer.
   struct Frame {
-    std::array<std::uint8_t, 16> header;
+    std::array<std::uint8_t, kFrameHeaderBytes> header;
     std::vector<std::byte> payload;
   };
+  // Frames sent to / received from this peer so far: the next frame's sequence number each way.
+  std::uint64_t sent = 0;
+  std::uint64_t received = 0;
   std::deque<Frame> writes;
   bool writing = false;
   std::string write_error;
@@ -65,40 +64,75 @@ class TcpChannel final : public Channel {
 
  protected:
   void send_frame(int to, std::vector<std::byte> payload, std::uint64_t, std::string_view tag) override {
+    enqueue(to, std::move(payload), tag, false);
+  }
+
+  sim::Task<std::vector<std::byte>> recv_frame(int from, std::string_view tag) override {
+    std::vector<std::byte> body;
+    const std::string op(tag);
+    sim::Task<std::vector<std::byte>> receive = receive_checked(from, op, false);
+    body = co_await receive;
+    co_return body;
+  }
+
+ public:
+  void send_goodbye(int to) { enqueue(to, {}, "goodbye", true); }
+  sim::Task<void> await_goodbye(int from) {
+    sim::Task<std::vector<std::byte>> receive = receive_checked(from, "goodbye", true);
+    (void)co_await receive;
+  }
+
+ private:
+  std::string who() const { return "party " + std::to_string(id()); }
+  // The protocol step an error happened in: the operation's tag and this party's round count.
+  std::string step(const std::string& op) const { return "'" + op + "' (round " + std::to_string(stats().rounds) + ")"; }
+
+  void enqueue(int to, std::vector<std::byte> payload, std::string_view tag, bool goodbye) {
     TcpNetwork::Peer& p = *net_->links_[static_cast<std::size_t>(to)];
     if (!p.write_error.empty()) throw TcpError(p.write_error);
     TcpNetwork::Peer::Frame frame;
-    put_u32(frame.header.data(), kFrameMagic);
-    put_u32(frame.header.data() + 4, kFrameVersion);
-    put_u64(frame.header.data() + 8, payload.size());
+    frame.header = encode_frame_header(payload.size(), p.sent++, frame_crc32(payload.data(), payload.size()), goodbye);
     frame.payload = std::move(payload);
     p.writes.push_back(std::move(frame));
     start_write(to, std::string(tag));
   }
 
-  sim::Task<std::vector<std::byte>> recv_frame(int from, std::string_view tag) override {
-    const std::string op(tag);
+  // One whole frame from a peer, every check applied (tcp_network.h); `goodbye` says which kind
+  // of frame the protocol expects here.
+  sim::Task<std::vector<std::byte>> receive_checked(int from, std::string op, bool goodbye) {
+    TcpNetwork::Peer& p = *net_->links_[static_cast<std::size_t>(from)];
+    const std::string source = " from party " + std::to_string(from) + " during " + step(op);
     // Named awaiters: GCC 12 destroys non-trivial temporaries of a co_await expression twice.
-    ReadAwaiter header_read = read(from, 16, op);
+    ReadAwaiter header_read = read(from, kFrameHeaderBytes, op);
     const std::vector<std::byte> header_bytes = co_await header_read;
-    const auto* header = reinterpret_cast<const std::uint8_t*>(header_bytes.data());
-    if (get_u32(header) != kFrameMagic || get_u32(header + 4) != kFrameVersion)
-      throw TcpError(who() + ": malformed frame from party " + std::to_string(from) + " during '" + op + "' (bad magic or version)");
-    const std::uint64_t len = get_u64(header + 8);
-    if (len > net_->options_.max_frame_bytes)
-      throw TcpError(who() + ": oversized frame (" + std::to_string(len) + " bytes) from party " + std::to_string(from) +
-                     " during '" + op + "'");
+    std::string why;
+    const std::optional<FrameHeader> header = decode_frame_header(reinterpret_cast<const std::uint8_t*>(header_bytes.data()), &why);
+    if (!header) throw TcpError(who() + ": malformed frame" + source + ": " + why);
+    // Why a sequence number: TCP keeps order, so a frame out of sequence means a peer (or
+    // something between us) duplicated, dropped or reordered frames; computing on it would
+    // silently mix shares of different steps.
+    if (header->sequence != p.received)
+      throw TcpError(who() + ": frame " + std::to_string(header->sequence) + source + " is out of sequence (expected frame " +
+                     std::to_string(p.received) + "): duplicated, dropped or reordered");
+    if (header->goodbye && !goodbye)
+      throw TcpError(who() + ": party " + std::to_string(from) + " ended the computation while this party expected '" + op +
+                     "' (the parties run different programs?)");
+    if (!header->goodbye && goodbye)
+      throw TcpError(who() + ": party " + std::to_string(from) + " sent data after this party's computation ended");
+    if (header->length > net_->options_.max_frame_bytes)
+      throw TcpError(who() + ": oversized frame (" + std::to_string(header->length) + " bytes)" + source);
     // Any length is well formed: packed boolean payloads (aby3-spu) end inside a ring element.
     std::vector<std::byte> body;
-    if (len > 0) {
-      ReadAwaiter body_read = read(from, static_cast<std::size_t>(len), op);
+    if (header->length > 0) {
+      ReadAwaiter body_read = read(from, static_cast<std::size_t>(header->length), op);
       body = co_await body_read;
     }
+    if (frame_crc32(body.data(), body.size()) != header->payload_crc)
+      throw TcpError(who() + ": frame " + std::to_string(header->sequence) + source +
+                     " fails its CRC-32 (payload corrupted in transit); nothing was computed on it");
+    ++p.received;
     co_return body;
   }
-
- private:
-  std::string who() const { return "party " + std::to_string(id()); }
 
   void start_write(int to, std::string tag) {
     TcpNetwork::Peer& p = *net_->links_[static_cast<std::size_t>(to)];
@@ -127,6 +161,7 @@ class TcpChannel final : public Channel {
     std::string op;
     std::vector<std::byte> buf;
     boost::system::error_code ec;
+    std::size_t transferred = 0;
     bool timed_out = false;
     bool await_ready() const noexcept { return false; }
     void await_suspend(std::coroutine_handle<> h) {
@@ -140,9 +175,10 @@ class TcpChannel final : public Channel {
           p.socket.cancel();
         }
       });
-      asio::async_read(p.socket, asio::buffer(buf), [this, h, &p, done](boost::system::error_code rec, std::size_t) {
+      asio::async_read(p.socket, asio::buffer(buf), [this, h, &p, done](boost::system::error_code rec, std::size_t got) {
         *done = true;
         ec = rec;
+        transferred = got;
         p.timer.cancel();
         h.resume();
       });
@@ -151,14 +187,17 @@ class TcpChannel final : public Channel {
       const std::string peer = "party " + std::to_string(from);
       if (timed_out)
         throw TcpError(ch->who() + ": " + peer + " did not answer within " +
-                       std::to_string(ch->net_->options_.io_timeout.count()) + " ms during '" + op + "'");
+                       std::to_string(ch->net_->options_.io_timeout.count()) + " ms during " + ch->step(op));
+      if ((ec == asio::error::eof || ec == asio::error::connection_reset) && transferred > 0)
+        throw TcpError(ch->who() + ": " + peer + " disconnected in the middle of a frame during " + ch->step(op) + " (truncated: " +
+                       std::to_string(transferred) + " of " + std::to_string(n) + " bytes arrived)");
       if (ec == asio::error::eof || ec == asio::error::connection_reset)
-        throw TcpError(ch->who() + ": " + peer + " disconnected during '" + op + "'");
-      if (ec) throw TcpError(ch->who() + ": receiving from " + peer + " failed during '" + op + "': " + ec.message());
+        throw TcpError(ch->who() + ": " + peer + " disconnected during " + ch->step(op));
+      if (ec) throw TcpError(ch->who() + ": receiving from " + peer + " failed during " + ch->step(op) + ": " + ec.message());
       return std::move(buf);
     }
   };
-  ReadAwaiter read(int from, std::size_t n, const std::string& op) { return ReadAwaiter{this, from, n, op, {}, {}, false}; }
+  ReadAwaiter read(int from, std::size_t n, const std::string& op) { return ReadAwaiter{this, from, n, op, {}, {}, 0, false}; }
 
   TcpNetwork* net_;
 };
@@ -197,13 +236,15 @@ void TcpNetwork::connect() {
     auto sock = std::make_shared<tcp::socket>(io_);
     acceptor->async_accept(*sock, [&, sock](boost::system::error_code ec) {
       if (ec) return;
-      auto hello = std::make_shared<std::array<std::uint8_t, 16>>();
+      auto hello = std::make_shared<std::array<std::uint8_t, kHelloBytes>>();
       asio::async_read(*sock, asio::buffer(*hello), [&, sock, hello](boost::system::error_code rec, std::size_t) {
-        if (rec || get_u32(hello->data()) != kFrameMagic) {
-          failure = "party " + std::to_string(id_) + ": malformed hello from a connecting peer";
+        std::string why = "malformed hello from a connecting peer";
+        const std::optional<std::uint64_t> said = rec ? std::nullopt : decode_hello(hello->data(), &why);
+        if (!said) {
+          failure = "party " + std::to_string(id_) + ": " + why;
           return;
         }
-        const auto who = get_u64(hello->data() + 8);
+        const std::uint64_t who = *said;
         if (who <= static_cast<std::uint64_t>(id_) || who >= static_cast<std::uint64_t>(n) || links_[who]->socket.is_open()) {
           failure = "party " + std::to_string(id_) + ": unexpected hello from party " + std::to_string(who);
           return;
@@ -231,10 +272,7 @@ void TcpNetwork::connect() {
         return;
       }
       q.socket.set_option(tcp::no_delay(true));
-      auto hello = std::make_shared<std::array<std::uint8_t, 16>>();
-      put_u32(hello->data(), kFrameMagic);
-      put_u32(hello->data() + 4, kFrameVersion);
-      put_u64(hello->data() + 8, static_cast<std::uint64_t>(id_));
+      auto hello = std::make_shared<std::array<std::uint8_t, kHelloBytes>>(encode_hello(id_));
       asio::async_write(q.socket, asio::buffer(*hello), [&, hello](boost::system::error_code wec, std::size_t) {
         if (!wec) --pending;
       });
@@ -258,6 +296,20 @@ void TcpNetwork::connect() {
     throw TcpError("party " + std::to_string(id_) + ": could not connect to party " + missing + " within " +
                    std::to_string(options_.connect_timeout.count()) + " ms");
   }
+}
+
+void TcpNetwork::finish() {
+  for (int j = 0; j < static_cast<int>(links_.size()); ++j)
+    if (links_[static_cast<std::size_t>(j)]) channel_->send_goodbye(j);
+  auto await_all = [this]() -> sim::Task<void> {
+    for (int j = 0; j < static_cast<int>(links_.size()); ++j) {
+      if (!links_[static_cast<std::size_t>(j)]) continue;
+      sim::Task<void> one = channel_->await_goodbye(j);
+      co_await one;
+    }
+  };
+  run_task(io_, await_all());
+  flush();
 }
 
 void TcpNetwork::flush() {

@@ -4,12 +4,15 @@
 // - Party i listens on peers[i]; for every pair (i < j), j connects to i and introduces itself
 //   with a hello frame carrying its id. Connection attempts are retried until the connect
 //   timeout; a peer that never shows up is an error naming it.
-// - Wire format (fixed-width little-endian): every message is a frame of a 16-byte header
-//   {magic u32 = 0x4D53564B "KVSM", version u32 = 1, payload length u64} followed by the payload
-//   (ring elements, 8 bytes each, little-endian). A frame with a bad magic or version, a length
-//   above max_frame_bytes or not a multiple of 8, a peer that disconnects, or one that does not
-//   answer within the I/O timeout, fails the waiting operation with a TcpError naming this party,
-//   the peer and the operation (tag). Nothing is reported as success after an error.
+// - Wire format: protocols/tcp_frame.h (hello, 32-byte header with length, sequence number and
+//   CRC-32s, payload). A frame with a bad magic, version or header checksum, out of sequence
+//   (duplicated, dropped, reordered), above max_frame_bytes, cut short, or whose payload fails its
+//   CRC; a peer that disconnects, or one that does not answer within the I/O timeout: each fails
+//   the waiting operation with a TcpError naming this party, the peer, the operation (tag) and
+//   what was wrong. Nothing is computed on a frame that failed a check; nothing is reported as
+//   success after an error.
+// - finish() ends a computation with a goodbye frame to every peer and waits for every peer's:
+//   a party whose peers failed after its last message learns it and fails too.
 // - run_task() drives a protocol coroutine on the io_context: the channel's awaiters start Asio
 //   reads and the completion handlers resume the coroutine (no simulated time on this side).
 #pragma once
@@ -46,9 +49,6 @@ struct PeerAddress {
 // "127.0.0.1:7001,127.0.0.1:7002,..." -> addresses; throws std::invalid_argument naming the bad one.
 std::vector<PeerAddress> parse_peers(const std::string& list);
 
-inline constexpr std::uint32_t kFrameMagic = 0x4D53564B;
-inline constexpr std::uint32_t kFrameVersion = 1;
-
 class TcpChannel;
 
 class TcpNetwork {
@@ -60,6 +60,9 @@ class TcpNetwork {
   Channel& channel();
   // Sends everything still queued (call before exiting).
   void flush();
+  // Goodbye to every peer and the peers' goodbyes awaited (then flush): the computation ended
+  // well at every party this one talks to. Throws TcpError naming a peer that failed or left.
+  void finish();
   boost::asio::io_context& io() { return io_; }
 
  private:

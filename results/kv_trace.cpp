@@ -1,7 +1,10 @@
 // results/kv_trace.cpp — see kv_trace.h.
 #include "results/kv_trace.h"
 
+#include <filesystem>
+
 #include "results/h5.h"
+#include "results/sha256.h"
 
 namespace kvsim::results {
 namespace {
@@ -30,13 +33,25 @@ std::vector<float> read_floats(const std::string& path, hid_t parent, const std:
   return out;
 }
 
-}  // namespace
+// The digest's definition (results/SCHEMA.md): the metadata as one text line, then every layer's
+// q, k, v as little-endian float32 in row-major order.
+std::string payload_digest(const KvTrace& t) {
+  Sha256 h;
+  h.update(t.model + "\n" + std::to_string(t.n_layers) + " " + std::to_string(t.n_heads) + " " + std::to_string(t.n_kv_heads) +
+           " " + std::to_string(t.head_dim) + " " + std::to_string(t.prompt_length) + " " + std::to_string(t.decode_steps) + "\n");
+  for (int l = 0; l < t.n_layers; ++l)
+    for (const auto* data : {&t.q[static_cast<std::size_t>(l)], &t.k[static_cast<std::size_t>(l)], &t.v[static_cast<std::size_t>(l)]})
+      h.update(data->data(), data->size() * sizeof(float));
+  return h.hex();
+}
 
-void write_kv_trace(const std::string& path, const KvTrace& t) {
+constexpr std::uint64_t kVersion = 2;
+
+void write_kv_trace_file(const std::string& path, const KvTrace& t) {
   h5::quiet_errors();
   h5::Handle file(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose, "create " + path);
   h5::write_string_attr(file, "format", "kvsim-kv-trace");
-  h5::write_u64_attr(file, "version", 1);
+  h5::write_u64_attr(file, "version", kVersion);
   h5::write_string_attr(file, "model", t.model);
   h5::write_u64_attr(file, "n_layers", t.n_layers);
   h5::write_u64_attr(file, "n_heads", t.n_heads);
@@ -51,7 +66,18 @@ void write_kv_trace(const std::string& path, const KvTrace& t) {
     write_floats(g, "k", t.k[l], t.n_kv_heads, t.tokens(), t.head_dim);
     write_floats(g, "v", t.v[l], t.n_kv_heads, t.tokens(), t.head_dim);
   }
+  h5::write_string_attr(file, "sha256", payload_digest(t));
 }
+
+}  // namespace
+
+void write_kv_trace(const std::string& path, const KvTrace& t) {
+  // Written beside the target and renamed into place: a failure never leaves half a trace.
+  const std::string tmp = path + ".tmp";
+  write_kv_trace_file(tmp, t);
+  std::filesystem::rename(tmp, path);
+}
+
 
 KvTrace read_kv_trace(const std::string& path) {
   h5::quiet_errors();
@@ -60,8 +86,12 @@ KvTrace read_kv_trace(const std::string& path) {
   h5::Handle file(raw, H5Fclose, "open " + path);
   if (!h5::has_attr(file, "format") || h5::read_string_attr(file, "format") != "kvsim-kv-trace")
     throw ResultError(path + ": not a kvsim KV trace (attribute format != \"kvsim-kv-trace\")");
-  if (const auto v = h5::read_u64_attr(file, "version"); v != 1)
-    throw ResultError(path + ": unsupported KV trace version " + std::to_string(v));
+  if (const auto v = h5::read_u64_attr(file, "version"); v != kVersion)
+    throw ResultError(path + ": KV trace version " + std::to_string(v) + " is not read (this kvsim reads version " +
+                      std::to_string(kVersion) + (v == 1 ? ", which carries a SHA-256 of the tensors" : "") +
+                      "); write it again with tools/trace/dump_kv_trace.py");
+  if (!h5::has_attr(file, "sha256")) throw ResultError(path + ": the KV trace has no sha256 attribute");
+  const std::string stored = h5::read_string_attr(file, "sha256");
   KvTrace t;
   t.model = h5::read_string_attr(file, "model");
   auto dim = [&](const char* name) {
@@ -84,6 +114,9 @@ KvTrace read_kv_trace(const std::string& path) {
     t.k.push_back(read_floats(path, g, "k", t.n_kv_heads, t.tokens(), t.head_dim));
     t.v.push_back(read_floats(path, g, "v", t.n_kv_heads, t.tokens(), t.head_dim));
   }
+  if (const std::string actual = payload_digest(t); actual != stored)
+    throw ResultError(path + ": SHA-256 of the trace is " + actual + " but its sha256 attribute says " + stored +
+                      ": the KV trace is corrupted (write it again with tools/trace/dump_kv_trace.py)");
   return t;
 }
 

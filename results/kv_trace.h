@@ -3,13 +3,15 @@
 // writes them from Hugging Face models; kvsim writes them from its small model).
 //
 // Layout (all float32, keys and queries post-RoPE), specified in results/SCHEMA.md:
-//   /            attrs format = "kvsim-kv-trace", version = 1, model, n_layers, n_heads,
-//                n_kv_heads, head_dim, prompt_length, decode_steps
+//   /            attrs format = "kvsim-kv-trace", version = 2, model, n_layers, n_heads,
+//                n_kv_heads, head_dim, prompt_length, decode_steps, sha256 (of the metadata and
+//                every tensor: results/SCHEMA.md)
 //   /layers/<l>/q   [n_heads, T, head_dim]     T = prompt_length + decode_steps
 //   /layers/<l>/k   [n_kv_heads, T, head_dim]
 //   /layers/<l>/v   [n_kv_heads, T, head_dim]
-// Contract: read_kv_trace() checks the format tag, the version and every shape, and names the file
-// and dataset in its ResultError when something is off.
+// Contract: read_kv_trace() checks the format tag, the version (version 1, without a digest, is
+// refused with how to rewrite it), every shape and the SHA-256, and names the file and dataset
+// in its ResultError when something is off.
 #pragma once
 
 #include <string>

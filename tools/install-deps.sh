@@ -11,7 +11,7 @@ packages=(
   libtomlplusplus-dev
   libgtest-dev libgmock-dev googletest
   libbenchmark-dev
-  libssl-dev
+  libssl-dev zlib1g-dev
   python3 python3-h5py python3-numpy
   fortunes
 )

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <variant>
 
@@ -26,6 +27,20 @@
 #include "protocols/tcp_network.h"
 
 namespace kvsim::cli {
+namespace {
+// Sends std::cout into `to` while alive (restored on every exit path, exceptions included).
+class RedirectCout {
+ public:
+  explicit RedirectCout(std::ostream& to) : old_(std::cout.rdbuf(to.rdbuf())) {}
+  ~RedirectCout() { std::cout.rdbuf(old_); }
+  RedirectCout(const RedirectCout&) = delete;
+  RedirectCout& operator=(const RedirectCout&) = delete;
+
+ private:
+  std::streambuf* old_;
+};
+}  // namespace
+
 
 namespace po = boost::program_options;
 
@@ -262,10 +277,18 @@ int cmd_party(const Args& args) {
   net.connect();
   const bool cost_only = false;
   auto proto = protocols::make_protocol(family, net.channel(), p.vm["seed"].as<std::uint64_t>(), protocols::kDefaultFracBits, cost_only);
-  const int code = program == "demo"   ? run_demo(*proto, io, p.vm, id, family)
-                   : program == "op" ? run_op(*proto, io, spec, id, family)
-                                     : run_private_decode(*proto, io, decode->run, id, family);
-  net.flush();
+  // What a party prints is held back until every peer said goodbye: a party never reports a
+  // result of a computation that failed at another party.
+  std::ostringstream report;
+  int code = 0;
+  {
+    const RedirectCout hold(report);
+    code = program == "demo" ? run_demo(*proto, io, p.vm, id, family)
+           : program == "op" ? run_op(*proto, io, spec, id, family)
+                             : run_private_decode(*proto, io, decode->run, id, family);
+    net.finish();
+  }
+  std::cout << report.str();
   return code;
 }
 

@@ -8,8 +8,12 @@
 #include <iterator>
 #include <stdexcept>
 
+#include "results/sha256.h"
+
 namespace kvsim::models::lm {
 namespace {
+
+constexpr std::uint32_t kCheckpointVersion = 2;
 
 static_assert(std::endian::native == std::endian::little, "the checkpoint loader assumes a little-endian host");
 
@@ -34,6 +38,7 @@ class Reader {
     return s;
   }
   bool at_end() const { return pos_ == bytes_.size(); }
+  std::string digest_of_rest() const { return results::sha256_hex(bytes_.data() + pos_, bytes_.size() - pos_); }
 
   // Reads one named tensor and checks it against the expected name and shape.
   MatrixRM tensor(const std::string& name, int rows, int cols) {
@@ -60,6 +65,16 @@ class Reader {
   std::size_t pos_ = 0;
 };
 
+std::string hex(const std::uint8_t* p, std::size_t n) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) {
+    out += digits[p[i] >> 4];
+    out += digits[p[i] & 15];
+  }
+  return out;
+}
+
 Vector as_vector(const MatrixRM& m) { return Eigen::Map<const Vector>(m.data(), m.size()); }
 
 }  // namespace
@@ -80,7 +95,20 @@ LmWeights load_small_lm(const std::string& path) {
   char magic[8];
   r.read(magic, 8);
   if (std::memcmp(magic, "KVSIMLM1", 8) != 0) r.fail("not a kvsim small-model checkpoint (bad magic)");
-  if (const auto v = r.u32(); v != 1) r.fail("unsupported format version " + std::to_string(v));
+  const std::uint32_t version = r.u32();
+  if (version == 1)
+    r.fail("format version 1 carries no SHA-256 of its weights and is no longer read; upgrade it with "
+           "`/usr/bin/python3 tools/train/upgrade_checkpoint.py " + path + "` (or retrain with tools/train/train.py)");
+  if (version != kCheckpointVersion) r.fail("unsupported format version " + std::to_string(version));
+  // Why the digest is checked before anything else is parsed: a flipped bit in a weight is a
+  // valid float, so no later check could notice it.
+  std::uint8_t digest[32];
+  r.read(digest, sizeof digest);
+  const std::string stored = hex(digest, sizeof digest);
+  const std::string actual = r.digest_of_rest();
+  if (stored != actual)
+    r.fail("SHA-256 of the weights is " + actual + " but the header says " + stored +
+           ": the checkpoint is corrupted (copy it again, or restore it with git checkout)");
   LmWeights w;
   LmConfig& c = w.config;
   int* ints[] = {&c.vocab, &c.d_model, &c.n_layers, &c.n_heads, &c.n_kv_heads, &c.head_dim, &c.ffn_hidden, &c.max_context};

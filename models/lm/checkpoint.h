@@ -1,9 +1,11 @@
 // models/lm/checkpoint.h — weights of kvsim's small byte-level Llama-style model, and the loader
 // of its little-endian checkpoint format (models/small/FORMAT.md; written by tools/train/model.py).
 //
-// Contract: load_small_lm() reads the whole file, checks magic, version, every tensor's name and
-// shape against the configuration in the header, and that nothing is left over; any mismatch
-// throws std::runtime_error naming the file, the byte offset and the tensor.
+// Contract: load_small_lm() reads the whole file, checks magic and version (version 1 files are
+// refused with the command that upgrades them), the SHA-256 of everything after the header's
+// digest, every tensor's name and shape against the configuration in the header, and that nothing
+// is left over; any mismatch throws std::runtime_error naming the file, the byte offset and the
+// tensor or digest.
 #pragma once
 
 #include <string>

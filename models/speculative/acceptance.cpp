@@ -2,20 +2,43 @@
 #include "models/speculative/acceptance.h"
 
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <stdexcept>
 
 #include "models/kv/policy.h"
 #include "models/lm/policy_eval.h"
+#include "results/sha256.h"
 
 namespace kvsim::models::spec {
 
+namespace {
+constexpr std::string_view kTraceTag = "kvsim-acceptance-trace 2 sha256=";
+}  // namespace
+
+std::string AcceptanceTrace::seal(std::string_view body) {
+  return std::string(kTraceTag) + results::sha256_hex(body.data(), body.size()) + "\n" + std::string(body);
+}
+
 AcceptanceTrace AcceptanceTrace::load(const std::string& path) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(path + ": cannot open the acceptance trace");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::size_t eol = text.find('\n');
+  const std::string first = text.substr(0, eol);
+  if (first.rfind(kTraceTag, 0) != 0)
+    throw std::runtime_error(path + ":1: the first line is not '" + std::string(kTraceTag) +
+                             "<hex>' (an unsealed or version-1 trace); seal it with `/usr/bin/python3 "
+                             "tools/trace/seal_acceptance_trace.py " + path + "`");
+  const std::string stored = first.substr(kTraceTag.size());
+  const std::string body = eol == std::string::npos ? std::string() : text.substr(eol + 1);
+  if (const std::string actual = results::sha256_hex(body.data(), body.size()); actual != stored)
+    throw std::runtime_error(path + ":1: SHA-256 of the outcomes is " + actual + " but the header says " + stored +
+                             ": the acceptance trace is corrupted or was edited after sealing (seal it again if the edit was yours)");
   AcceptanceTrace t;
+  std::istringstream lines(body);
   std::string line;
-  for (int lineno = 1; std::getline(in, line); ++lineno) {
+  for (int lineno = 2; std::getline(lines, line); ++lineno) {
     line = line.substr(0, line.find('#'));
     std::istringstream words(line);
     for (std::string w; words >> w;) {

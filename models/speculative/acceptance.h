@@ -5,14 +5,17 @@
 // (b) "parameters": TriForce's per-round rates, converted by models/speculative/math.h;
 // (c) "trace": a recorded accept/reject trace, replayed token by token.
 //
-// Contract: an AcceptanceTrace file holds 0/1 outcomes of successive drafted tokens (whitespace
-// or newline separated; '#' starts a comment); a round of gamma drafts consumes outcomes up to and
-// including the first 0, and the file is read cyclically. Anything else is an error naming the file
-// and line.
+// Contract: an AcceptanceTrace file (format version 2) starts with the line
+// `kvsim-acceptance-trace 2 sha256=<hex>`, the SHA-256 of every byte after that line; then 0/1
+// outcomes of successive drafted tokens (whitespace or newline separated; '#' starts a comment).
+// A round of gamma drafts consumes outcomes up to and including the first 0, and the file is read
+// cyclically. A missing header (an unsealed or version-1 file: tools/trace/seal_acceptance_trace.py
+// seals it), a digest mismatch, or anything but 0/1 is an error naming the file and line.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "models/lm/policy_eval.h"
@@ -23,6 +26,8 @@ namespace kvsim::models::spec {
 class AcceptanceTrace {
  public:
   static AcceptanceTrace load(const std::string& path);
+  // The file's text for outcomes written as `body`: the header line with its digest, then body.
+  static std::string seal(std::string_view body);
   // Accepted drafts in a round of `gamma`.
   int round(int gamma);
   // Accepted / (accepted + rejected) over the file: the per-token acceptance it implies.

@@ -2,6 +2,9 @@
 // determinism, and the reproduction's tables with their reference values attached.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <iterator>
+
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -11,6 +14,7 @@
 #include "app/runner/kind.h"
 #include "app/runner/reproduction.h"
 #include "app/runner/run_point.h"
+#include "models/speculative/acceptance.h"
 
 namespace kvsim::runner {
 namespace {
@@ -120,21 +124,54 @@ TEST(Speculative, BatchingSharesForwards) {
 
 // Source (c): a recorded accept/reject trace replaces the acceptance parameter.
 TEST(Speculative, RecordedTraceDrivesAcceptance) {
+  using models::spec::AcceptanceTrace;
   const std::string all = ::testing::TempDir() + "/accept_all.txt";
-  { std::ofstream(all) << "# every drafted token accepted\n1 1 1 1\n"; }
+  { std::ofstream(all) << AcceptanceTrace::seal("# every drafted token accepted\n1 1 1 1\n"); }
   const auto m = run_rows("table2-triforce.toml", {"acceptance.source=\"trace\"", "acceptance.full_trace=\"" + all + "\""});
   EXPECT_DOUBLE_EQ(m.at("T=0.6|triforce_acceptance"), 1.0);
   const std::string third = ::testing::TempDir() + "/accept_third.txt";
-  { std::ofstream(third) << "1 1 0\n"; }  // rounds of gamma >= 2 accept exactly 2
+  { std::ofstream(third) << AcceptanceTrace::seal("1 1 0\n"); }  // rounds of gamma >= 2 accept exactly 2
   const auto t = run_rows("table2-triforce.toml", {"acceptance.source=\"trace\"", "acceptance.full_trace=\"" + third + "\""});
   EXPECT_LT(t.at("T=0.6|triforce_acceptance"), 0.5);
   const std::string bad = ::testing::TempDir() + "/accept_bad.txt";
-  { std::ofstream(bad) << "1 1\n1 x\n"; }
+  { std::ofstream(bad) << AcceptanceTrace::seal("1 1\n1 x\n"); }
   try {
     run_rows("table2-triforce.toml", {"acceptance.source=\"trace\"", "acceptance.full_trace=\"" + bad + "\""});
     FAIL();
   } catch (const scenarios::ScenarioError& e) {
-    EXPECT_NE(std::string(e.what()).find(bad + ":2"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(bad + ":3: expected 0"), std::string::npos) << e.what();
+  }
+}
+
+// An unsealed (version-1) trace is refused with the command that seals it; a sealed trace whose
+// outcomes changed afterwards is refused as corrupted. The seal tool's output loads.
+TEST(Speculative, AcceptanceTraceIntegrity) {
+  using models::spec::AcceptanceTrace;
+  const std::string plain = ::testing::TempDir() + "/accept_plain.txt";
+  { std::ofstream(plain) << "1 1 0 1\n"; }
+  try {
+    AcceptanceTrace::load(plain);
+    FAIL();
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("tools/trace/seal_acceptance_trace.py " + plain), std::string::npos) << e.what();
+  }
+  const std::string cmd = "/usr/bin/python3 " + std::string(KVSIM_SOURCE_DIR) + "/tools/trace/seal_acceptance_trace.py " + plain +
+                          " > /dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  EXPECT_DOUBLE_EQ(AcceptanceTrace::load(plain).alpha(), 0.75);
+  std::string text;
+  {
+    std::ifstream in(plain);
+    text.assign((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }
+  EXPECT_EQ(text, AcceptanceTrace::seal("1 1 0 1\n")) << "the Python and C++ seals differ";
+  text[text.size() - 2] = '0';  // the last outcome flipped after sealing
+  { std::ofstream(plain) << text; }
+  try {
+    AcceptanceTrace::load(plain);
+    FAIL();
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(plain + ":1: SHA-256 of the outcomes"), std::string::npos) << e.what();
   }
 }
 

@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -96,13 +97,59 @@ TEST(SmallLm, CheckpointErrorsNameTheFileAndOffset) {
     FAIL();
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find(cut), std::string::npos);
-    EXPECT_NE(std::string(e.what()).find("truncated"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("the checkpoint is corrupted"), std::string::npos) << e.what();
   }
   std::string bad = bytes;
   bad[0] = 'X';
   const std::string magic = temp_path("kvsim_badmagic.bin");
   std::ofstream(magic, std::ios::binary).write(bad.data(), static_cast<std::streamsize>(bad.size()));
   EXPECT_THROW(load_small_lm(magic), std::runtime_error);
+}
+
+// A flipped byte anywhere after the digest is a valid float more often than not: only the SHA-256
+// can notice it. Twenty random flips, each refused with the file named.
+TEST(SmallLm, CorruptedCheckpointIsRefused) {
+  std::ifstream in(default_small_lm_path(), std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  kvsim::sim::Rng rng(2026);
+  const std::string path = temp_path("kvsim_flipped.bin");
+  for (int trial = 0; trial < 20; ++trial) {
+    std::string bad = bytes;
+    const std::size_t at = 12 + rng() % (bad.size() - 12);
+    bad[at] = static_cast<char>(bad[at] ^ (1 << (rng() % 8)));
+    std::ofstream(path, std::ios::binary).write(bad.data(), static_cast<std::streamsize>(bad.size()));
+    try {
+      load_small_lm(path);
+      ADD_FAILURE() << "a flip at byte " << at << " was accepted";
+    } catch (const std::runtime_error& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find(path), std::string::npos) << what;
+      EXPECT_TRUE(what.find("SHA-256") != std::string::npos || what.find("version") != std::string::npos) << what;
+    }
+  }
+}
+
+// A version-1 file (no digest) is refused with the command that upgrades it; the upgrade gives
+// the committed checkpoint back byte for byte.
+TEST(SmallLm, VersionOneCheckpointIsRefusedAndUpgradable) {
+  std::ifstream in(default_small_lm_path(), std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string v1 = bytes.substr(0, 8) + std::string("\x01\x00\x00\x00", 4) + bytes.substr(44);
+  const std::string path = temp_path("kvsim_v1.bin");
+  std::ofstream(path, std::ios::binary).write(v1.data(), static_cast<std::streamsize>(v1.size()));
+  try {
+    load_small_lm(path);
+    FAIL();
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("tools/train/upgrade_checkpoint.py " + path), std::string::npos) << e.what();
+  }
+  const std::string root = default_small_lm_path().substr(0, default_small_lm_path().rfind("/models/small/"));
+  const std::string cmd = "/usr/bin/python3 " + root + "/tools/train/upgrade_checkpoint.py " + path + " > /dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  std::ifstream up(path, std::ios::binary);
+  const std::string upgraded((std::istreambuf_iterator<char>(up)), std::istreambuf_iterator<char>());
+  EXPECT_TRUE(upgraded == bytes) << "the upgrade does not reproduce the committed checkpoint";
+  EXPECT_NO_THROW(load_small_lm(path));
 }
 
 // The committed model retrieves the passkey with the full cache; StreamingLLM with a budget far
@@ -172,6 +219,52 @@ TEST(KvTrace, RecordedTraceReplaysLikeTheLiveModel) {
   // Same policy, same selections on identical inputs: the work matches the live run's exactly.
   EXPECT_EQ(r.decode_work.topk_calls, live_policy->decode_work().topk_calls);
   EXPECT_EQ(r.prefill_work, live_policy->prefill_work());
+  std::remove(path.c_str());
+}
+
+// One float changed inside a dataset (a valid HDF5 file, a plausible value) is caught by the
+// trace's SHA-256; a version-1 trace is refused with how to write it again.
+TEST(KvTrace, CorruptedOrOldTracesAreRefused) {
+  kvsim::sim::Rng rng(5);
+  const Episode e = passkey_episode(rng, 300, Filler::kClassic, "", 0.3);
+  const std::string path = temp_path("kvsim_trace_corrupt.h5");
+  kvsim::results::write_kv_trace(path, kvsim::models::lm::record_small_model_trace(weights(), e.tokens, e.question_begin));
+  ASSERT_NO_THROW(kvsim::results::read_kv_trace(path));
+  {
+    const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(f, 0);
+    const hid_t ds = H5Dopen2(f, "layers/1/k", H5P_DEFAULT);
+    const hid_t space = H5Dget_space(ds);
+    hsize_t dims[3];
+    H5Sget_simple_extent_dims(space, dims, nullptr);
+    std::vector<float> k(dims[0] * dims[1] * dims[2]);
+    H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, k.data());
+    k[k.size() / 3] = std::nextafter(k[k.size() / 3], 1e9f);  // one ulp
+    H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, k.data());
+    H5Sclose(space);
+    H5Dclose(ds);
+    H5Fclose(f);
+  }
+  try {
+    kvsim::results::read_kv_trace(path);
+    FAIL() << "a changed key was accepted";
+  } catch (const std::exception& ex) {
+    EXPECT_NE(std::string(ex.what()).find(path + ": SHA-256 of the trace is"), std::string::npos) << ex.what();
+  }
+  {
+    const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    const hid_t a = H5Aopen(f, "version", H5P_DEFAULT);
+    const std::uint64_t one = 1;
+    H5Awrite(a, H5T_NATIVE_UINT64, &one);
+    H5Aclose(a);
+    H5Fclose(f);
+  }
+  try {
+    kvsim::results::read_kv_trace(path);
+    FAIL() << "a version-1 trace was accepted";
+  } catch (const std::exception& ex) {
+    EXPECT_NE(std::string(ex.what()).find("tools/trace/dump_kv_trace.py"), std::string::npos) << ex.what();
+  }
   std::remove(path.c_str());
 }
 

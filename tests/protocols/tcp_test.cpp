@@ -17,6 +17,7 @@
 #include "protocols/demo_program.h"
 #include "protocols/op_program.h"
 #include "protocols/sim_network.h"
+#include "protocols/tcp_frame.h"
 #include "protocols/tcp_network.h"
 #include "tests/support/party_processes.h"
 
@@ -125,10 +126,6 @@ struct Harness {
   }
 };
 
-void put(std::vector<std::uint8_t>& b, std::uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) b.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-}
-
 // The fake peer connects to party 0, says hello as party 1, then does `act` with the socket.
 std::string error_with_fake_peer(const std::function<void(tcp::socket&)>& act) {
   Harness h;
@@ -142,10 +139,7 @@ std::string error_with_fake_peer(const std::function<void(tcp::socket&)>& act) {
       s.close();
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    std::vector<std::uint8_t> hello;
-    put(hello, kFrameMagic, 4);
-    put(hello, kFrameVersion, 4);
-    put(hello, 1, 8);
+    const auto hello = encode_hello(1);
     asio::write(s, asio::buffer(hello));
     act(s);
   });
@@ -168,7 +162,7 @@ std::string error_with_fake_peer(const std::function<void(tcp::socket&)>& act) {
 
 TEST(TcpErrors, MalformedFrame) {
   const std::string e = error_with_fake_peer([](tcp::socket& s) {
-    std::vector<std::uint8_t> junk(16, 0xab);
+    std::vector<std::uint8_t> junk(kFrameHeaderBytes, 0xab);
     asio::write(s, asio::buffer(junk));
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   });
@@ -177,14 +171,87 @@ TEST(TcpErrors, MalformedFrame) {
 
 TEST(TcpErrors, OversizedFrame) {
   const std::string e = error_with_fake_peer([](tcp::socket& s) {
-    std::vector<std::uint8_t> f;
-    put(f, kFrameMagic, 4);
-    put(f, kFrameVersion, 4);
-    put(f, 1ULL << 40, 8);
+    const auto f = encode_frame_header(1ULL << 40, 0, 0);
     asio::write(s, asio::buffer(f));
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   });
   EXPECT_NE(e.find("oversized frame"), std::string::npos) << e;
+}
+
+// A frame as a correct sender writes it: header (with `sequence`) and payload.
+std::vector<std::uint8_t> frame(std::uint64_t sequence, const std::vector<std::uint8_t>& payload) {
+  const auto h = encode_frame_header(payload.size(), sequence, frame_crc32(payload.data(), payload.size()));
+  std::vector<std::uint8_t> f(h.size() + payload.size());
+  std::copy(h.begin(), h.end(), f.begin());
+  std::copy(payload.begin(), payload.end(), f.begin() + static_cast<std::ptrdiff_t>(h.size()));
+  return f;
+}
+
+TEST(TcpErrors, FlippedPayloadByteFailsTheCrc) {
+  const std::string e = error_with_fake_peer([](tcp::socket& s) {
+    std::vector<std::uint8_t> f = frame(0, std::vector<std::uint8_t>(64, 7));
+    f[kFrameHeaderBytes + 10] ^= 0x20;
+    asio::write(s, asio::buffer(f));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  });
+  EXPECT_NE(e.find("frame 0 from party 1 during 'reveal' (round 1) fails its CRC-32"), std::string::npos) << e;
+}
+
+TEST(TcpErrors, FlippedHeaderByteFailsTheHeaderChecksum) {
+  const std::string e = error_with_fake_peer([](tcp::socket& s) {
+    std::vector<std::uint8_t> f = frame(0, std::vector<std::uint8_t>(64, 7));
+    f[9] ^= 0x01;  // the length: without the header checksum the receiver would wait for bytes never sent
+    asio::write(s, asio::buffer(f));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  });
+  EXPECT_NE(e.find("malformed frame from party 1 during 'reveal' (round 1): header checksum mismatch"), std::string::npos) << e;
+}
+
+TEST(TcpErrors, FrameOutOfSequence) {
+  const std::string e = error_with_fake_peer([](tcp::socket& s) {
+    asio::write(s, asio::buffer(frame(1, std::vector<std::uint8_t>(8, 1))));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  });
+  EXPECT_NE(e.find("frame 1 from party 1 during 'reveal' (round 1) is out of sequence (expected frame 0)"), std::string::npos) << e;
+}
+
+TEST(TcpErrors, TruncatedFrame) {
+  const std::string e = error_with_fake_peer([](tcp::socket& s) {
+    const std::vector<std::uint8_t> f = frame(0, std::vector<std::uint8_t>(64, 7));
+    asio::write(s, asio::buffer(f.data(), kFrameHeaderBytes + 20));
+    s.close();
+  });
+  EXPECT_NE(e.find("party 1 disconnected in the middle of a frame during 'reveal' (round 1) (truncated: 20 of 64 bytes"), std::string::npos)
+      << e;
+}
+
+TEST(TcpErrors, GoodbyeWhereDataWasExpected) {
+  const std::string e = error_with_fake_peer([](tcp::socket& s) {
+    const auto h = encode_frame_header(0, 0, frame_crc32(nullptr, 0), /*goodbye=*/true);
+    asio::write(s, asio::buffer(h));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  });
+  EXPECT_NE(e.find("party 1 ended the computation while this party expected 'reveal'"), std::string::npos) << e;
+}
+
+TEST(TcpFrame, HeaderRoundTripsAndRejectsOtherVersions) {
+  const auto h = encode_frame_header(123, 45, 0xdeadbeef);
+  std::string why;
+  const auto d = decode_frame_header(h.data(), &why);
+  ASSERT_TRUE(d.has_value()) << why;
+  EXPECT_EQ(d->length, 123u);
+  EXPECT_EQ(d->sequence, 45u);
+  EXPECT_EQ(d->payload_crc, 0xdeadbeefu);
+  EXPECT_FALSE(d->goodbye);
+  auto old = h;
+  old[4] = 1;  // a version-1 peer
+  EXPECT_FALSE(decode_frame_header(old.data(), &why).has_value());
+  EXPECT_NE(why.find("frame version 1, this party speaks 2"), std::string::npos) << why;
+  auto hello = encode_hello(3);
+  ASSERT_EQ(decode_hello(hello.data(), &why).value_or(0), 3u);
+  hello[4] = 1;
+  EXPECT_FALSE(decode_hello(hello.data(), &why).has_value());
+  EXPECT_NE(why.find("speaks frame version 1"), std::string::npos) << why;
 }
 
 TEST(TcpErrors, PeerDisconnects) {

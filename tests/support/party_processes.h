@@ -5,16 +5,19 @@
 
 #include <gtest/gtest.h>
 
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/asio.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace kvsim::testing {
@@ -50,14 +53,17 @@ struct PartyRun {
   std::string out;  // stdout and stderr
 };
 
-// `binary party --id I --peers ... <args>` for I in [0, parties), concurrently; waits for all.
-inline std::vector<PartyRun> run_parties(const std::string& binary, int parties, const std::vector<std::string>& args,
-                                         const std::string& tag) {
-  const std::string peers = peers_arg(free_ports(parties));
+// `binary party --id I --peers PEERS[I] <args>` for every I, concurrently; waits for all. A party
+// still running `deadline_s` seconds after the start is killed and reported with code -9 (a hang
+// is a failure the caller sees, never a test that waits forever).
+inline std::vector<PartyRun> run_parties_with(const std::string& binary, const std::vector<std::string>& peers,
+                                              const std::vector<std::string>& args, const std::string& tag,
+                                              double deadline_s = 240) {
+  const int parties = static_cast<int>(peers.size());
   std::vector<std::pair<pid_t, std::string>> procs;
   for (int i = 0; i < parties; ++i) {
     const std::string out = ::testing::TempDir() + "/party" + std::to_string(i) + "_" + tag + ".out";
-    std::vector<std::string> argv_s = {binary, "party", "--id", std::to_string(i), "--peers", peers};
+    std::vector<std::string> argv_s = {binary, "party", "--id", std::to_string(i), "--peers", peers[static_cast<std::size_t>(i)]};
     argv_s.insert(argv_s.end(), args.begin(), args.end());
     std::vector<char*> argv;
     for (auto& a : argv_s) argv.push_back(a.data());
@@ -72,15 +78,31 @@ inline std::vector<PartyRun> run_parties(const std::string& binary, int parties,
     }
     procs.emplace_back(pid, out);
   }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(deadline_s);
   std::vector<PartyRun> runs;
   for (auto& [pid, out] : procs) {
     int status = 0;
-    waitpid(pid, &status, 0);
+    while (waitpid(pid, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     std::stringstream text;
     text << std::ifstream(out).rdbuf();
-    runs.push_back({WIFEXITED(status) ? WEXITSTATUS(status) : -1, text.str()});
+    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? -WTERMSIG(status) : -1;
+    runs.push_back({code, text.str()});
   }
   return runs;
+}
+
+// The same, every party with the same peer list of free ports.
+inline std::vector<PartyRun> run_parties(const std::string& binary, int parties, const std::vector<std::string>& args,
+                                         const std::string& tag) {
+  return run_parties_with(binary, std::vector<std::string>(static_cast<std::size_t>(parties), peers_arg(free_ports(parties))),
+                          args, tag);
 }
 
 }  // namespace kvsim::testing

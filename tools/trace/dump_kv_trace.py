@@ -17,6 +17,7 @@ The continuation is the text's own next tokens when the file is long enough, oth
 greedy output.
 """
 import argparse
+import hashlib
 import os
 import sys
 
@@ -29,17 +30,25 @@ def write_trace(path, model_name, qs, ks, vs, prompt_tokens):
     layers = len(qs)
     n_heads, total, head_dim = qs[0].shape
     n_kv = ks[0].shape[0]
-    with h5py.File(path, "w") as f:
+    dims = (("n_layers", layers), ("n_heads", n_heads), ("n_kv_heads", n_kv), ("head_dim", head_dim),
+            ("prompt_length", prompt_tokens), ("decode_steps", total - prompt_tokens))
+    # The integrity digest as results/SCHEMA.md defines it: the metadata line, then q, k, v per layer.
+    digest = hashlib.sha256((model_name + "\n" + " ".join(str(int(v)) for _, v in dims) + "\n").encode())
+    tmp = path + ".tmp"
+    with h5py.File(tmp, "w") as f:
         f.attrs["format"] = "kvsim-kv-trace"
-        f.attrs["version"] = np.uint64(1)
+        f.attrs["version"] = np.uint64(2)
         f.attrs["model"] = model_name
-        for name, value in (("n_layers", layers), ("n_heads", n_heads), ("n_kv_heads", n_kv), ("head_dim", head_dim),
-                            ("prompt_length", prompt_tokens), ("decode_steps", total - prompt_tokens)):
+        for name, value in dims:
             f.attrs[name] = np.uint64(value)
         for l in range(layers):
             g = f.create_group(f"layers/{l}")
             for name, t in (("q", qs[l]), ("k", ks[l]), ("v", vs[l])):
-                g.create_dataset(name, data=np.ascontiguousarray(t, dtype="<f4"))
+                data = np.ascontiguousarray(t, dtype="<f4")
+                digest.update(data.tobytes())
+                g.create_dataset(name, data=data)
+        f.attrs["sha256"] = digest.hexdigest()
+    os.replace(tmp, path)
 
 
 def from_small(args, tokens):

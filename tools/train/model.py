@@ -8,7 +8,10 @@ results (tests/models/small_lm_fixture_test.cpp checks the C++ side against a fi
 Architecture: byte vocabulary (256), RMSNorm (pre-norm), rotary position embedding on q and k
 (rotate-half convention, as Hugging Face Llama), grouped-query attention, SwiGLU MLP, untied LM head.
 """
+import hashlib
+import io
 import math
+import os
 import struct
 
 import torch
@@ -16,7 +19,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 MAGIC = b"KVSIMLM1"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: a SHA-256 of the payload follows the version (models/small/FORMAT.md)
 
 
 class Config:
@@ -141,25 +144,32 @@ def tensor_order(cfg):
     return names
 
 
+def seal_checkpoint(payload):
+    """The whole file for a payload (configuration onwards): magic, version, SHA-256, payload."""
+    return MAGIC + struct.pack("<I", FORMAT_VERSION) + hashlib.sha256(payload).digest() + payload
+
+
 def save_checkpoint(model, path):
     cfg = model.cfg
     state = model.state_dict()
-    with open(path, "wb") as f:
-        f.write(MAGIC)
-        f.write(struct.pack("<I", FORMAT_VERSION))
-        f.write(struct.pack("<8I", *cfg.ints()))
-        f.write(struct.pack("<2f", cfg.rope_base, cfg.norm_eps))
-        names = tensor_order(cfg)
-        f.write(struct.pack("<I", len(names)))
-        for name, shape in names:
-            t = state[name].detach().to(torch.float32).contiguous()
-            assert tuple(t.shape) == shape, (name, t.shape, shape)
-            encoded = name.encode()
-            f.write(struct.pack("<I", len(encoded)))
-            f.write(encoded)
-            f.write(struct.pack("<I", len(shape)))
-            f.write(struct.pack(f"<{len(shape)}I", *shape))
-            f.write(t.numpy().astype("<f4").tobytes())
+    f = io.BytesIO()
+    f.write(struct.pack("<8I", *cfg.ints()))
+    f.write(struct.pack("<2f", cfg.rope_base, cfg.norm_eps))
+    names = tensor_order(cfg)
+    f.write(struct.pack("<I", len(names)))
+    for name, shape in names:
+        t = state[name].detach().to(torch.float32).contiguous()
+        assert tuple(t.shape) == shape, (name, t.shape, shape)
+        encoded = name.encode()
+        f.write(struct.pack("<I", len(encoded)))
+        f.write(encoded)
+        f.write(struct.pack("<I", len(shape)))
+        f.write(struct.pack(f"<{len(shape)}I", *shape))
+        f.write(t.numpy().astype("<f4").tobytes())
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as out:
+        out.write(seal_checkpoint(f.getvalue()))
+    os.replace(tmp, path)
 
 
 def load_checkpoint(path):
@@ -169,7 +179,12 @@ def load_checkpoint(path):
     assert data[:8] == MAGIC, "not a kvsim small-LM checkpoint"
     off = 8
     (version,) = struct.unpack_from("<I", data, off); off += 4
-    assert version == FORMAT_VERSION
+    if version != FORMAT_VERSION:
+        raise ValueError(f"{path}: checkpoint format version {version}; this tool reads {FORMAT_VERSION} "
+                         "(upgrade with tools/train/upgrade_checkpoint.py)")
+    digest = data[off:off + 32]; off += 32
+    if hashlib.sha256(data[off:]).digest() != digest:
+        raise ValueError(f"{path}: SHA-256 of the weights does not match the header: the checkpoint is corrupted")
     ints = struct.unpack_from("<8I", data, off); off += 32
     rope_base, norm_eps = struct.unpack_from("<2f", data, off); off += 8
     cfg = Config(*ints, rope_base=rope_base, norm_eps=norm_eps)
