@@ -11,7 +11,7 @@ StreamOp Stream::enqueue(Duration d, std::string_view label, std::initializer_li
   if (d < 0) throw std::invalid_argument("stream '" + resource_ + "': negative duration");
   Time start = std::max(e_->now(), busy_until_);
   for (const StreamOp& dep : after) start = std::max(start, dep.end);
-  const StreamOp op{start, start + d};
+  const StreamOp op{start, advance(start, d)};
   busy_until_ = op.end;
   busy_ += d;
   ops_ += 1;

@@ -125,7 +125,7 @@ class Engine {
     void await_resume() const noexcept {}
   };
   // co_await engine.sleep(d): resumes d picoseconds later. sleep(0) yields to other events at now.
-  SleepAwaiter sleep(Duration d) { return SleepAwaiter{this, now_ + d}; }
+  SleepAwaiter sleep(Duration d) { return SleepAwaiter{this, advance(now_, d)}; }
   SleepAwaiter sleep_until(Time t) { return SleepAwaiter{this, t < now_ ? now_ : t}; }
 
   // --- low-level scheduling (for resources in sim/) ---------------------------------------------

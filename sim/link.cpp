@@ -30,11 +30,11 @@ Transfer Link::send(int from, Message m) {
     // Why cached: protocol rounds and ping-pongs repeat one size, and the exact 128-bit
     // division costs more than the rest of a send.
     d.last_bytes = m.charged_bytes;
-    d.last_serialize = config_.per_message_overhead + transfer_time(m.charged_bytes, config_.bandwidth_bytes_per_s);
+    d.last_serialize = advance(config_.per_message_overhead, transfer_time(m.charged_bytes, config_.bandwidth_bytes_per_s));
   }
   const Duration serialize = d.last_serialize;
-  t.serialized = t.start + serialize;
-  t.arrival = t.serialized + config_.latency;
+  t.serialized = advance(t.start, serialize);
+  t.arrival = advance(t.serialized, config_.latency);
   d.busy_until = t.serialized;
   d.stats.messages += 1;
   d.stats.bytes += m.charged_bytes;

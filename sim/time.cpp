@@ -14,6 +14,13 @@ Duration from_seconds(double seconds) {
   return static_cast<Duration>(std::llround(seconds * 1e12));
 }
 
+namespace {
+[[noreturn]] void throw_too_long(std::uint64_t bytes, double bytes_per_second) {
+  throw std::overflow_error("a transfer of " + std::to_string(bytes) + " B at " + std::to_string(bytes_per_second) +
+                            " B/s outlasts the simulated clock's span (about 106 days)");
+}
+}  // namespace
+
 Duration transfer_time(std::uint64_t bytes, double bytes_per_second) {
   if (!(bytes_per_second > 0.0)) throw std::invalid_argument("bandwidth must be positive");
   if (bytes == 0) return 0;
@@ -22,9 +29,13 @@ Duration transfer_time(std::uint64_t bytes, double bytes_per_second) {
     // ceil(bytes * 1e12 / B) in 128-bit integers: exact.
     const unsigned __int128 num = static_cast<unsigned __int128>(bytes) * 1'000'000'000'000ULL;
     const auto den = static_cast<unsigned __int128>(integral);
-    return static_cast<Duration>((num + den - 1) / den);
+    const unsigned __int128 t = (num + den - 1) / den;
+    if (t > static_cast<unsigned __int128>(kTimeMax)) throw_too_long(bytes, bytes_per_second);
+    return static_cast<Duration>(t);
   }
-  return static_cast<Duration>(std::ceil(static_cast<double>(bytes) * 1e12 / bytes_per_second));
+  const double t = std::ceil(static_cast<double>(bytes) * 1e12 / bytes_per_second);
+  if (!(t < 9.2e18)) throw_too_long(bytes, bytes_per_second);
+  return static_cast<Duration>(t);
 }
 
 std::string format_duration(Duration d) {

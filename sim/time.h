@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <stdexcept>
 #include <string>
 
 namespace kvsim::sim {
@@ -24,6 +25,15 @@ constexpr Duration nanoseconds(std::int64_t n) { return n * 1'000; }
 constexpr Duration microseconds(std::int64_t n) { return n * 1'000'000; }
 constexpr Duration milliseconds(std::int64_t n) { return n * 1'000'000'000; }
 constexpr Duration seconds_i(std::int64_t n) { return n * 1'000'000'000'000; }
+
+// t + d, refusing to pass the clock's span: an absurd scenario (a petabyte message, years of
+// compute) gets a clear std::overflow_error instead of a wrapped, negative time.
+inline Time advance(Time t, Duration d) {
+  if (d > kTimeMax - t)
+    throw std::overflow_error("simulated time would pass the clock's span (about 106 days in int64 picoseconds): "
+                              "a message, compute step or run too long for one simulation");
+  return t + d;
+}
 
 // Converts a duration in seconds (a double from a model or a scenario) to picoseconds,
 // rounding to the nearest picosecond. Throws std::out_of_range for negative or huge values.

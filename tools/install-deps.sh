@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev googletest
   libbenchmark-dev
   libssl-dev zlib1g-dev
+  clang libclang-rt-14-dev
   python3 python3-h5py python3-numpy
   fortunes
 )

@@ -84,7 +84,8 @@ scenarios::Binder<Config> config_binder() {
     if (info == catalog.end()) return;  // a missing or unknown name is reported by its field
     std::string own;
     for (const auto& spec : info->params) own += (own.empty() ? "" : ", ") + spec.name;
-    for (auto&& [k, v] : t) {
+    for (auto&& entry : t) {
+      const toml::key& k = entry.first;  // named: clang 14 cannot capture a structured binding in a lambda (C++20 allows it)
       if (k.str() == "name") continue;
       const bool mine = std::any_of(info->params.begin(), info->params.end(), [&](const kv::ParamSpec& p) { return p.name == k.str(); });
       if (!mine)

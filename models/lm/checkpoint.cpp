@@ -91,6 +91,10 @@ LmWeights load_small_lm(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(path + ": cannot open the small-model checkpoint");
   std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return parse_small_lm(std::move(bytes), path);
+}
+
+LmWeights parse_small_lm(std::vector<char> bytes, const std::string& path) {
   Reader r(path, std::move(bytes));
   char magic[8];
   r.read(magic, 8);

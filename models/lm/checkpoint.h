@@ -49,6 +49,8 @@ struct LmWeights {
 };
 
 LmWeights load_small_lm(const std::string& path);
+// The same checks on a checkpoint already in memory; `path` names it in errors.
+LmWeights parse_small_lm(std::vector<char> bytes, const std::string& path);
 // The checkpoint committed with the project (models/small/kvsim-byte-lm.bin).
 std::string default_small_lm_path();
 

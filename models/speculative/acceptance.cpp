@@ -24,6 +24,11 @@ AcceptanceTrace AcceptanceTrace::load(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(path + ": cannot open the acceptance trace");
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return parse(text, path);
+}
+
+AcceptanceTrace AcceptanceTrace::parse(std::string_view text_view, const std::string& path) {
+  const std::string text(text_view);
   const std::size_t eol = text.find('\n');
   const std::string first = text.substr(0, eol);
   if (first.rfind(kTraceTag, 0) != 0)

@@ -26,6 +26,8 @@ namespace kvsim::models::spec {
 class AcceptanceTrace {
  public:
   static AcceptanceTrace load(const std::string& path);
+  // The same checks on a trace's text already in memory; `path` names it in errors.
+  static AcceptanceTrace parse(std::string_view text, const std::string& path);
   // The file's text for outcomes written as `body`: the header line with its digest, then body.
   static std::string seal(std::string_view body);
   // Accepted drafts in a round of `gamma`.

@@ -203,6 +203,26 @@ TEST(Cli, ExistingOutputSurvivesAFailedRun) {
   EXPECT_EQ(kvsim::results::read_results(out).runs.size(), 1u);
 }
 
+// Absurd sizes are refused with the limit, never an out-of-memory kill or a wrapped clock: rounds
+// beyond the schema's bound exit 2 naming the key; a message too long for the simulated clock
+// exits 1 saying so; the file already there is kept either way.
+TEST(Cli, AbsurdSizesAreRefusedWithTheLimit) {
+  const std::string out = temp("absurd.h5");
+  ASSERT_EQ(kvsim("run " + example("lan-wan-exchange.toml") + " -o " + out).code, 0);
+  const auto before = fs::file_size(out);
+  const Outcome rounds = kvsim("run " + example("lan-wan-exchange.toml") + " --set workload.rounds=1000000000000 -o " + out);
+  EXPECT_EQ(rounds.code, 2);
+  EXPECT_NE(rounds.out.find("workload.rounds: value 1000000000000 out of range: must be at most"), std::string::npos) << rounds.out;
+  const Outcome huge = kvsim("run " + example("lan-wan-exchange.toml") + " --set 'workload.message_size=\"1000 TiB\"' -o " + out);
+  EXPECT_EQ(huge.code, 1);
+  EXPECT_NE(huge.out.find("outlasts the simulated clock's span"), std::string::npos) << huge.out;
+  const Outcome context = kvsim("run " + std::string(KVSIM_SOURCE_DIR) +
+                                "/scenarios/kv/draft-acceptance.toml --set workload.context=1000000000 --print-resolved");
+  EXPECT_EQ(context.code, 2);
+  EXPECT_NE(context.out.find("workload.context"), std::string::npos) << context.out;
+  EXPECT_EQ(fs::file_size(out), before);
+}
+
 TEST(Cli, ReportOnAMissingOrForeignFileExitsOne) {
   EXPECT_EQ(kvsim("report /nonexistent.h5").code, 1);
   const std::string junk = write("junk.h5", "junk");

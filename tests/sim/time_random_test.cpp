@@ -17,6 +17,16 @@ TEST(Time, TransferTimeIsExactForIntegerBandwidths) {
   EXPECT_THROW(transfer_time(1, 0), std::invalid_argument);
 }
 
+// A petabyte over 1 GB/s (11.6 days) fits the clock; 1000 TiB over 100 MB/s (130 days) does not,
+// and says so instead of wrapping to a negative time.
+TEST(Time, TransfersBeyondTheClockSpanAreRefused) {
+  EXPECT_GT(transfer_time(1'000'000'000'000'000ULL, 1e9), 0);
+  EXPECT_THROW(transfer_time(1000ULL << 40, 1e8), std::overflow_error);
+  EXPECT_THROW(transfer_time(1000ULL << 40, 1e8 + 0.5), std::overflow_error);  // the floating-point path
+  EXPECT_EQ(advance(5, 7), 12);
+  EXPECT_THROW(advance(kTimeMax - 3, 4), std::overflow_error);
+}
+
 TEST(Time, FromSecondsRoundsToNearestPicosecond) {
   EXPECT_EQ(from_seconds(0.25e-3), microseconds(250));
   EXPECT_EQ(from_seconds(1.5e-12), 2);
