@@ -53,8 +53,22 @@ void write_double_attr(hid_t obj, const std::string& name, double value) {
   check(H5Awrite(attr, H5T_NATIVE_DOUBLE, &value), "write attribute " + name);
 }
 
+namespace {
+// Why checked before reading: H5Aread fills as many elements as the attribute holds, so an array
+// attribute where a scalar belongs would overflow the one value it is read into.
+void require_one_value(hid_t attr, hid_t ftype, H5T_class_t want, const std::string& name, const char* what,
+                       H5T_class_t also = H5T_NO_CLASS) {
+  Handle space(H5Aget_space(attr), H5Sclose, "get space of attribute " + name);
+  const H5T_class_t c = H5Tget_class(ftype);
+  if (H5Sget_simple_extent_npoints(space) != 1 || (c != want && (also == H5T_NO_CLASS || c != also)))
+    throw ResultError("attribute " + name + " is not a single " + what);
+}
+}  // namespace
+
 double read_double_attr(hid_t obj, const std::string& name) {
   Handle attr(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose, "open attribute " + name);
+  Handle ftype(H5Aget_type(attr), H5Tclose, "get type of attribute " + name);
+  require_one_value(attr, ftype, H5T_FLOAT, name, "number", H5T_INTEGER);
   double v = 0;
   check(H5Aread(attr, H5T_NATIVE_DOUBLE, &v), "read attribute " + name);
   return v;
@@ -65,6 +79,7 @@ bool has_attr(hid_t obj, const std::string& name) { return H5Aexists(obj, name.c
 std::string read_string_attr(hid_t obj, const std::string& name) {
   Handle attr(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose, "open attribute " + name);
   Handle ftype(H5Aget_type(attr), H5Tclose, "get type of attribute " + name);
+  require_one_value(attr, ftype, H5T_STRING, name, "string");
   if (H5Tis_variable_str(ftype) > 0) {
     Handle type = vlen_string_type();
     char* p = nullptr;
@@ -83,6 +98,8 @@ std::string read_string_attr(hid_t obj, const std::string& name) {
 
 std::uint64_t read_u64_attr(hid_t obj, const std::string& name) {
   Handle attr(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose, "open attribute " + name);
+  Handle ftype(H5Aget_type(attr), H5Tclose, "get type of attribute " + name);
+  require_one_value(attr, ftype, H5T_INTEGER, name, "integer");
   std::uint64_t v = 0;
   check(H5Aread(attr, H5T_NATIVE_UINT64, &v), "read attribute " + name);
   return v;

@@ -58,10 +58,15 @@ auto read_rows(hid_t group, const std::string& name, Convert convert) {
   h5::Handle type = compound_type(static_cast<const Row*>(nullptr));
   h5::Handle ds(H5Dopen2(group, name.c_str(), H5P_DEFAULT), H5Dclose, "open " + name);
   h5::Handle space(H5Dget_space(ds), H5Sclose, "dataspace of " + name);
-  std::vector<Row> rows(static_cast<std::size_t>(H5Sget_simple_extent_npoints(space)));
+  const hssize_t n = H5Sget_simple_extent_npoints(space);
+  if (n < 0 || H5Sget_simple_extent_ndims(space) != 1) throw ResultError(name + " is not a one-dimensional table");
+  std::vector<Row> rows(static_cast<std::size_t>(n));
   std::vector<decltype(convert(rows.front()))> out;
   if (rows.empty()) return out;
-  h5::check(H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()), "read " + name);
+  if (H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()) < 0) {
+    H5Dvlen_reclaim(type, space, H5P_DEFAULT, rows.data());  // strings a partial read allocated
+    throw ResultError("read " + name + ": not a table of the expected rows");
+  }
   for (const Row& r : rows) out.push_back(convert(r));
   H5Dvlen_reclaim(type, space, H5P_DEFAULT, rows.data());
   return out;

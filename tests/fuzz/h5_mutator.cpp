@@ -100,7 +100,7 @@ void set_dataset(hid_t file, const std::string& name, FuzzInput& in) {
   H5Tclose(type);
 }
 
-// One element of a numeric dataset changed in place (same type and shape).
+// One byte of a numeric dataset changed in place (same type and shape).
 void nudge_dataset(hid_t file, const std::string& name, FuzzInput& in) {
   const hid_t d = H5Dopen2(file, name.c_str(), H5P_DEFAULT);
   if (d < 0) return;
@@ -108,7 +108,10 @@ void nudge_dataset(hid_t file, const std::string& name, FuzzInput& in) {
   const hid_t space = H5Dget_space(d);
   const hssize_t n = H5Sget_simple_extent_npoints(space);
   const std::size_t width = H5Tget_size(type);
-  if (H5Tget_class(type) != H5T_STRING && n > 0 && n < (1 << 20)) {
+  // Plain numbers only: a flipped byte inside a compound row could land in a variable-length
+  // string's pointer, which would crash libhdf5 on the mutator's own write, not kvsim's reader.
+  const H5T_class_t c = H5Tget_class(type);
+  if ((c == H5T_INTEGER || c == H5T_FLOAT) && n > 0 && n < (1 << 20)) {
     std::vector<unsigned char> bytes(static_cast<std::size_t>(n) * width);
     if (H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) >= 0) {
       bytes[in.below(bytes.size())] ^= static_cast<unsigned char>(1 + in.byte() % 255);
