@@ -27,11 +27,17 @@ std::string Sha256::hex() {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   if (EVP_DigestFinal_ex(ctx_->md, md, &len) != 1) throw std::runtime_error("SHA-256: OpenSSL final failed");
+  return to_hex(md, len);
+}
+
+std::string to_hex(const void* data, std::size_t n) {
   static const char* digits = "0123456789abcdef";
+  const auto* p = static_cast<const unsigned char*>(data);
   std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out += digits[md[i] >> 4];
-    out += digits[md[i] & 15];
+  out.reserve(2 * n);
+  for (std::size_t i = 0; i < n; ++i) {
+    out += digits[p[i] >> 4];
+    out += digits[p[i] & 15];
   }
   return out;
 }

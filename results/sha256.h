@@ -27,6 +27,9 @@ class Sha256 {
   std::unique_ptr<Context> ctx_;
 };
 
+// Lowercase hex of n raw bytes (a digest stored in binary, for instance).
+std::string to_hex(const void* data, std::size_t n);
+
 inline std::string sha256_hex(const void* data, std::size_t n) { return Sha256().update(data, n).hex(); }
 
 }  // namespace kvsim::results

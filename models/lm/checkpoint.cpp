@@ -65,16 +65,6 @@ class Reader {
   std::size_t pos_ = 0;
 };
 
-std::string hex(const std::uint8_t* p, std::size_t n) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) {
-    out += digits[p[i] >> 4];
-    out += digits[p[i] & 15];
-  }
-  return out;
-}
-
 Vector as_vector(const MatrixRM& m) { return Eigen::Map<const Vector>(m.data(), m.size()); }
 
 }  // namespace
@@ -108,7 +98,7 @@ LmWeights parse_small_lm(std::vector<char> bytes, const std::string& path) {
   // valid float, so no later check could notice it.
   std::uint8_t digest[32];
   r.read(digest, sizeof digest);
-  const std::string stored = hex(digest, sizeof digest);
+  const std::string stored = results::to_hex(digest, sizeof digest);
   const std::string actual = r.digest_of_rest();
   if (stored != actual)
     r.fail("SHA-256 of the weights is " + actual + " but the header says " + stored +

@@ -141,3 +141,31 @@ TEST(Results, ClearErrorsForBadPaths) {
 
 }  // namespace
 }  // namespace kvsim::results
+
+namespace kvsim::results {
+namespace {
+
+// An attribute of the wrong shape or class is an error, never read past the one value it is read
+// into (found by fuzz_kv_trace: a 3-element attribute overflowed a uint64).
+TEST(Results, AttributesOfTheWrongShapeOrClassAreRefused) {
+  const std::string path = (std::filesystem::path(::testing::TempDir()) / "kvsim_attrs.h5").string();
+  h5::quiet_errors();
+  h5::Handle file(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose, "create " + path);
+  const hsize_t three[1] = {3};
+  h5::Handle space(H5Screate_simple(1, three, nullptr), H5Sclose, "space");
+  h5::Handle attr(H5Acreate2(file, "n", H5T_NATIVE_UINT64, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose, "attr");
+  const std::uint64_t values[3] = {1, 2, 3};
+  h5::check(H5Awrite(attr, H5T_NATIVE_UINT64, values), "write");
+  h5::write_string_attr(file, "s", "text");
+  h5::write_u64_attr(file, "u", 7);
+  EXPECT_THROW(h5::read_u64_attr(file, "n"), ResultError);
+  EXPECT_THROW(h5::read_u64_attr(file, "s"), ResultError);
+  EXPECT_THROW(h5::read_string_attr(file, "u"), ResultError);
+  EXPECT_THROW(h5::read_double_attr(file, "s"), ResultError);
+  EXPECT_EQ(h5::read_u64_attr(file, "u"), 7u);
+  EXPECT_EQ(h5::read_double_attr(file, "u"), 7.0);
+  EXPECT_EQ(h5::read_string_attr(file, "s"), "text");
+}
+
+}  // namespace
+}  // namespace kvsim::results
