@@ -67,12 +67,9 @@ class TcpChannel final : public Channel {
     enqueue(to, std::move(payload), tag, false);
   }
 
+  // Not a coroutine itself: it hands back the checked receive (one coroutine frame per message).
   sim::Task<std::vector<std::byte>> recv_frame(int from, std::string_view tag) override {
-    std::vector<std::byte> body;
-    const std::string op(tag);
-    sim::Task<std::vector<std::byte>> receive = receive_checked(from, op, false);
-    body = co_await receive;
-    co_return body;
+    return receive_checked(from, std::string(tag), false);
   }
 
  public:
@@ -101,18 +98,19 @@ class TcpChannel final : public Channel {
   // of frame the protocol expects here.
   sim::Task<std::vector<std::byte>> receive_checked(int from, std::string op, bool goodbye) {
     TcpNetwork::Peer& p = *net_->links_[static_cast<std::size_t>(from)];
-    const std::string source = " from party " + std::to_string(from) + " during " + step(op);
+    // Built only when a check fails: this runs for every message of every protocol round.
+    auto source = [&] { return " from party " + std::to_string(from) + " during " + step(op); };
     // Named awaiters: GCC 12 destroys non-trivial temporaries of a co_await expression twice.
     ReadAwaiter header_read = read(from, kFrameHeaderBytes, op);
     const std::vector<std::byte> header_bytes = co_await header_read;
     std::string why;
     const std::optional<FrameHeader> header = decode_frame_header(reinterpret_cast<const std::uint8_t*>(header_bytes.data()), &why);
-    if (!header) throw TcpError(who() + ": malformed frame" + source + ": " + why);
+    if (!header) throw TcpError(who() + ": malformed frame" + source() + ": " + why);
     // Why a sequence number: TCP keeps order, so a frame out of sequence means a peer (or
     // something between us) duplicated, dropped or reordered frames; computing on it would
     // silently mix shares of different steps.
     if (header->sequence != p.received)
-      throw TcpError(who() + ": frame " + std::to_string(header->sequence) + source + " is out of sequence (expected frame " +
+      throw TcpError(who() + ": frame " + std::to_string(header->sequence) + source() + " is out of sequence (expected frame " +
                      std::to_string(p.received) + "): duplicated, dropped or reordered");
     if (header->goodbye && !goodbye)
       throw TcpError(who() + ": party " + std::to_string(from) + " ended the computation while this party expected '" + op +
@@ -120,7 +118,7 @@ class TcpChannel final : public Channel {
     if (!header->goodbye && goodbye)
       throw TcpError(who() + ": party " + std::to_string(from) + " sent data after this party's computation ended");
     if (header->length > net_->options_.max_frame_bytes)
-      throw TcpError(who() + ": oversized frame (" + std::to_string(header->length) + " bytes)" + source);
+      throw TcpError(who() + ": oversized frame (" + std::to_string(header->length) + " bytes)" + source());
     // Any length is well formed: packed boolean payloads (aby3-spu) end inside a ring element.
     std::vector<std::byte> body;
     if (header->length > 0) {
@@ -128,7 +126,7 @@ class TcpChannel final : public Channel {
       body = co_await body_read;
     }
     if (frame_crc32(body.data(), body.size()) != header->payload_crc)
-      throw TcpError(who() + ": frame " + std::to_string(header->sequence) + source +
+      throw TcpError(who() + ": frame " + std::to_string(header->sequence) + source() +
                      " fails its CRC-32 (payload corrupted in transit); nothing was computed on it");
     ++p.received;
     co_return body;
