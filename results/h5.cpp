@@ -17,6 +17,11 @@ void Handle::reset() {
   id_ = -1;
 }
 
+std::recursive_mutex& library_mutex() {
+  static std::recursive_mutex m;
+  return m;
+}
+
 void quiet_errors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
 
 void check(herr_t status, const std::string& what) {
@@ -51,6 +56,33 @@ void write_double_attr(hid_t obj, const std::string& name, double value) {
   Handle attr(H5Acreate2(obj, name.c_str(), H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
               "create attribute " + name);
   check(H5Awrite(attr, H5T_NATIVE_DOUBLE, &value), "write attribute " + name);
+}
+
+void write_string_array_attr(hid_t obj, const std::string& name, const std::vector<std::string>& values) {
+  Handle type = vlen_string_type();
+  const hsize_t dims[1] = {values.size()};
+  Handle space(H5Screate_simple(1, dims, nullptr), H5Sclose, "create space for attribute " + name);
+  Handle attr(H5Acreate2(obj, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+              "create attribute " + name);
+  std::vector<const char*> p;
+  for (const auto& v : values) p.push_back(v.c_str());
+  if (!p.empty()) check(H5Awrite(attr, type, p.data()), "write attribute " + name);
+}
+
+std::vector<std::string> read_string_array_attr(hid_t obj, const std::string& name) {
+  Handle attr(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose, "open attribute " + name);
+  Handle ftype(H5Aget_type(attr), H5Tclose, "get type of attribute " + name);
+  Handle space(H5Aget_space(attr), H5Sclose, "get space of attribute " + name);
+  if (H5Tget_class(ftype) != H5T_STRING || H5Tis_variable_str(ftype) <= 0 || H5Sget_simple_extent_ndims(space) != 1)
+    throw ResultError("attribute " + name + " is not a list of strings");
+  const hssize_t n = H5Sget_simple_extent_npoints(space);
+  std::vector<char*> p(static_cast<std::size_t>(n < 0 ? 0 : n), nullptr);
+  std::vector<std::string> out;
+  if (p.empty()) return out;
+  Handle type = vlen_string_type();
+  check(H5Aread(attr, type, p.data()), "read attribute " + name);
+  for (char* s : p) { out.emplace_back(s ? s : ""); H5free_memory(s); }
+  return out;
 }
 
 namespace {

@@ -7,6 +7,7 @@
 #include <hdf5.h>
 
 #include <cstdint>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -38,6 +39,12 @@ class Handle {
   Closer close_ = nullptr;
 };
 
+// Why one lock: Debian's HDF5 is a serial build, not safe to call from two threads at once, and
+// sweep workers read inputs (KV traces) while the sweep's thread writes finished points. Every
+// entry point of results/ that touches HDF5 holds it (recursive: they call each other).
+std::recursive_mutex& library_mutex();
+using LibraryLock = std::lock_guard<std::recursive_mutex>;
+
 void quiet_errors();
 void check(herr_t status, const std::string& what);
 Handle vlen_string_type();
@@ -45,6 +52,8 @@ Handle vlen_string_type();
 void write_string_attr(hid_t obj, const std::string& name, const std::string& value);
 void write_u64_attr(hid_t obj, const std::string& name, std::uint64_t value);
 void write_double_attr(hid_t obj, const std::string& name, double value);
+void write_string_array_attr(hid_t obj, const std::string& name, const std::vector<std::string>& values);
+std::vector<std::string> read_string_array_attr(hid_t obj, const std::string& name);
 double read_double_attr(hid_t obj, const std::string& name);
 std::string read_string_attr(hid_t obj, const std::string& name);
 std::uint64_t read_u64_attr(hid_t obj, const std::string& name);

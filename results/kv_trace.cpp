@@ -48,6 +48,7 @@ std::string payload_digest(const KvTrace& t) {
 constexpr std::uint64_t kVersion = 2;
 
 void write_kv_trace_file(const std::string& path, const KvTrace& t) {
+  h5::LibraryLock lock(h5::library_mutex());
   h5::quiet_errors();
   h5::Handle file(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose, "create " + path);
   h5::write_string_attr(file, "format", "kvsim-kv-trace");
@@ -80,6 +81,7 @@ void write_kv_trace(const std::string& path, const KvTrace& t) {
 
 
 KvTrace read_kv_trace(const std::string& path) {
+  h5::LibraryLock lock(h5::library_mutex());
   h5::quiet_errors();
   const hid_t raw = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (raw < 0) throw ResultError(path + ": cannot open the KV trace (missing or not HDF5)");

@@ -30,6 +30,7 @@ std::vector<ReproRow> read_table(hid_t group, const std::string& name) {
 }  // namespace
 
 ResultFileData read_results(const std::string& path) {
+  h5::LibraryLock lock(h5::library_mutex());
   h5::quiet_errors();
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw ResultError("'" + path + "': no such file");
@@ -42,6 +43,28 @@ ResultFileData read_results(const std::string& path) {
   data.info.created = h5::read_string_attr(file, "created");
   data.info.host = h5::read_string_attr(file, "host");
   data.info.command = h5::read_string_attr(file, "command");
+  if (h5::has_attr(file, "campaign_sha256")) {
+    data.campaign.sha256 = h5::read_string_attr(file, "campaign_sha256");
+    data.campaign.points = h5::read_u64_attr(file, "campaign_points");
+    data.campaign.shard = h5::read_string_attr(file, "campaign_shard");
+  }
+  if (H5Lexists(file, "failures", H5P_DEFAULT) > 0) {
+    h5::Handle failures = h5::open_group(file, "failures");
+    for (const std::string& name : h5::list_children(failures)) {
+      h5::Handle g = h5::open_group(failures, name);
+      FailureRecord f;
+      f.group = name;
+      f.name = h5::read_string_attr(g, "name");
+      f.kind = h5::read_string_attr(g, "kind");
+      f.scenario_file = h5::read_string_attr(g, "scenario_file");
+      f.scenario_text = h5::read_string_attr(g, "scenario");
+      f.scenario_hash = h5::read_string_attr(g, "scenario_sha256");
+      f.sweep_index = h5::read_u64_attr(g, "sweep_index");
+      f.sweep_label = h5::read_string_attr(g, "sweep_point");
+      f.error = h5::read_string_attr(g, "error");
+      data.failures.push_back(std::move(f));
+    }
+  }
   if (H5Lexists(file, "reproduce", H5P_DEFAULT) > 0) {
     h5::Handle rep = h5::open_group(file, "reproduce");
     for (const std::string& repro : h5::list_children(rep)) {
@@ -72,6 +95,13 @@ ResultFileData read_results(const std::string& path) {
       r.series.push_back(std::move(out));
     }
     r.timeline = read_timeline(g);
+    // Files written before the sweep values were stored have none: their tidy table has no
+    // parameter columns.
+    if (H5Lexists(g, "sweep", H5P_DEFAULT) > 0) {
+      r.sweep_values = rows::read_rows<rows::SweepValueRow>(g, "sweep", [](const rows::SweepValueRow& v) {
+        return std::pair<std::string, std::string>{rows::text(v.key), rows::text(v.value)};
+      });
+    }
     data.runs.push_back(std::move(r));
   }
   return data;

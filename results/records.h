@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace kvsim::results {
@@ -42,6 +43,9 @@ struct RunRecord {
   std::uint64_t seed = 0;
   std::uint64_t sweep_index = 0;
   std::string sweep_label;    // "" when not part of a sweep
+  // The swept keys of this point and their values as TOML text (`workload.context` -> `4096`),
+  // in the sweep's order: typed columns of the tidy table.
+  std::vector<std::pair<std::string, std::string>> sweep_values;
   double wall_time_s = 0;     // host time the run took (not a result: differs between machines)
   std::vector<Metric> metrics;
   std::vector<Series> series;
@@ -71,9 +75,32 @@ struct FileInfo {
   std::string command;  // the command line that made the file
 };
 
+// A sweep point that failed: what it was and why (the other points of its sweep still ran).
+struct FailureRecord {
+  std::string group;  // "run-NNNN", the group the point would have had under /runs
+  std::string name;
+  std::string kind;
+  std::string scenario_file;
+  std::string scenario_text;
+  std::string scenario_hash;
+  std::uint64_t sweep_index = 0;
+  std::string sweep_label;
+  std::string error;  // the message the point stopped with
+};
+
+// Which campaign (the resolved points of one sweep) a file belongs to: files of one campaign
+// can be merged, files of different campaigns cannot.
+struct CampaignInfo {
+  std::string sha256;       // SHA-256 over every point's scenario SHA-256, in index order ("" if none)
+  std::uint64_t points = 0; // points in the whole campaign
+  std::string shard;        // "i/N" for a shard's file, "" otherwise
+};
+
 struct ResultFileData {
   FileInfo info;
+  CampaignInfo campaign;
   std::vector<RunRecord> runs;
+  std::vector<FailureRecord> failures;  // under /failures/<group>
   std::vector<ReproTable> tables;  // under /reproduce/<reproduction>/<name>
 };
 

@@ -34,6 +34,13 @@ h5::Handle compound_type(const MetricRow*) {
       .done();
 }
 
+h5::Handle compound_type(const SweepValueRow*) {
+  return CompoundBuilder(sizeof(SweepValueRow), "sweep value row type")
+      .text("key", HOFFSET(SweepValueRow, key))
+      .text("value", HOFFSET(SweepValueRow, value))
+      .done();
+}
+
 h5::Handle compound_type(const TimelineRow*) {
   return CompoundBuilder(sizeof(TimelineRow), "timeline row type")
       .text("resource", HOFFSET(TimelineRow, resource))

@@ -37,7 +37,13 @@ struct ReproTableRow {
   double paper;
 };
 
+struct SweepValueRow {
+  const char* key;
+  const char* value;  // TOML text
+};
+
 h5::Handle compound_type(const MetricRow*);
+h5::Handle compound_type(const SweepValueRow*);
 h5::Handle compound_type(const TimelineRow*);
 h5::Handle compound_type(const ReproTableRow*);
 

@@ -12,6 +12,7 @@
 #include <filesystem>
 
 #include "results/rows.h"
+#include "results/tidy.h"
 
 namespace kvsim::results {
 
@@ -60,6 +61,7 @@ std::string host_name() {
 }
 
 ResultWriter::ResultWriter(std::string path, const FileInfo& info) : path_(std::move(path)) {
+  h5::LibraryLock lock(h5::library_mutex());
   h5::quiet_errors();
   fs::path dest(path_);
   fs::path dir = dest.has_parent_path() ? dest.parent_path() : fs::path(".");
@@ -83,14 +85,17 @@ ResultWriter::ResultWriter(std::string path, const FileInfo& info) : path_(std::
 
 ResultWriter::~ResultWriter() {
   if (committed_) return;
+  h5::LibraryLock lock(h5::library_mutex());
   runs_.reset();
   reproduce_.reset();
+  failures_.reset();
   file_.reset();
   std::error_code ec;
   fs::remove(temp_, ec);
 }
 
 void ResultWriter::add_run(const RunRecord& run) {
+  h5::LibraryLock lock(h5::library_mutex());
   if (committed_) throw ResultError("'" + path_ + "' is already committed");
   h5::Handle g = h5::create_group(runs_, run.group);
   h5::write_string_attr(g, "name", run.name);
@@ -110,9 +115,42 @@ void ResultWriter::add_run(const RunRecord& run) {
     h5::write_string_attr(ds, "unit", s.unit);
   }
   write_timeline(g, run.timeline);
+  std::vector<rows::SweepValueRow> sweep;
+  for (const auto& [k, v] : run.sweep_values) sweep.push_back({k.c_str(), v.c_str()});
+  rows::write_rows(g, "sweep", sweep);
+  RunRecord row;
+  row.group = run.group;
+  row.sweep_index = run.sweep_index;
+  row.sweep_values = run.sweep_values;
+  row.metrics = run.metrics;
+  tidy_rows_.push_back(std::move(row));
+}
+
+void ResultWriter::add_failure(const FailureRecord& f) {
+  h5::LibraryLock lock(h5::library_mutex());
+  if (committed_) throw ResultError("'" + path_ + "' is already committed");
+  if (failures_.get() < 0) failures_ = h5::create_group(file_, "failures");
+  h5::Handle g = h5::create_group(failures_, f.group);
+  h5::write_string_attr(g, "name", f.name);
+  h5::write_string_attr(g, "kind", f.kind);
+  h5::write_string_attr(g, "scenario_file", f.scenario_file);
+  h5::write_string_attr(g, "scenario", f.scenario_text);
+  h5::write_string_attr(g, "scenario_sha256", f.scenario_hash);
+  h5::write_u64_attr(g, "sweep_index", f.sweep_index);
+  h5::write_string_attr(g, "sweep_point", f.sweep_label);
+  h5::write_string_attr(g, "error", f.error);
+}
+
+void ResultWriter::set_campaign(const CampaignInfo& c) {
+  h5::LibraryLock lock(h5::library_mutex());
+  if (committed_) throw ResultError("'" + path_ + "' is already committed");
+  h5::write_string_attr(file_, "campaign_sha256", c.sha256);
+  h5::write_u64_attr(file_, "campaign_points", c.points);
+  h5::write_string_attr(file_, "campaign_shard", c.shard);
 }
 
 void ResultWriter::add_table(const ReproTable& table) {
+  h5::LibraryLock lock(h5::library_mutex());
   if (committed_) throw ResultError("'" + path_ + "' is already committed");
   if (reproduce_.get() < 0) reproduce_ = h5::create_group(file_, "reproduce");
   h5::Handle group = H5Lexists(reproduce_, table.reproduction.c_str(), H5P_DEFAULT) > 0
@@ -125,9 +163,12 @@ void ResultWriter::add_table(const ReproTable& table) {
 
 void ResultWriter::commit() {
   if (committed_) return;
+  h5::LibraryLock lock(h5::library_mutex());
+  write_tidy(file_, tidy_table(tidy_rows_));
   h5::check(H5Fflush(file_, H5F_SCOPE_GLOBAL), "flush '" + temp_ + "'");
   runs_.reset();
   reproduce_.reset();
+  failures_.reset();
   file_.reset();
   fsync_path(temp_, false);
   if (std::rename(temp_.c_str(), path_.c_str()) != 0) {

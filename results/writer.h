@@ -8,11 +8,14 @@
 //   writer deletes the temporary file.
 // - Layout (see results/SCHEMA.md): root attributes from FileInfo; one group /runs/<group> per
 //   run with the resolved scenario as attributes, datasets `metrics`, `series/<name>`,
-//   `timeline`.
-// - HDF5 (serial build) is not thread-safe: use a writer from one thread.
+//   `timeline`, `sweep`; failed points under /failures/<group>; the campaign's attributes at the
+//   root; commit() adds the tidy table `/table` of every run added (results/tidy.h).
+// - Every method holds h5::library_mutex(): writers on different threads take turns, and a writer
+//   may run beside readers on other threads. One writer is used from one thread at a time.
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "results/h5.h"
 #include "results/records.h"
@@ -27,6 +30,8 @@ class ResultWriter {
   ResultWriter& operator=(const ResultWriter&) = delete;
 
   void add_run(const RunRecord& run);
+  void add_failure(const FailureRecord& failure);
+  void set_campaign(const CampaignInfo& campaign);
   // /reproduce/<reproduction>/<name>: compound rows {row, metric, unit, simulated, paper}.
   void add_table(const ReproTable& table);
   void commit();
@@ -40,6 +45,8 @@ class ResultWriter {
   h5::Handle file_;
   h5::Handle runs_;
   h5::Handle reproduce_;
+  h5::Handle failures_;
+  std::vector<RunRecord> tidy_rows_;  // what the tidy table needs of each run (no series, no timeline)
   bool committed_ = false;
 };
 

@@ -105,24 +105,82 @@ void set_path(toml::table& root, std::string_view key, toml::node&& value,
   t->insert(toml::key(parts.back(), toml::source_region(key_source)), std::move(value));
 }
 
-void apply_set(toml::table& tree, const std::string& assignment) {
-  const std::string where = "--set " + assignment;
+struct SetArgument {
+  std::string key;
+  toml::table snippet;  // the value, under "v"
+  toml::source_region source{};  // value-initialized: no line, no column
+  std::string where;
+};
+
+SetArgument parse_set(const std::string& assignment) {
+  SetArgument a;
+  a.where = "--set " + assignment;
   const auto eq = assignment.find('=');
-  if (eq == std::string::npos || eq == 0) fail(where, assignment, "expected key.path=value");
-  const std::string key = assignment.substr(0, eq);
+  if (eq == std::string::npos || eq == 0) fail(a.where, assignment, "expected key.path=value");
+  a.key = assignment.substr(0, eq);
   const std::string value = assignment.substr(eq + 1);
   // A value that is valid TOML (42, 1.5, true, "x", [1, 2]) keeps its type; anything else, such
   // as an unquoted quantity (2 Gbit/s), is taken as a string.
-  toml::table snippet;
   try {
-    snippet = toml::parse("v = " + value, std::string_view(where));
+    a.snippet = toml::parse("v = " + value, std::string_view(a.where));
   } catch (const toml::parse_error&) {
-    snippet = toml::table{};
-    snippet.insert("v", value);
+    a.snippet = toml::table{};
+    a.snippet.insert("v", value);
   }
-  toml::source_region src{};  // no line: errors name the --set argument itself
-  src.path = std::make_shared<const std::string>(where);
-  set_path(tree, key, std::move(*snippet.get("v")), src, where);
+  a.source.path = std::make_shared<const std::string>(a.where);  // no line: errors name the --set argument
+  return a;
+}
+
+void apply_set(toml::table& tree, const std::string& assignment) {
+  SetArgument a = parse_set(assignment);
+  set_path(tree, a.key, std::move(*a.snippet.get("v")), a.source, a.where);
+}
+
+std::string node_text(const toml::node& n);
+
+// A --set on a swept key narrows the sweep to that value: an independent axis becomes the one
+// value (whether or not it was among the swept ones), a zip group keeps the entries where the key
+// has that value (none is an error naming the values). Without this the sweep would overwrite
+// the --set at every point, silently.
+void narrow_sweep(toml::table& tree, const std::string& assignment) {
+  toml::table* sweep = tree["sweep"].as_table();
+  if (!sweep) return;
+  SetArgument a = parse_set(assignment);
+  const toml::node& value = *a.snippet.get("v");
+  if (toml::node* axis = sweep->get(a.key); axis && a.key != "zip") {
+    toml::array one;
+    one.push_back(value);
+    sweep->insert_or_assign(a.key, std::move(one));
+    return;
+  }
+  toml::array* groups = sweep->get_as<toml::array>("zip");
+  if (!groups) return;
+  for (toml::node& g : *groups) {
+    toml::table* group = g.as_table();
+    toml::array* list = group ? group->get_as<toml::array>(a.key) : nullptr;
+    if (!list) continue;
+    const std::string wanted = node_text(value);
+    std::vector<std::size_t> keep;
+    std::string values;
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const std::string t = node_text(*list->get(i));
+      values += (values.empty() ? "" : ", ") + t;
+      if (t == wanted) keep.push_back(i);
+    }
+    if (keep.empty()) {
+      fail(a.where, a.key, "'" + a.key + "' is swept in a [[sweep.zip]] group with the values [" + values +
+                               "]: --set it to one of them to run those points, or edit the group");
+    }
+    for (auto&& [k, v] : *group) {
+      toml::array* column = v.as_array();
+      if (!column) continue;  // the loader reports it
+      toml::array narrowed;
+      for (std::size_t i : keep)
+        if (i < column->size()) narrowed.push_back(*column->get(i));
+      *column = std::move(narrowed);
+    }
+    return;
+  }
 }
 
 std::string node_text(const toml::node& n) {
@@ -223,6 +281,7 @@ toml::table load_tree(const std::string& path, const std::vector<std::string>& s
   std::set<std::string> chain;
   toml::table tree = load_with_bases(path, chain, "");
   for (const auto& s : sets) apply_set(tree, s);
+  for (const auto& s : sets) narrow_sweep(tree, s);
   return tree;
 }
 

@@ -3,7 +3,9 @@
 // Contract:
 // - load_tree() reads a file, follows `base = "other.toml"` (relative to the including file,
 //   recursively, cycles rejected), deep-merges (tables merge key by key; any other value in the
-//   derived file replaces the base's), then applies `--set key.path=value` overrides in order.
+//   derived file replaces the base's), then applies `--set key.path=value` overrides in order. A
+//   --set on a swept key also narrows the sweep: an independent axis to that one value, a
+//   [[sweep.zip]] group to its entries with that value (none: a ScenarioError listing them).
 // - resolve() expands `[sweep]` (cartesian product of independent axes; every `[[sweep.zip]]`
 //   group varies together) and returns one ScenarioPoint per combination, each validated against
 //   the schema of its `kind` with defaults filled in. Every problem is reported through

@@ -1,4 +1,4 @@
-// app/cli/commands.cpp — run, sweep, list, reproduce.
+// app/cli/commands.cpp — explain, costs, list, reproduce (run and sweep: campaign_commands.cpp).
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
@@ -13,6 +13,7 @@
 
 #include "app/cli/cli.h"
 #include "app/cli/options.h"
+#include "app/cli/progress.h"
 #include "app/cli/report.h"
 #include "models/kv/policy.h"
 #include "app/kinds/kinds.h"
@@ -55,8 +56,6 @@ Parsed parse(const Args& args, po::options_description& opts, const po::position
   return p;
 }
 
-namespace {
-
 results::FileInfo file_info() {
   return results::FileInfo{kvsim::kVersion, kvsim::kGitCommit, results::utc_now_iso8601(), results::host_name(),
                            command_line()};
@@ -67,117 +66,6 @@ void check_output_path(const std::string& out) {
   const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) throw UsageError("output folder '" + dir.string() + "' does not exist");
-}
-
-void print_resolved(const std::vector<scenarios::ScenarioPoint>& points) {
-  for (const auto& pt : points) {
-    if (points.size() > 1) std::cout << "# --- sweep point " << pt.index << ": " << pt.label() << '\n';
-    std::cout << pt.text();
-  }
-}
-
-}  // namespace
-
-int cmd_run(const Args& args) {
-  po::options_description opts("kvsim run options");
-  std::vector<std::string> sets;
-  opts.add_options()
-      ("scenario", po::value<std::string>()->required(), "scenario file (TOML)")
-      ("output,o", po::value<std::string>(), "write results to this HDF5 file (atomically)")
-      ("set", po::value<std::vector<std::string>>(&sets)->composing(), "override a key: --set key.path=value")
-      ("trace", po::value<std::string>(), "write the timeline as Chrome trace-event JSON (Perfetto)")
-      ("print-resolved", po::bool_switch(), "print the fully resolved scenario and exit");
-  po::positional_options_description pos;
-  pos.add("scenario", 1);
-  Parsed p = parse(args, opts, pos, "kvsim run SCENARIO [-o OUT.h5] [--set k=v]... [--trace OUT.json] [--print-resolved]");
-  if (p.help) return kExitOk;
-
-  const runner::KindRegistry kinds = runner::builtin_kinds();
-  const std::string scenario = p.vm["scenario"].as<std::string>();
-  auto points = scenarios::resolve(scenario, sets, kinds.lookup());
-  if (p.vm["print-resolved"].as<bool>()) {
-    print_resolved(points);
-    return kExitOk;
-  }
-  if (points.size() > 1) {
-    throw UsageError("'" + scenario + "' has a [sweep] of " + std::to_string(points.size()) +
-                     " points; run it with `kvsim sweep " + scenario + " -o OUT.h5`");
-  }
-  std::string out;
-  if (p.vm.count("output")) { out = p.vm["output"].as<std::string>(); check_output_path(out); }
-  runner::RunOptions ro;
-  if (p.vm.count("trace")) { ro.chrome_trace_path = p.vm["trace"].as<std::string>(); check_output_path(ro.chrome_trace_path); }
-
-  results::RunRecord record = runner::run_point(points.front(), kinds, ro);
-  print_run(std::cout, record);
-  if (!out.empty()) {
-    results::ResultWriter w(out, file_info());
-    w.add_run(record);
-    w.commit();
-    std::cerr << "kvsim run: wrote " << out << '\n';
-  }
-  if (!ro.chrome_trace_path.empty()) {
-    if (!record.timeline.empty()) {
-      std::cerr << "kvsim run: wrote trace " << ro.chrome_trace_path << '\n';
-    } else {
-      std::cerr << "kvsim run: the run put nothing on the timeline; no trace written to " << ro.chrome_trace_path << '\n';
-    }
-  }
-  return kExitOk;
-}
-
-int cmd_sweep(const Args& args) {
-  po::options_description opts("kvsim sweep options");
-  std::vector<std::string> sets;
-  opts.add_options()
-      ("scenario", po::value<std::string>()->required(), "scenario file (TOML) with a [sweep] table")
-      ("output,o", po::value<std::string>(), "HDF5 file for all points (required unless --print-resolved)")
-      ("jobs,j", po::value<unsigned>()->default_value(1), "points run in parallel on local threads")
-      ("set", po::value<std::vector<std::string>>(&sets)->composing(), "override a key: --set key.path=value")
-      ("print-resolved", po::bool_switch(), "print every resolved point and exit");
-  po::positional_options_description pos;
-  pos.add("scenario", 1);
-  Parsed p = parse(args, opts, pos, "kvsim sweep SCENARIO -o OUT.h5 [-j N] [--set k=v]... [--print-resolved]");
-  if (p.help) return kExitOk;
-
-  const runner::KindRegistry kinds = runner::builtin_kinds();
-  auto points = scenarios::resolve(p.vm["scenario"].as<std::string>(), sets, kinds.lookup());
-  if (p.vm["print-resolved"].as<bool>()) {
-    print_resolved(points);
-    return kExitOk;
-  }
-  if (!p.vm.count("output")) throw UsageError("missing -o OUT.h5");
-  const std::string out = p.vm["output"].as<std::string>();
-  check_output_path(out);
-  const bool tty = ::isatty(STDERR_FILENO) == 1;
-  std::vector<const scenarios::ScenarioPoint*> todo;
-  for (const auto& pt : points) todo.push_back(&pt);
-  auto bar = [&](std::size_t d, std::size_t total) {
-    if (!tty) return;
-    const int width = 40;
-    const int filled = static_cast<int>(width * d / total);
-    std::cerr << "\r[" << std::string(filled, '#') << std::string(width - filled, ' ') << "] " << d << '/' << total << std::flush;
-  };
-  std::vector<runner::PointOutcome> outcomes = runner::run_points(todo, kinds, runner::RunOptions{}, p.vm["jobs"].as<unsigned>(), bar);
-  if (tty) std::cerr << '\n';
-
-  for (std::size_t i = 0; i < points.size(); ++i) {
-    if (!outcomes[i].error) continue;
-    try { std::rethrow_exception(outcomes[i].error); }
-    catch (const scenarios::ScenarioError&) { throw; }
-    catch (const std::exception& e) {
-      throw std::runtime_error("sweep point " + std::to_string(i) + " (" + points[i].label() + ") failed: " +
-                               e.what() + "; '" + out + "' was not written");
-    }
-  }
-  std::vector<results::RunRecord> records;
-  for (auto& o : outcomes) records.push_back(std::move(o.record));
-  results::ResultWriter w(out, file_info());
-  for (const auto& r : records) w.add_run(r);
-  w.commit();
-  print_sweep(std::cout, records);
-  std::cerr << "kvsim sweep: " << points.size() << " points, wrote " << out << '\n';
-  return kExitOk;
 }
 
 int cmd_explain(const Args& args) {
@@ -336,13 +224,28 @@ int cmd_reproduce(const Args& args) {
   const runner::KindRegistry kinds = runner::builtin_kinds();
   std::vector<std::string> names;
   for (const auto& r : chosen) names.push_back(r.name);
+  const unsigned jobs = std::max(1u, p.vm["jobs"].as<unsigned>());
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+  std::cerr << "kvsim reproduce: " << list << " on " << jobs << " thread" << (jobs == 1 ? "" : "s")
+            << (out.empty() ? "" : "; writing " + out) << '\n';
   // Every chosen reproduction's points in one pool.
+  Progress progress("kvsim reproduce", 0);  // the total is known once the scenarios are resolved
   const std::vector<runner::ReproductionResult> results =
-      runner::run_reproductions(names, scenario_dir(), kinds, p.vm["jobs"].as<unsigned>());
+      runner::run_reproductions(names, scenario_dir(), kinds, jobs, [&](std::size_t done, std::size_t total) {
+        progress.set_total(total);
+        progress.update(done);
+      });
+  progress.finish();
+  std::vector<results::ReproTable> all_tables;
   for (std::size_t i = 0; i < names.size(); ++i) {
     std::cout << "## Reproduction: " << names[i] << "\n\n";
-    for (const auto& t : results[i].tables) runner::print_table(std::cout, t);
+    for (const auto& t : results[i].tables) {
+      runner::print_table(std::cout, t);
+      all_tables.push_back(t);
+    }
   }
+  runner::print_accuracy_summary(std::cout, all_tables);
   if (!out.empty()) {
     results::ResultWriter w(out, file_info());
     for (const auto& res : results) {

@@ -19,11 +19,15 @@ const char* kUsage =
     "usage: kvsim VERB [options]\n"
     "\n"
     "verbs:\n"
-    "  run SCENARIO [-o OUT.h5] [--set k=v]... [--trace OUT.json] [--print-resolved]\n"
-    "                              run one scenario\n"
-    "  sweep SCENARIO -o OUT.h5 [-j N] [--set k=v]... [--print-resolved]\n"
-    "                              run every point of the scenario's [sweep]\n"
+    "  run SCENARIO [-o OUT.h5] [--point K]... [--set k=v]... [--trace OUT.json] [--print-resolved]\n"
+    "                              run a scenario (every point of its [sweep], or those named)\n"
+    "  sweep SCENARIO -o OUT.h5 [-j N] [--resume] [--shard I/N] [--point K]... [--set k=v]...\n"
+    "                              run the points of a [sweep] as a campaign: each point kept as it\n"
+    "                              finishes, Ctrl-C keeps them, --resume runs only the rest\n"
+    "  merge OUT.h5 PART.h5...     merge shards or parts of one campaign (refuses mismatches)\n"
     "  report OUT.h5               print the metrics of a result file as tables\n"
+    "  export OUT.h5 --csv FILE    the tidy table (a row per run, a column per parameter and metric)\n"
+    "  diff A.h5 B.h5 [--rtol R]   compare two result files metric by metric (provenance ignored)\n"
     "  explain SCENARIO [--set k=v]...\n"
     "                              per-layer, per-kernel breakdown of one forward (kind decode)\n"
     "  costs {aby3,aby3-spu,semi2k,plaintext}\n"
@@ -46,7 +50,8 @@ const char* kUsage =
     "  kvsim --version             version and git commit\n"
     "  kvsim VERB --help           options of one verb\n"
     "\n"
-    "exit codes: 0 success, 2 bad usage or bad scenario, 1 runtime failure\n";
+    "exit codes: 0 success, 2 bad usage or bad scenario, 1 runtime failure (diff: files differ),\n"
+    "            3 some sweep points failed (the rest written), 128+N stopped by signal N (resumable)\n";
 
 }  // namespace
 
@@ -73,7 +78,7 @@ int main(int argc, char** argv) {
   const std::map<std::string, int (*)(const Args&)> verbs = {
       {"run", cmd_run}, {"sweep", cmd_sweep}, {"report", cmd_report},
       {"list", cmd_list}, {"explain", cmd_explain}, {"costs", cmd_costs}, {"party", cmd_party},
-      {"calibration", cmd_calibration}, {"compare-gpu", cmd_compare_gpu}, {"compare-stack", cmd_compare_stack}, {"reproduce", cmd_reproduce}};
+      {"calibration", cmd_calibration}, {"merge", cmd_merge}, {"export", cmd_export}, {"diff", cmd_diff}, {"compare-gpu", cmd_compare_gpu}, {"compare-stack", cmd_compare_stack}, {"reproduce", cmd_reproduce}};
   auto it = verbs.find(verb);
   if (it == verbs.end()) {
     std::cerr << "kvsim: unknown verb '" << verb << "'";

@@ -5,6 +5,7 @@
 #include <boost/program_options.hpp>
 
 #include "app/cli/cli.h"
+#include "results/records.h"
 
 namespace kvsim::cli {
 
@@ -15,5 +16,10 @@ struct Parsed {
 
 Parsed parse(const Args& args, boost::program_options::options_description& opts,
              const boost::program_options::positional_options_description& pos, const char* usage);
+
+// Provenance of a file this command writes (version, commit, time, host, command line).
+results::FileInfo file_info();
+// A UsageError unless the folder `out` would be written in exists.
+void check_output_path(const std::string& out);
 
 }  // namespace kvsim::cli

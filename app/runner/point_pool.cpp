@@ -9,24 +9,33 @@
 namespace kvsim::runner {
 
 std::vector<PointOutcome> run_points(const std::vector<const scenarios::ScenarioPoint*>& points, const KindRegistry& kinds,
-                                     const RunOptions& options, unsigned jobs,
-                                     const std::function<void(std::size_t, std::size_t)>& progress) {
+                                     const RunOptions& options, unsigned jobs, const PoolHooks& hooks) {
   std::vector<PointOutcome> out(points.size());
   std::atomic<std::size_t> next{0};
   std::size_t done = 0;
-  std::mutex progress_mutex;
+  std::mutex finished_mutex;
+  std::exception_ptr hook_error;
   auto worker = [&] {
     // Each point has its own engine inside run_point: no state is shared between threads except
     // the outcome slots, each written by exactly one thread.
     for (std::size_t i; (i = next++) < points.size();) {
+      if (hooks.stop && hooks.stop->load()) return;
+      out[i].started = true;
       try {
         out[i].record = run_point(*points[i], kinds, options, &out[i].rows);
       } catch (...) {
         out[i].error = std::current_exception();
       }
-      if (progress) {
-        std::lock_guard<std::mutex> lock(progress_mutex);
-        progress(++done, points.size());
+      std::lock_guard<std::mutex> lock(finished_mutex);
+      ++done;
+      if (!hooks.finished || hook_error) continue;
+      try {
+        hooks.finished(i, out[i], done);
+      } catch (...) {
+        // Why stop everything: the hook keeps the campaign's results (a point file that cannot
+        // be written); running on would compute points nobody keeps.
+        hook_error = std::current_exception();
+        next = points.size();
       }
     }
   };
@@ -34,6 +43,7 @@ std::vector<PointOutcome> run_points(const std::vector<const scenarios::Scenario
   for (std::size_t t = 1; t < std::min<std::size_t>(jobs, points.size()); ++t) threads.emplace_back(worker);
   worker();
   for (auto& t : threads) t.join();
+  if (hook_error) std::rethrow_exception(hook_error);
   return out;
 }
 

@@ -3,10 +3,14 @@
 //
 // Contract: every point runs through run_point() on one of `jobs` threads (the calling thread is
 // one of them), taking the next point in index order; each point's record, table rows or error
-// lands in its own slot, so the outcome does not depend on the thread count. `progress`, when
-// given, is called after each point (serialized) with the number done and the total.
+// lands in its own slot, so the outcome does not depend on the thread count. `hooks.finished`,
+// when given, is called after each point, serialized (one call at a time, on the thread that ran
+// the point), with the point's position in `points`, its outcome and the number done so far.
+// When `hooks.stop` becomes true no further point is started; points already running finish
+// (their slots are filled; the others stay empty and are flagged `started == false`).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <exception>
 #include <functional>
@@ -20,10 +24,15 @@ struct PointOutcome {
   results::RunRecord record;
   std::vector<results::ReproRow> rows;
   std::exception_ptr error;  // set when the point failed
+  bool started = false;      // false only for points a stop request kept from starting
+};
+
+struct PoolHooks {
+  std::function<void(std::size_t position, PointOutcome& outcome, std::size_t done)> finished;
+  const std::atomic<bool>* stop = nullptr;
 };
 
 std::vector<PointOutcome> run_points(const std::vector<const scenarios::ScenarioPoint*>& points, const KindRegistry& kinds,
-                                     const RunOptions& options, unsigned jobs,
-                                     const std::function<void(std::size_t done, std::size_t total)>& progress = {});
+                                     const RunOptions& options, unsigned jobs, const PoolHooks& hooks = {});
 
 }  // namespace kvsim::runner

@@ -96,7 +96,8 @@ std::vector<ReproductionInfo> reproductions(const std::string& scenario_dir) {
 }
 
 std::vector<ReproductionResult> run_reproductions(const std::vector<std::string>& names, const std::string& scenario_dir,
-                                                  const KindRegistry& kinds, unsigned jobs) {
+                                                  const KindRegistry& kinds, unsigned jobs,
+                                                  const std::function<void(std::size_t, std::size_t)>& progress) {
   struct Job {
     std::size_t reproduction;
     std::size_t index;  // within its reproduction
@@ -116,7 +117,9 @@ std::vector<ReproductionResult> run_reproductions(const std::vector<std::string>
   }
   std::vector<const scenarios::ScenarioPoint*> points;
   for (const Job& j : work) points.push_back(&j.point);
-  std::vector<PointOutcome> outcomes = run_points(points, kinds, RunOptions{}, jobs);
+  PoolHooks hooks;
+  if (progress) hooks.finished = [&](std::size_t, PointOutcome&, std::size_t done) { progress(done, points.size()); };
+  std::vector<PointOutcome> outcomes = run_points(points, kinds, RunOptions{}, jobs, hooks);
   for (const auto& o : outcomes) if (o.error) std::rethrow_exception(o.error);
 
   std::vector<ReproductionResult> out(names.size());
@@ -152,6 +155,31 @@ void print_table(std::ostream& out, const results::ReproTable& table) {
       if (r.paper != 0) std::snprintf(err, sizeof err, "%+.1f%%", (r.simulated / r.paper - 1) * 100);
     }
     out << "| " << r.row << " | " << r.metric << " | " << r.unit << " | " << sim << " | " << paper << " | " << err << " |\n";
+  }
+  out << '\n';
+}
+
+void print_accuracy_summary(std::ostream& out, const std::vector<results::ReproTable>& tables) {
+  out << "## Accuracy: simulated vs reference, per table\n\n"
+      << "| table | rows with a reference | median error | worst error (row) | within 10% | within 25% |\n"
+      << "|---|---:|---:|---|---:|---:|\n";
+  for (const auto& t : tables) {
+    std::vector<std::pair<double, const results::ReproRow*>> errors;
+    for (const auto& r : t.rows)
+      if (!std::isnan(r.paper) && r.paper != 0) errors.emplace_back(std::fabs(r.simulated / r.paper - 1), &r);
+    out << "| " << t.reproduction << " / " << t.name << " | " << errors.size() << " | ";
+    if (errors.empty()) { out << " | | | |\n"; continue; }
+    std::sort(errors.begin(), errors.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    const std::size_t n = errors.size();
+    const double median = n % 2 ? errors[n / 2].first : (errors[n / 2 - 1].first + errors[n / 2].first) / 2;
+    const auto within = [&](double bound) {
+      return std::count_if(errors.begin(), errors.end(), [&](const auto& e) { return e.first <= bound; });
+    };
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "%.1f%% | %.1f%% (%s %s) | %ld | %ld |", median * 100, errors.back().first * 100,
+                  errors.back().second->row.c_str(), errors.back().second->metric.c_str(), static_cast<long>(within(0.10)),
+                  static_cast<long>(within(0.25)));
+    out << buf << '\n';
   }
   out << '\n';
 }

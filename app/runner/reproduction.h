@@ -11,6 +11,7 @@
 // no reference is held. Simulated values come only from the scenarios.
 #pragma once
 
+#include <functional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -38,10 +39,16 @@ ReproductionResult run_reproduction(const std::string& name, const std::string& 
                                     const KindRegistry& kinds, unsigned jobs = 1);
 // Several reproductions with all their points in one pool (app/runner/point_pool.h); results in
 // the order of `names`, each as run_reproduction() gives it.
-std::vector<ReproductionResult> run_reproductions(const std::vector<std::string>& names, const std::string& scenario_dir,
-                                                  const KindRegistry& kinds, unsigned jobs = 1);
+// `progress`, when given, is told the points done and the total after each point (serialized).
+std::vector<ReproductionResult> run_reproductions(
+    const std::vector<std::string>& names, const std::string& scenario_dir, const KindRegistry& kinds, unsigned jobs = 1,
+    const std::function<void(std::size_t done, std::size_t total)>& progress = {});
 
 // | row | metric | unit | simulated | paper | error | as Markdown.
 void print_table(std::ostream& out, const results::ReproTable& table);
+
+// One line per table: rows with a reference value, the median and the worst relative error
+// (|simulated / paper - 1|, the worst row named), and the count within 10% and within 25%.
+void print_accuracy_summary(std::ostream& out, const std::vector<results::ReproTable>& tables);
 
 }  // namespace kvsim::runner

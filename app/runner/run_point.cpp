@@ -58,6 +58,7 @@ results::RunRecord run_point(const scenarios::ScenarioPoint& point, const KindRe
   r.seed = point.seed();
   r.sweep_index = point.index;
   r.sweep_label = point.label();
+  r.sweep_values = point.assignments;
   r.metrics = std::move(out.metrics);
   r.wall_time_s = wall;
   r.series = std::move(out.series);

@@ -4,10 +4,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
+#include <sstream>
 #include <fstream>
 
+#include "results/compare.h"
+#include "results/merge.h"
 #include "results/reader.h"
+#include "results/tidy.h"
 #include "results/writer.h"
 
 namespace kvsim::results {
@@ -165,6 +170,121 @@ TEST(Results, AttributesOfTheWrongShapeOrClassAreRefused) {
   EXPECT_EQ(h5::read_u64_attr(file, "u"), 7u);
   EXPECT_EQ(h5::read_double_attr(file, "u"), 7.0);
   EXPECT_EQ(h5::read_string_attr(file, "s"), "text");
+}
+
+}  // namespace
+}  // namespace kvsim::results
+
+namespace kvsim::results {
+namespace {
+
+RunRecord swept(std::size_t index, const std::string& context, const std::string& link, double latency) {
+  RunRecord r = sample("run-000" + std::to_string(index), latency);
+  r.sweep_index = index;
+  r.scenario_hash = std::string(64, static_cast<char>('a' + index));
+  r.sweep_values = {{"workload.context", context}, {"links.lan.bandwidth", link}, {"ratio", index == 1 ? "0.5" : "1"}};
+  return r;
+}
+
+TEST(Results, TidyTableHasTypedColumnsWithUnits) {
+  std::vector<RunRecord> runs = {swept(0, "4096", "\"1 Gbit/s\"", 0.5), swept(1, "8192", "\"2 Gbit/s\"", 0.75)};
+  runs[1].metrics.push_back({"only_here", 7, "B"});
+  const TidyTable t = tidy_table(runs);
+  ASSERT_EQ(t.rows, 2u);
+  const TidyColumn* context = t.find("workload.context");
+  ASSERT_NE(context, nullptr);
+  EXPECT_EQ(context->type, TidyColumn::Type::integer);
+  EXPECT_EQ(context->integers, (std::vector<std::int64_t>{4096, 8192}));
+  const TidyColumn* link = t.find("links.lan.bandwidth");
+  ASSERT_NE(link, nullptr);
+  EXPECT_EQ(link->type, TidyColumn::Type::text);
+  EXPECT_EQ(link->texts[1], "2 Gbit/s");  // without its TOML quotes
+  EXPECT_EQ(t.find("ratio")->type, TidyColumn::Type::real);  // integers and floats mixed
+  const TidyColumn* makespan = t.find("makespan");
+  ASSERT_NE(makespan, nullptr);
+  EXPECT_EQ(makespan->unit, "s");
+  EXPECT_EQ(makespan->source, "metric");
+  EXPECT_TRUE(std::isnan(t.find("only_here")->reals[0]));
+  EXPECT_EQ(t.columns[0].name, "run");
+
+  // Written into every file as /table, fields in column order, with units.
+  const std::string dir = temp_dir("tidy");
+  {
+    ResultWriter w(dir + "/t.h5", info());
+    for (const auto& r : runs) w.add_run(r);
+    w.commit();
+  }
+  h5::Handle f(H5Fopen((dir + "/t.h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "open");
+  h5::Handle ds(H5Dopen2(f, "table", H5P_DEFAULT), H5Dclose, "open table");
+  h5::Handle type(H5Dget_type(ds), H5Tclose, "type");
+  ASSERT_EQ(H5Tget_nmembers(type), static_cast<int>(t.columns.size()));
+  const auto units = h5::read_string_array_attr(ds, "units");
+  ASSERT_EQ(units.size(), t.columns.size());
+  for (std::size_t c = 0; c < units.size(); ++c) EXPECT_EQ(units[c], t.columns[c].unit) << t.columns[c].name;
+  EXPECT_EQ(read_results(dir + "/t.h5").runs[1].sweep_values, runs[1].sweep_values);
+
+  std::ostringstream csv;
+  write_csv(csv, t, true);
+  EXPECT_EQ(csv.str().rfind("run,sweep_index [1],workload.context [1],links.lan.bandwidth,ratio [1],makespan [s],", 0), 0u)
+      << csv.str();
+  EXPECT_NE(csv.str().find("\r\nrun-0001,1,8192,2 Gbit/s,0.5,0.75,"), std::string::npos) << csv.str();
+}
+
+TEST(Results, MergeRefusesWhatIsNotOneCampaign) {
+  auto part = [](std::vector<RunRecord> runs, const std::string& shard) {
+    ResultFileData d;
+    d.info = info();
+    d.campaign = CampaignInfo{std::string(64, 'c'), 3, shard};
+    d.runs = std::move(runs);
+    return d;
+  };
+  const std::vector<MergePart> ok = {{"a.h5", part({swept(0, "1", "1", 1), swept(2, "3", "3", 3)}, "0/2")},
+                                     {"b.h5", part({swept(1, "2", "2", 2)}, "1/2")}};
+  const ResultFileData m = merge_campaign(ok, false);
+  ASSERT_EQ(m.runs.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(m.runs[i].sweep_index, i);
+  EXPECT_EQ(m.campaign.shard, "");
+  auto refused = [](const std::vector<MergePart>& parts) {
+    try {
+      merge_campaign(parts, false);
+    } catch (const ResultError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_NE(refused({ok[0]}).find("1 of 3 points are in none of the files: 1"), std::string::npos);
+  MergePart other = ok[1];
+  other.data.campaign.sha256 = std::string(64, 'd');
+  EXPECT_NE(refused({ok[0], other}).find("'b.h5' belongs to another campaign than 'a.h5'"), std::string::npos);
+  MergePart build = ok[1];
+  build.data.info.git_commit = "fff000";
+  EXPECT_NE(refused({ok[0], build}).find("results of different builds are not merged"), std::string::npos);
+  MergePart clash = ok[1];
+  clash.data.runs[0].sweep_index = 2;
+  clash.data.runs[0].metrics[0].value = 99;
+  EXPECT_NE(refused({ok[0], clash}).find("point 2 differs between 'a.h5' and 'b.h5'"), std::string::npos);
+  MergePart loose = ok[1];
+  loose.data.campaign = CampaignInfo{};
+  EXPECT_NE(refused({ok[0], loose}).find("is not part of a campaign"), std::string::npos);
+}
+
+TEST(Results, CompareIgnoresProvenanceAndHonoursTolerances) {
+  ResultFileData a;
+  a.info = info();
+  a.runs = {swept(0, "1", "1", 1.0)};
+  ResultFileData b = a;
+  b.info = FileInfo{"9.9", "other", "2030-01-01T00:00:00Z", "elsewhere", "kvsim sweep y"};
+  b.runs[0].wall_time_s = 99;
+  b.runs[0].scenario_file = "moved.toml";
+  EXPECT_TRUE(compare_results(a, b, {}).empty());
+  b.runs[0].metrics[0].value = 1.0 + 1e-12;
+  ASSERT_EQ(compare_results(a, b, {}).size(), 1u);
+  EXPECT_EQ(compare_results(a, b, {}).front().where, "run-0000 metric makespan");
+  EXPECT_TRUE(compare_results(a, b, {1e-9, 0}).empty());
+  b.runs[0].series[0].values.pop_back();
+  EXPECT_EQ(compare_results(a, b, {1e-9, 0}).front().where, "run-0000 series round_time length");
+  b.runs.clear();
+  EXPECT_EQ(compare_results(a, b, {}).front().where, "run-0000 (only in A)");
 }
 
 }  // namespace

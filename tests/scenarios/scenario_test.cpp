@@ -183,6 +183,34 @@ TEST_F(ScenarioTest, SweepIsACartesianProductWithZipGroups) {
   EXPECT_EQ(pts[3].index, 3u);
 }
 
+TEST_F(ScenarioTest, SetOnASweptKeyNarrowsTheSweep) {
+  const auto p = write("narrow.toml", std::string(kGood) +
+      "[sweep]\n\"run.rounds\" = [1, 2, 3]\n"
+      "[[sweep.zip]]\n\"links.lan.bandwidth\" = [\"1 Gbit/s\", \"10 Gbit/s\", \"1 Gbit/s\"]\n"
+      "\"links.lan.latency\" = [\"1 ms\", \"2 ms\", \"3 ms\"]\n");
+  ASSERT_EQ(resolve(p, {}, lookup_).size(), 9u);
+  // An independent axis becomes the value set, whether or not it was swept.
+  const auto two = resolve(p, {"run.rounds=2"}, lookup_);
+  ASSERT_EQ(two.size(), 3u);
+  for (const auto& pt : two) EXPECT_EQ(get_integer(pt.tree, "run.rounds"), 2);
+  const auto seven = resolve(p, {"run.rounds=7"}, lookup_);
+  ASSERT_EQ(seven.size(), 3u);
+  EXPECT_EQ(get_integer(seven[0].tree, "run.rounds"), 7);
+  EXPECT_EQ(seven[0].label(), "run.rounds=7, links.lan.bandwidth=\"1 Gbit/s\", links.lan.latency=\"1 ms\"");
+  // A zip group keeps the entries with that value, its partners with them.
+  const auto slow = resolve(p, {"links.lan.bandwidth=\"1 Gbit/s\""}, lookup_);
+  ASSERT_EQ(slow.size(), 6u);
+  EXPECT_DOUBLE_EQ(get_quantity(slow[1].tree, "links.lan.latency", Dimension::kTime), 3e-3);
+  const auto both = resolve(p, {"links.lan.bandwidth=\"1 Gbit/s\"", "run.rounds=3", "links.lan.latency=\"3 ms\""}, lookup_);
+  ASSERT_EQ(both.size(), 1u);
+  EXPECT_EQ(both[0].label(), "run.rounds=3, links.lan.bandwidth=\"1 Gbit/s\", links.lan.latency=\"3 ms\"");
+  const std::string e = error_of(p, {"links.lan.latency=\"9 ms\""});
+  EXPECT_NE(e.find("--set links.lan.latency=\"9 ms\": links.lan.latency: 'links.lan.latency' is swept in a [[sweep.zip]] "
+                   "group with the values [\"1 ms\", \"2 ms\", \"3 ms\"]"), std::string::npos) << e;
+  // A key not swept is a plain override.
+  EXPECT_EQ(resolve(p, {"run.ratio=0.25"}, lookup_).size(), 9u);
+}
+
 TEST_F(ScenarioTest, BadSweeps) {
   const std::string g(kGood);
   const auto p1 = write("s1.toml", g + "[sweep]\n\"run.rounds\" = 3\n");
