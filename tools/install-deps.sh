@@ -13,7 +13,9 @@ packages=(
   libbenchmark-dev
   libssl-dev zlib1g-dev
   clang libclang-rt-14-dev
-  python3 python3-h5py python3-numpy
+  libopenmpi-dev openmpi-bin
+  pybind11-dev python3-dev
+  python3 python3-h5py python3-numpy python3-pandas python3-matplotlib
   fortunes
 )
 

@@ -16,6 +16,7 @@
 #include "app/cli/report.h"
 #include "app/kinds/kinds.h"
 #include "app/runner/campaign.h"
+#include "app/runner/mpi_pool.h"
 #include "app/runner/point_pool.h"
 #include "app/runner/run_point.h"
 #include "app/version.h"
@@ -89,8 +90,10 @@ std::string with_resume(const std::string& line) {
 }
 
 // Runs a campaign with progress and signals; prints the outcome; returns the exit code.
+// `executor` and `workers` (e.g. "3 MPI ranks") replace the local threads when given.
 int run_campaign(const std::string& verb, const std::string& scenario, const std::vector<scenarios::ScenarioPoint>& points,
-                 const runner::KindRegistry& kinds, runner::CampaignOptions options, bool print_table) {
+                 const runner::KindRegistry& kinds, runner::CampaignOptions options, bool print_table,
+                 const runner::PointExecutor& executor = {}, const std::string& workers = "") {
   stop_requested = false;
   stop_signal = 0;
   options.stop = &stop_requested;
@@ -107,8 +110,9 @@ int run_campaign(const std::string& verb, const std::string& scenario, const std
             << " (kind " << points.front().kind() << ")";
   if (plan.selected.size() != points.size()) std::cerr << ", " << plan.selected.size() << " selected";
   if (options.shard.count > 1) std::cerr << " in shard " << options.shard.index << "/" << options.shard.count;
-  std::cerr << "; running " << plan.to_run.size() << " on " << std::min<std::size_t>(options.jobs, std::max<std::size_t>(plan.to_run.size(), 1))
-            << " thread" << (options.jobs == 1 ? "" : "s");
+  const std::size_t threads = std::min<std::size_t>(options.jobs, std::max<std::size_t>(plan.to_run.size(), 1));
+  std::cerr << "; running " << plan.to_run.size() << " on "
+            << (workers.empty() ? std::to_string(threads) + " thread" + (threads == 1 ? "" : "s") : workers);
   if (plan.resumed) std::cerr << ", " << plan.resumed << " resumed";
   if (plan.stale) std::cerr << " (" << plan.stale << " earlier results from another build run again)";
   std::cerr << "; writing " << out << '\n';
@@ -118,7 +122,7 @@ int run_campaign(const std::string& verb, const std::string& scenario, const std
     progress.update(done, run ? run->group + (run->sweep_label.empty() ? "" : " " + run->sweep_label) : "");
   });
   StopOnSignals signals;
-  const runner::CampaignReport report = campaign.run();
+  const runner::CampaignReport report = campaign.run(executor);
   progress.finish();
 
   if (report.interrupted) {
@@ -238,14 +242,16 @@ int cmd_sweep(const Args& args) {
       ("resume", po::bool_switch(), "keep the points an interrupted run of this output finished; run the rest")
       ("shard", po::value<std::string>(), "run only shard I of N (points whose index mod N is I): I/N")
       ("point", po::value<std::vector<std::size_t>>(&only)->composing(), "run only sweep point K (repeatable)")
+      ("mpi", po::bool_switch(), "under mpirun -n K: rank 0 writes, ranks 1..K-1 take points one at a time")
       ("set", po::value<std::vector<std::string>>(&sets)->composing(),
        "override a key: --set key.path=value (on a swept key: narrow the sweep to that value)")
-      ("print-resolved", po::bool_switch(), "print every resolved point and exit");
+      ("print-resolved", po::bool_switch(), "print every resolved point and exit")
+      ("count", po::bool_switch(), "print the number of points (after --set) and exit");
   po::positional_options_description pos;
   pos.add("scenario", 1);
   Parsed p = parse(args, opts, pos,
-                   "kvsim sweep SCENARIO -o OUT.h5 [-j N] [--resume] [--shard I/N] [--point K]... [--set k=v]... "
-                   "[--print-resolved]");
+                   "kvsim sweep SCENARIO -o OUT.h5 [-j N | --mpi] [--resume] [--shard I/N] [--point K]... "
+                   "[--set k=v]... [--print-resolved | --count]");
   if (p.help) return kExitOk;
 
   const runner::KindRegistry kinds = runner::builtin_kinds();
@@ -262,6 +268,10 @@ int cmd_sweep(const Args& args) {
       throw UsageError(e.what());
     }
   }
+  if (p.vm["count"].as<bool>()) {
+    std::cout << points.size() << '\n';
+    return kExitOk;
+  }
   if (p.vm["print-resolved"].as<bool>()) {
     std::vector<const scenarios::ScenarioPoint*> shown;
     for (const auto* pt : pick(points, only, scenario))
@@ -273,7 +283,34 @@ int cmd_sweep(const Args& args) {
   co.output = p.vm["output"].as<std::string>();
   check_output_path(co.output);
   pick(points, only, scenario);  // names a bad --point before anything runs
-  return run_campaign("sweep", scenario, points, kinds, co, true);
+  if (!p.vm["mpi"].as<bool>()) return run_campaign("sweep", scenario, points, kinds, co, true);
+
+  if (!runner::mpi::available())
+    throw UsageError("--mpi: this kvsim was built without MPI (install libopenmpi-dev, e.g. with tools/install-deps.sh, "
+                     "and configure again)");
+  if (co.jobs > 1) throw UsageError("--mpi runs one point at a time per rank: start more ranks (mpirun -n K) instead of -j");
+  // Every rank resolved the same points above; from here rank 0 writes and the others serve it.
+  runner::mpi::Session session;
+  if (session.rank() > 0) {
+    runner::mpi::serve(session, points, kinds);
+    return kExitOk;
+  }
+  bool coordinating = false;
+  const runner::PointExecutor on_ranks = [&](const std::vector<const scenarios::ScenarioPoint*>& todo,
+                                             const runner::PoolHooks& hooks) {
+    coordinating = true;
+    return runner::mpi::coordinate(session, todo, kinds, hooks);
+  };
+  const std::string workers = session.size() > 1 ? std::to_string(session.size() - 1) + " MPI rank" +
+                                                       (session.size() == 2 ? "" : "s") + " (rank 0 writes)"
+                                                 : "rank 0 alone (mpirun -n K gives it K-1 workers)";
+  try {
+    return run_campaign("sweep", scenario, points, kinds, co, true, on_ranks, workers);
+  } catch (...) {
+    // The workers wait for work: tell them to stop unless the campaign already did.
+    if (!coordinating) runner::mpi::release_workers(session);
+    throw;
+  }
 }
 
 int cmd_merge(const Args& args) {

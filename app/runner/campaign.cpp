@@ -146,7 +146,7 @@ void Campaign::keep_point(const results::RunRecord& run) {
   w.commit();
 }
 
-CampaignReport Campaign::run() {
+CampaignReport Campaign::run(const PointExecutor& executor) {
   CampaignReport report;
   report.plan = plan_;
   std::error_code ec;
@@ -169,7 +169,8 @@ CampaignReport Campaign::run() {
     }
     if (options_.progress) options_.progress(done, plan_.to_run.size(), o.error ? nullptr : &o.record);
   };
-  std::vector<PointOutcome> outcomes = run_points(plan_.to_run, kinds_, RunOptions{}, options_.jobs, hooks);
+  std::vector<PointOutcome> outcomes = executor ? executor(plan_.to_run, hooks)
+                                                : run_points(plan_.to_run, kinds_, RunOptions{}, options_.jobs, hooks);
 
   std::map<std::size_t, results::RunRecord> runs;
   for (auto& r : reused_) runs.emplace(r.sweep_index, std::move(r));

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "app/runner/kind.h"
+#include "app/runner/point_pool.h"
 #include "results/records.h"
 
 namespace kvsim::runner {
@@ -77,7 +78,8 @@ class Campaign {
   void set_progress(std::function<void(std::size_t, std::size_t, const results::RunRecord*)> f) {
     options_.progress = std::move(f);
   }
-  CampaignReport run();
+  // Runs the points on `executor` (default: run_points on `jobs` local threads).
+  CampaignReport run(const PointExecutor& executor = {});
 
  private:
   void keep_point(const results::RunRecord& run);

@@ -32,6 +32,11 @@ struct PoolHooks {
   const std::atomic<bool>* stop = nullptr;
 };
 
+// What runs a list of points with hooks: run_points on local threads, or another pool (MPI ranks)
+// with the same contract.
+using PointExecutor =
+    std::function<std::vector<PointOutcome>(const std::vector<const scenarios::ScenarioPoint*>&, const PoolHooks&)>;
+
 std::vector<PointOutcome> run_points(const std::vector<const scenarios::ScenarioPoint*>& points, const KindRegistry& kinds,
                                      const RunOptions& options, unsigned jobs, const PoolHooks& hooks = {});
 

@@ -229,6 +229,31 @@ TEST(Campaign, ShardsMergeToTheUnshardedFileAtAnyShardOrThreadCount) {
   EXPECT_EQ(kvsim("sweep " + scenario + " -o " + other + " --shard 2/2").code, 2);
 }
 
+#ifdef KVSIM_MPIEXEC
+TEST(Campaign, MpiRanksGiveTheSameFileAsOneProcess) {
+  const std::string dir = dir_for("mpi");
+  const std::string scenario = slow_sweep(dir, 3000);
+  const std::string ref = dir + "/ref.h5";
+  ASSERT_EQ(kvsim("sweep " + scenario + " -o " + ref).code, 0);
+  // Root in CI containers: OpenMPI refuses root unless told; --oversubscribe: more ranks than cores.
+  const std::string mpirun = "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 " + std::string(KVSIM_MPIEXEC) +
+                             " --oversubscribe -n ";
+  for (int ranks : {2, 3}) {
+    const std::string out = dir + "/mpi" + std::to_string(ranks) + ".h5";
+    const std::string cmd = mpirun + std::to_string(ranks) + " " + KVSIM_BINARY + " sweep " + scenario + " -o " + out + " --mpi 2>&1";
+    FILE* pipe = popen(cmd.c_str(), "r");
+    std::string text;
+    std::array<char, 4096> buf{};
+    while (std::size_t n = fread(buf.data(), 1, buf.size(), pipe)) text.append(buf.data(), n);
+    const int status = pclose(pipe);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << text;
+    EXPECT_NE(text.find("on " + std::to_string(ranks - 1) + " MPI rank"), std::string::npos) << text;
+    expect_same_results(out, ref);
+  }
+  EXPECT_EQ(kvsim("sweep " + scenario + " -o " + dir + "/x.h5 --mpi -j 2").code, 2);
+}
+#endif
+
 TEST(Campaign, OnePointOrANarrowedSweep) {
   const std::string dir = dir_for("point");
   const std::string sweep = example("wan-bandwidth-sweep.toml");
