@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "scenarios/data_location.h"
 #include "scenarios/scenario.h"
 
 #ifndef KVSIM_HARDWARE_DIR
@@ -130,7 +131,7 @@ const TableSchema& link_schema() {
 
 std::string Catalog::default_dir() {
   if (const char* d = std::getenv("KVSIM_HARDWARE_DIR")) return d;
-  return KVSIM_HARDWARE_DIR;
+  return scenarios::data_file("profiles", KVSIM_HARDWARE_DIR);
 }
 
 Catalog Catalog::load(const std::string& dir) {

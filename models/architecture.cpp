@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "scenarios/data_location.h"
 #include "scenarios/scenario.h"
 
 #ifndef KVSIM_MODEL_DIR
@@ -119,7 +120,7 @@ Architecture load_architecture(const std::string& path) {
 
 std::string Zoo::default_dir() {
   if (const char* d = std::getenv("KVSIM_MODEL_DIR")) return d;
-  return KVSIM_MODEL_DIR;
+  return scenarios::data_file("zoo", KVSIM_MODEL_DIR);
 }
 
 Zoo Zoo::load(const std::string& dir) {

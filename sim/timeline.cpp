@@ -77,14 +77,44 @@ void write_us(std::ostream& out, Time ps) {
 }  // namespace
 
 void Timeline::write_chrome_trace(std::ostream& out) const {
-  // Stable pid/tid numbering: resources in name order.
+  // Lanes: spans of one resource may overlap (a link pipelines messages: the next leaves before
+  // the last byte of the previous arrives). Complete events that overlap on one track are not
+  // nested and trace viewers drop or misdraw them, so each resource's spans are dealt, in start
+  // order, onto the first lane free at their start; lane k > 0 is the track "<resource> #k+1".
+  std::vector<std::size_t> order(spans_.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return spans_[a].start < spans_[b].start;
+  });
+  std::map<std::uint32_t, std::vector<Time>> lane_free;  // resource -> end of each lane's last span
+  std::vector<std::size_t> lane_of(spans_.size());
+  for (std::size_t i : order) {
+    auto& lanes = lane_free[spans_[i].resource];
+    std::size_t lane = 0;
+    while (lane < lanes.size() && lanes[lane] > spans_[i].start) ++lane;
+    if (lane == lanes.size()) lanes.push_back(0);
+    lanes[lane] = spans_[i].end;
+    lane_of[i] = lane;
+  }
+  auto track = [&](std::uint32_t resource, std::size_t lane) {
+    return lane == 0 ? names_[resource] : names_[resource] + " #" + std::to_string(lane + 1);
+  };
+
+  // Stable pid/tid numbering: tracks in name order, one process per resource group.
   std::map<std::string, int> tid_of;
   std::map<std::string, int> pid_of;
-  for (const Span& s : spans_) tid_of.emplace(names_[s.resource], 0);
+  std::map<std::string, std::string> group_of_track;
+  for (const auto& [resource, lanes] : lane_free) {
+    for (std::size_t lane = 0; lane < lanes.size(); ++lane) {
+      const std::string t = track(resource, lane);
+      tid_of.emplace(t, 0);
+      group_of_track.emplace(t, std::string(group_of(names_[resource])));
+    }
+  }
   int next_tid = 1;
   for (auto& [name, tid] : tid_of) {
     tid = next_tid++;
-    pid_of.emplace(std::string(group_of(name)), 0);
+    pid_of.emplace(group_of_track.at(name), 0);
   }
   int next_pid = 1;
   for (auto& [_, pid] : pid_of) pid = next_pid++;
@@ -100,18 +130,18 @@ void Timeline::write_chrome_trace(std::ostream& out) const {
   }
   for (const auto& [name, tid] : tid_of) {
     sep();
-    out << "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":" << pid_of.at(std::string(group_of(name)))
+    out << "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":" << pid_of.at(group_of_track.at(name))
         << ",\"tid\":" << tid << ",\"args\":{\"name\":";
     write_json_string(out, name);
     out << "}}";
   }
-  for (const Span& s : spans_) {
-    const std::string& res = names_[s.resource];
+  for (std::size_t i : order) {
+    const Span& s = spans_[i];
+    const std::string t = track(s.resource, lane_of[i]);
     sep();
     out << "{\"ph\":\"X\",\"name\":";
     write_json_string(out, names_[s.label]);
-    out << ",\"pid\":" << pid_of.at(std::string(group_of(res))) << ",\"tid\":" << tid_of.at(res)
-        << ",\"ts\":";
+    out << ",\"pid\":" << pid_of.at(group_of_track.at(t)) << ",\"tid\":" << tid_of.at(t) << ",\"ts\":";
     write_us(out, s.start);
     out << ",\"dur\":";
     write_us(out, s.end - s.start);

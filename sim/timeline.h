@@ -75,7 +75,9 @@ class Timeline {
 
   // Chrome trace-event JSON ("X" complete events, microsecond timestamps) of the kept spans;
   // opens in Perfetto and chrome://tracing. Resources become threads, grouped into one process
-  // per top-level name.
+  // per top-level name; a resource whose spans overlap (a pipelined link) gets one thread per
+  // lane ("<resource>", "<resource> #2", ...), so that on every thread events never overlap and
+  // none is dropped. Events are written in start order.
   void write_chrome_trace(std::ostream& out) const;
 
  private:

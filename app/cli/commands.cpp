@@ -11,6 +11,7 @@
 #include <iostream>
 #include <map>
 
+#include "scenarios/data_location.h"
 #include "app/cli/cli.h"
 #include "app/cli/options.h"
 #include "app/cli/progress.h"
@@ -39,7 +40,7 @@ std::string& command_line() {
 
 std::string scenario_dir() {
   if (const char* d = std::getenv("KVSIM_SCENARIO_DIR")) return d;
-  return std::string(kvsim::kSourceDir) + "/scenarios";
+  return scenarios::data_file("scenarios", std::string(kvsim::kSourceDir) + "/scenarios");
 }
 
 Parsed parse(const Args& args, po::options_description& opts, const po::positional_options_description& pos,

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "results/sha256.h"
+#include "scenarios/data_location.h"
 
 namespace kvsim::models::lm {
 namespace {
@@ -138,6 +139,6 @@ LmWeights parse_small_lm(std::vector<char> bytes, const std::string& path) {
   return w;
 }
 
-std::string default_small_lm_path() { return KVSIM_SMALL_LM_PATH; }
+std::string default_small_lm_path() { return scenarios::data_file("small/kvsim-byte-lm.bin", KVSIM_SMALL_LM_PATH); }
 
 }  // namespace kvsim::models::lm

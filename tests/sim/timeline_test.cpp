@@ -68,5 +68,28 @@ TEST(Timeline, ChromeTraceHasExactMicrosecondsAndEscapedNames) {
   EXPECT_NE(j.find("\"thread_name\""), std::string::npos);
 }
 
+TEST(Timeline, OverlappingSpansOfOneResourceGoOnSeparateLanes) {
+  Timeline t;
+  t.keep_spans(true);
+  // A pipelined link: the second message leaves before the first arrives; the third after.
+  t.record("p0", "link/lan/p0->p1", 0, 10'000'000, 1, "m1");
+  t.record("p0", "link/lan/p0->p1", 4'000'000, 14'000'000, 1, "m2");
+  t.record("p0", "link/lan/p0->p1", 10'000'000, 20'000'000, 1, "m3");
+  std::ostringstream out;
+  t.write_chrome_trace(out);
+  const std::string j = out.str();
+  EXPECT_NE(j.find("\"name\":\"link/lan/p0->p1\""), std::string::npos);
+  EXPECT_NE(j.find("\"name\":\"link/lan/p0->p1 #2\""), std::string::npos);
+  EXPECT_EQ(j.find("#3"), std::string::npos) << "m3 starts when m1 ends: it reuses the first lane";
+  // m1 and m3 share a thread id, m2 has another.
+  auto tid_of = [&](const std::string& label) {
+    const auto at = j.find("\"name\":\"" + label + "\"");
+    const auto tid = j.find("\"tid\":", at);
+    return j.substr(tid, j.find(',', tid) - tid);
+  };
+  EXPECT_EQ(tid_of("m1"), tid_of("m3"));
+  EXPECT_NE(tid_of("m1"), tid_of("m2"));
+}
+
 }  // namespace
 }  // namespace kvsim::sim
