@@ -18,7 +18,8 @@ endif()
 set(common -S ${SRC} -B ${BIN} -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g" "-DCMAKE_C_FLAGS_DEBUG=-O1 -g"
            -DKVSIM_BUILD_BENCH=OFF -DKVSIM_ASAN_TEST=OFF -DKVSIM_TEST_TIMEOUT=1500 ${compiler}
            # Why without MPI: LeakSanitizer reports OpenMPI's own allocations, which live until exit.
-           -DKVSIM_MPI=OFF)
+           # Why without the Python module: a sanitized extension cannot load into Debian's python3.
+           -DKVSIM_MPI=OFF -DKVSIM_PYTHON=OFF)
 
 if(MODE STREQUAL "asan")
   set(fuzz -DKVSIM_FUZZ=OFF)

@@ -112,19 +112,31 @@ int cmd_costs(const Args& args) {
 int cmd_list(const Args& args) {
   po::options_description opts("kvsim list options");
   opts.add_options()("what", po::value<std::string>()->required(),
-                     "hardware | models | policies | protocols | scenarios | kinds");
+                     "hardware | models | policies | protocols | scenarios | kinds")
+                    ("name", po::value<std::string>(), "kinds only: the one kind to describe");
   po::positional_options_description pos;
-  pos.add("what", 1);
-  Parsed p = parse(args, opts, pos, "kvsim list {hardware,models,policies,protocols,scenarios,kinds}");
+  pos.add("what", 1).add("name", 1);
+  Parsed p = parse(args, opts, pos, "kvsim list {hardware,models,policies,protocols,scenarios,kinds [NAME]}");
   if (p.help) return kExitOk;
   const std::string what = p.vm["what"].as<std::string>();
+  if (p.vm.count("name") && what != "kinds") throw UsageError("only `kvsim list kinds NAME` takes a name");
 
   if (what == "kinds") {
     const runner::KindRegistry kinds = runner::builtin_kinds();
-    for (const auto& k : kinds.kinds()) {
-      std::cout << k->name() << " — " << k->description() << "\n";
-      std::cout << k->schema().describe(2) << '\n';
+    if (p.vm.count("name")) {
+      const std::string name = p.vm["name"].as<std::string>();
+      const runner::Kind* k = kinds.find(name);
+      if (!k) {
+        std::string all;
+        for (const auto& n : kinds.names()) all += (all.empty() ? "" : ", ") + n;
+        throw UsageError("no kind '" + name + "'; the kinds are: " + all);
+      }
+      std::cout << k->name() << " — " << k->description() << "\n\nkeys (with defaults):\n" << k->schema().describe(2)
+                << "\nmetrics: results/SCHEMA.md, section \"Metrics of kind `" << k->name() << "`\"\n";
+      return kExitOk;
     }
+    for (const auto& k : kinds.kinds()) std::cout << k->name() << " — " << k->description() << "\n";
+    std::cout << "(`kvsim list kinds NAME` shows a kind's keys and defaults)\n";
     return kExitOk;
   }
   if (what == "scenarios") {

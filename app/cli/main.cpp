@@ -42,7 +42,7 @@ const char* kUsage =
     "  compare-stack CSV [--stack pytorch] [--host epyc-9754]\n"
     "                              the stack and host profiles vs measured host costs\n"
     "                              (CSV from tools/gpu/triforce_costs.py --host-out)\n"
-    "  list {hardware,models,policies,protocols,scenarios,kinds}\n"
+    "  list {hardware,models,policies,protocols,scenarios,kinds [NAME]}\n"
     "                              show what kvsim knows\n"
     "  reproduce {triforce,mpcache,datarus,all} [-o OUT.h5] [-j N]\n"
     "                              reproduce published tables (those whose scenarios exist)\n"

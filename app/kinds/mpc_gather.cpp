@@ -123,14 +123,14 @@ KindOutput GatherKind::run_config(const Config& c, const scenarios::ScenarioPoin
   KindOutput out;
   const double lat = tok.seconds / clu.seconds, comm = tok.bytes / clu.bytes;
   out.metrics = {{"token_s", tok.seconds, "s"},
-                 {"token_mb", tok.bytes / 1e6, "MB"},
-                 {"token_onehot_mb", tok.onehot_bytes / 1e6, "MB"},
-                 {"token_product_mb", (tok.bytes - tok.onehot_bytes) / 1e6, "MB"},
+                 {"token_bytes", tok.bytes, "B"},
+                 {"token_onehot_bytes", tok.onehot_bytes, "B"},
+                 {"token_product_bytes", tok.bytes - tok.onehot_bytes, "B"},
                  {"token_onehot_s", tok.onehot_seconds, "s"},
                  {"cluster_s", clu.seconds, "s"},
-                 {"cluster_mb", clu.bytes / 1e6, "MB"},
-                 {"cluster_onehot_mb", clu.onehot_bytes / 1e6, "MB"},
-                 {"cluster_product_mb", (clu.bytes - clu.onehot_bytes) / 1e6, "MB"},
+                 {"cluster_bytes", clu.bytes, "B"},
+                 {"cluster_onehot_bytes", clu.onehot_bytes, "B"},
+                 {"cluster_product_bytes", clu.bytes - clu.onehot_bytes, "B"},
                  {"cluster_onehot_s", clu.onehot_seconds, "s"},
                  {"latency_reduction", lat, "1"},
                  {"comm_reduction", comm, "1"}};

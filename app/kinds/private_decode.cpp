@@ -177,15 +177,15 @@ KindOutput PrivateDecodeKind::run_config(const Config& c, const scenarios::Scena
     }
     steps[name] = s;
     out.metrics.push_back({name + "_s", s.total.seconds, "s"});
-    out.metrics.push_back({name + "_mb", s.total.bytes / 1e6, "MB"});
+    out.metrics.push_back({name + "_bytes", s.total.bytes, "B"});
     out.metrics.push_back({name + "_rounds", static_cast<double>(s.total.rounds), "1"});
     out.metrics.push_back({name + "_attended", static_cast<double>(s.attended), "1"});
     if (s.token >= 0) out.metrics.push_back({name + "_token", static_cast<double>(s.token), "1"});
     out.metrics.push_back({name + "_once_s", s.one_time.seconds, "s"});
-    out.metrics.push_back({name + "_once_mb", s.one_time.bytes / 1e6, "MB"});
+    out.metrics.push_back({name + "_once_bytes", s.one_time.bytes, "B"});
     for (const auto& [c, v] : s.by_category) {
       out.metrics.push_back({name + "/" + c + "_s", v.seconds, "s"});
-      out.metrics.push_back({name + "/" + c + "_mb", v.bytes / 1e6, "MB"});
+      out.metrics.push_back({name + "/" + c + "_bytes", v.bytes, "B"});
     }
     if (c.rows_are_methods) {
       out.table.push_back({name, "latency_s", "s", s.total.seconds, nan});

@@ -109,10 +109,20 @@ KindOutput ReferenceShardingKind::run_config(const Config& c, const scenarios::S
       out.table.push_back({row, "exposed_gather_s", "s", pass.exposed_s, nan});
       out.table.push_back({row, "max_group_replicated", "1", g_replicated, nan});
       out.table.push_back({row, "max_group_sharded", "1", g_sharded, nan});
+      // The same values as metrics, in SI units (the table keeps the brief's GB).
+      out.metrics.push_back({row + ".reference_bytes_per_gpu", shard, "B"});
+      out.metrics.push_back({row + ".allgather_bytes_per_gpu", W * (n - 1) / n, "B"});
+      out.metrics.push_back({row + ".allgather_s", gather, "s"});
+      out.metrics.push_back({row + ".reference_compute_s", compute, "s"});
+      out.metrics.push_back({row + ".exposed_gather_s", pass.exposed_s, "s"});
+      out.metrics.push_back({row + ".max_group_sharded", g_sharded, "1"});
       if (std::isnan(crossover) && n > 1 && g_sharded > g_replicated && gather <= compute) crossover = n;
     }
     // The smallest N whose sharding raises the feasible group while the gather hides behind compute.
     out.table.push_back({name + "/crossover", "crossover_n", "1", crossover, nan});
+    out.metrics.push_back({name + ".replicated_bytes_per_gpu", W, "B"});
+    out.metrics.push_back({name + ".max_group_replicated", g_replicated, "1"});
+    out.metrics.push_back({name + ".crossover_n", crossover, "1"});
   }
   return out;
 }

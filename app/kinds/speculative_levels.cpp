@@ -111,8 +111,8 @@ KindOutput SpeculativeLevelsKind::run_config(const Config& c, const scenarios::S
                         static_cast<double>(l.cached) * static_cast<double>(l.arch.kv_bytes_per_token())) / (1ull << 30);
     out.table.push_back({l.row, "ms", "ms", ms, nan});
     out.table.push_back({l.row, "gb", "GiB", gib, nan});
-    out.metrics.push_back({std::string(l.row) + "_ms", ms, "ms"});
-    out.metrics.push_back({std::string(l.row) + "_gib", gib, "GiB"});
+    out.metrics.push_back({std::string(l.row) + "_time", ms / 1e3, "s"});
+    out.metrics.push_back({std::string(l.row) + "_memory", gib * (1ull << 30), "B"});
   }
   return out;
 }

@@ -278,8 +278,15 @@ TEST(Cli, ListAndReproduce) {
   EXPECT_EQ(s.code, 0);
   EXPECT_NE(s.out.find("examples/lan-wan-exchange.toml"), std::string::npos);
   const Outcome k = kvsim("list kinds");
-  EXPECT_NE(k.out.find("exchange"), std::string::npos);
-  EXPECT_NE(k.out.find("bandwidth (quantity, bandwidth, required)"), std::string::npos) << k.out;
+  EXPECT_NE(k.out.find("exchange — "), std::string::npos);
+  EXPECT_NE(k.out.find("mpc-gather — "), std::string::npos);
+  const Outcome one = kvsim("list kinds exchange");
+  EXPECT_EQ(one.code, 0);
+  EXPECT_NE(one.out.find("bandwidth (quantity, bandwidth, required)"), std::string::npos) << one.out;
+  EXPECT_NE(one.out.find("Metrics of kind `exchange`"), std::string::npos) << one.out;
+  const Outcome none = kvsim("list kinds exchnage");
+  EXPECT_EQ(none.code, 2);
+  EXPECT_NE(none.out.find("the kinds are: "), std::string::npos) << none.out;
   const Outcome hw = kvsim("list hardware");
   EXPECT_NE(hw.out.find("rtx4090"), std::string::npos);
   EXPECT_NE(hw.out.find("lan-bumblebee"), std::string::npos);

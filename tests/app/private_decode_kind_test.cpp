@@ -31,27 +31,27 @@ TEST(PrivateDecodeKind, TheArtifactsSwitches) {
   const auto base = metrics_of({});
   // keep-times-ratio (0.3 x 0.1) is the fraction 0.03 with MPCache's static eviction keeping 0.3.
   const auto fraction = metrics_of({"workload.budget_rule=\"fraction\"", "workload.budget_fraction=0.03"});
-  for (const char* m : {"full_mb", "static_mb", "infllm_mb", "mpcache_mb", "mpcache_attended"})
+  for (const char* m : {"full_bytes", "static_bytes", "infllm_bytes", "mpcache_bytes", "mpcache_attended"})
     EXPECT_DOUBLE_EQ(base.at(m), fraction.at(m)) << m;
   // The attention-only count: the categories of the scores, softmax, value product and selection.
   const auto attention = metrics_of({"workload.count=\"attention\""});
   for (const char* method : {"full", "mpcache"}) {
     double sum = 0;
     for (const char* cat : {"attention", "softmax", "similarity", "topk", "one_hot", "gather"}) {
-      const auto it = attention.find(std::string(method) + "/" + cat + "_mb");
+      const auto it = attention.find(std::string(method) + "/" + cat + "_bytes");
       if (it != attention.end()) sum += it->second;
     }
-    EXPECT_NEAR(attention.at(std::string(method) + "_mb"), sum, 1e-9 * sum) << method;
-    EXPECT_LT(attention.at(std::string(method) + "_mb"), base.at(std::string(method) + "_mb")) << method;
+    EXPECT_NEAR(attention.at(std::string(method) + "_bytes"), sum, 1e-9 * sum) << method;
+    EXPECT_LT(attention.at(std::string(method) + "_bytes"), base.at(std::string(method) + "_bytes")) << method;
   }
   // Amortized over 100 tokens: the step plus 1/100 of the one-time work.
   const auto amortized = metrics_of({"workload.amortize_tokens=100"});
-  EXPECT_NEAR(amortized.at("mpcache_mb"), base.at("mpcache_mb") + base.at("mpcache_once_mb") / 100, 1e-9 * base.at("mpcache_mb"));
+  EXPECT_NEAR(amortized.at("mpcache_bytes"), base.at("mpcache_bytes") + base.at("mpcache_once_bytes") / 100, 1e-9 * base.at("mpcache_bytes"));
   EXPECT_NEAR(amortized.at("infllm_s"), base.at("infllm_s") + base.at("infllm_once_s") / 100, 1e-9 * base.at("infllm_s"));
   // The vocabulary argmax under MPC (about 12 MB in SPU: a comparison and two selects per pair)
   // against revealing the logits.
   const auto logits = metrics_of({"workload.output=\"logits\""});
-  const double argmax_mb = base.at("full_mb") - logits.at("full_mb");
+  const double argmax_mb = (base.at("full_bytes") - logits.at("full_bytes")) / 1e6;
   EXPECT_GT(argmax_mb, 10.0);
   EXPECT_LT(argmax_mb, 14.0);
 }
