@@ -74,15 +74,24 @@ int cmd_explain(const Args& args) {
   std::vector<std::string> sets;
   opts.add_options()
       ("scenario", po::value<std::string>()->required(), "scenario file (TOML)")
-      ("set", po::value<std::vector<std::string>>(&sets)->composing(), "override a key: --set key.path=value");
+      ("point", po::value<std::size_t>()->default_value(0), "the sweep point to explain")
+      ("set", po::value<std::vector<std::string>>(&sets)->composing(),
+       "override a key: --set key.path=value (on a swept key: narrow the sweep to that value)");
   po::positional_options_description pos;
   pos.add("scenario", 1);
-  Parsed p = parse(args, opts, pos, "kvsim explain SCENARIO [--set k=v]...");
+  Parsed p = parse(args, opts, pos, "kvsim explain SCENARIO [--point K] [--set k=v]...");
   if (p.help) return kExitOk;
   const runner::KindRegistry kinds = runner::builtin_kinds();
-  const auto points = scenarios::resolve(p.vm["scenario"].as<std::string>(), sets, kinds.lookup());
-  const auto& pt = points.front();
-  if (points.size() > 1) std::cout << "(explaining sweep point 0 of " << points.size() << ": " << pt.label() << ")\n\n";
+  const std::string scenario = p.vm["scenario"].as<std::string>();
+  const auto points = scenarios::resolve(scenario, sets, kinds.lookup());
+  const std::size_t k = p.vm["point"].as<std::size_t>();
+  if (k >= points.size())
+    throw UsageError("--point " + std::to_string(k) + ": '" + scenario + "' has " + std::to_string(points.size()) +
+                     " point" + (points.size() == 1 ? "" : "s") + ", numbered 0 to " + std::to_string(points.size() - 1));
+  const auto& pt = points[k];
+  if (points.size() > 1)
+    std::cout << "(explaining sweep point " << k << " of " << points.size() << ": " << pt.label()
+              << "; --point K for another)\n\n";
   if (!kinds.find(pt.kind())->explain(pt, std::cout)) {
     throw UsageError("kind '" + pt.kind() + "' has no explanation; explain works on kind \"decode\"");
   }

@@ -28,7 +28,7 @@ const char* kUsage =
     "  report OUT.h5               print the metrics of a result file as tables\n"
     "  export OUT.h5 --csv FILE    the tidy table (a row per run, a column per parameter and metric)\n"
     "  diff A.h5 B.h5 [--rtol R]   compare two result files metric by metric (provenance ignored)\n"
-    "  explain SCENARIO [--set k=v]...\n"
+    "  explain SCENARIO [--point K] [--set k=v]...\n"
     "                              per-layer, per-kernel breakdown of one forward (kind decode)\n"
     "  costs {aby3,aby3-spu,semi2k,plaintext}\n"
     "                              the declared rounds and bytes of every MPC operation\n"

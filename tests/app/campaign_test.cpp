@@ -267,6 +267,12 @@ TEST(Campaign, OnePointOrANarrowedSweep) {
   EXPECT_EQ(o.runs[0].scenario_hash, a.runs[5].scenario_hash);
   EXPECT_EQ(o.runs[0].metrics.front().value, a.runs[5].metrics.front().value);
 
+  // `kvsim explain --point K` explains that point of a decode sweep.
+  const Outcome explained = kvsim("explain " + example("decode-7b-a100.toml") + " --point 2");
+  ASSERT_EQ(explained.code, 0) << explained.out;
+  EXPECT_NE(explained.out.find("explaining sweep point 2 of 6: workload.context=32768"), std::string::npos) << explained.out;
+  EXPECT_EQ(kvsim("explain " + example("decode-7b-a100.toml") + " --point 6").code, 2);
+
   // `kvsim run` on a sweep runs every point and says so.
   const Outcome every = kvsim("run " + sweep);
   ASSERT_EQ(every.code, 0) << every.out;
