@@ -9,6 +9,18 @@ namespace kvsim::results {
 
 namespace {
 
+// The attributes that say which point a group is (/runs and /failures groups share them).
+template <class Point>
+void read_point_attrs(hid_t g, Point& p) {
+  p.name = h5::read_string_attr(g, "name");
+  p.kind = h5::read_string_attr(g, "kind");
+  p.scenario_file = h5::read_string_attr(g, "scenario_file");
+  p.scenario_text = h5::read_string_attr(g, "scenario");
+  p.scenario_hash = h5::read_string_attr(g, "scenario_sha256");
+  p.sweep_index = h5::read_u64_attr(g, "sweep_index");
+  p.sweep_label = h5::read_string_attr(g, "sweep_point");
+}
+
 std::vector<Metric> read_metrics(hid_t group) {
   return rows::read_rows<rows::MetricRow>(group, "metrics", [](const rows::MetricRow& r) {
     return Metric{rows::text(r.name), r.value, rows::text(r.unit)};
@@ -54,13 +66,7 @@ ResultFileData read_results(const std::string& path) {
       h5::Handle g = h5::open_group(failures, name);
       FailureRecord f;
       f.group = name;
-      f.name = h5::read_string_attr(g, "name");
-      f.kind = h5::read_string_attr(g, "kind");
-      f.scenario_file = h5::read_string_attr(g, "scenario_file");
-      f.scenario_text = h5::read_string_attr(g, "scenario");
-      f.scenario_hash = h5::read_string_attr(g, "scenario_sha256");
-      f.sweep_index = h5::read_u64_attr(g, "sweep_index");
-      f.sweep_label = h5::read_string_attr(g, "sweep_point");
+      read_point_attrs(g, f);
       f.error = h5::read_string_attr(g, "error");
       data.failures.push_back(std::move(f));
     }
@@ -77,14 +83,8 @@ ResultFileData read_results(const std::string& path) {
     h5::Handle g = h5::open_group(runs, name);
     RunRecord r;
     r.group = name;
-    r.name = h5::read_string_attr(g, "name");
-    r.kind = h5::read_string_attr(g, "kind");
-    r.scenario_file = h5::read_string_attr(g, "scenario_file");
-    r.scenario_text = h5::read_string_attr(g, "scenario");
-    r.scenario_hash = h5::read_string_attr(g, "scenario_sha256");
+    read_point_attrs(g, r);
     r.seed = h5::read_u64_attr(g, "seed");
-    r.sweep_index = h5::read_u64_attr(g, "sweep_index");
-    r.sweep_label = h5::read_string_attr(g, "sweep_point");
     r.wall_time_s = h5::read_double_attr(g, "wall_time_s");
     r.metrics = read_metrics(g);
     h5::Handle series = h5::open_group(g, "series");

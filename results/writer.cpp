@@ -30,6 +30,18 @@ void fsync_path(const std::string& p, bool directory) {
   if (rc != 0) throw ResultError("cannot sync '" + p + "': " + std::strerror(errno));
 }
 
+// The attributes that say which point a group is, shared by /runs and /failures groups.
+template <class Point>
+void write_point_attrs(hid_t g, const Point& p) {
+  h5::write_string_attr(g, "name", p.name);
+  h5::write_string_attr(g, "kind", p.kind);
+  h5::write_string_attr(g, "scenario_file", p.scenario_file);
+  h5::write_string_attr(g, "scenario", p.scenario_text);
+  h5::write_string_attr(g, "scenario_sha256", p.scenario_hash);
+  h5::write_u64_attr(g, "sweep_index", p.sweep_index);
+  h5::write_string_attr(g, "sweep_point", p.sweep_label);
+}
+
 void write_metrics(hid_t group, const std::vector<Metric>& metrics) {
   std::vector<rows::MetricRow> out;
   for (const Metric& m : metrics) out.push_back({m.name.c_str(), m.value, m.unit.c_str()});
@@ -98,14 +110,8 @@ void ResultWriter::add_run(const RunRecord& run) {
   h5::LibraryLock lock(h5::library_mutex());
   if (committed_) throw ResultError("'" + path_ + "' is already committed");
   h5::Handle g = h5::create_group(runs_, run.group);
-  h5::write_string_attr(g, "name", run.name);
-  h5::write_string_attr(g, "kind", run.kind);
-  h5::write_string_attr(g, "scenario_file", run.scenario_file);
-  h5::write_string_attr(g, "scenario", run.scenario_text);
-  h5::write_string_attr(g, "scenario_sha256", run.scenario_hash);
+  write_point_attrs(g, run);
   h5::write_u64_attr(g, "seed", run.seed);
-  h5::write_u64_attr(g, "sweep_index", run.sweep_index);
-  h5::write_string_attr(g, "sweep_point", run.sweep_label);
   h5::write_double_attr(g, "wall_time_s", run.wall_time_s);
   write_metrics(g, run.metrics);
   h5::Handle series = h5::create_group(g, "series");
@@ -131,13 +137,7 @@ void ResultWriter::add_failure(const FailureRecord& f) {
   if (committed_) throw ResultError("'" + path_ + "' is already committed");
   if (failures_.get() < 0) failures_ = h5::create_group(file_, "failures");
   h5::Handle g = h5::create_group(failures_, f.group);
-  h5::write_string_attr(g, "name", f.name);
-  h5::write_string_attr(g, "kind", f.kind);
-  h5::write_string_attr(g, "scenario_file", f.scenario_file);
-  h5::write_string_attr(g, "scenario", f.scenario_text);
-  h5::write_string_attr(g, "scenario_sha256", f.scenario_hash);
-  h5::write_u64_attr(g, "sweep_index", f.sweep_index);
-  h5::write_string_attr(g, "sweep_point", f.sweep_label);
+  write_point_attrs(g, f);
   h5::write_string_attr(g, "error", f.error);
 }
 

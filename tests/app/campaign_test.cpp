@@ -17,26 +17,15 @@
 
 #include "results/compare.h"
 #include "results/reader.h"
+#include "tests/support/kvsim_process.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using kvsim::results::read_results;
 
-struct Outcome {
-  int code;
-  std::string out;  // stdout and stderr together
-};
-
-Outcome kvsim(const std::string& args) {
-  const std::string cmd = std::string(KVSIM_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf{};
-  while (std::size_t n = fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
-  const int status = pclose(pipe);
-  return Outcome{WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+using kvsim::testing::kvsim;
+using kvsim::testing::Outcome;
 
 // A folder of its own per test: campaigns leave `.points` folders beside their outputs.
 std::string dir_for(const std::string& test) {
@@ -240,13 +229,10 @@ TEST(Campaign, MpiRanksGiveTheSameFileAsOneProcess) {
                              " --oversubscribe -n ";
   for (int ranks : {2, 3}) {
     const std::string out = dir + "/mpi" + std::to_string(ranks) + ".h5";
-    const std::string cmd = mpirun + std::to_string(ranks) + " " + KVSIM_BINARY + " sweep " + scenario + " -o " + out + " --mpi 2>&1";
-    FILE* pipe = popen(cmd.c_str(), "r");
-    std::string text;
-    std::array<char, 4096> buf{};
-    while (std::size_t n = fread(buf.data(), 1, buf.size(), pipe)) text.append(buf.data(), n);
-    const int status = pclose(pipe);
-    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << text;
+    const Outcome r = kvsim::testing::run_shell(mpirun + std::to_string(ranks) + " " + KVSIM_BINARY + " sweep " + scenario +
+                                                " -o " + out + " --mpi");
+    const std::string& text = r.out;
+    ASSERT_EQ(r.code, 0) << text;
     EXPECT_NE(text.find("on " + std::to_string(ranks - 1) + " MPI rank"), std::string::npos) << text;
     expect_same_results(out, ref);
   }

@@ -10,25 +10,14 @@
 #include <sstream>
 
 #include "results/reader.h"
+#include "tests/support/kvsim_process.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Outcome {
-  int code;
-  std::string out;  // stdout and stderr together
-};
-
-Outcome kvsim(const std::string& args) {
-  const std::string cmd = std::string(KVSIM_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf{};
-  while (std::size_t n = fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
-  const int status = pclose(pipe);
-  return Outcome{WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+using kvsim::testing::kvsim;
+using kvsim::testing::Outcome;
 
 std::string example(const std::string& name) { return std::string(KVSIM_SOURCE_DIR) + "/scenarios/examples/" + name; }
 
