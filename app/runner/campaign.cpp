@@ -117,8 +117,8 @@ Campaign::Campaign(const std::vector<scenarios::ScenarioPoint>& points, const Ki
   }
   if (earlier > 0 && !options_.resume) {
     throw std::invalid_argument("'" + parts_ + "' holds " + std::to_string(earlier) +
-                                " finished points of an earlier run of this output: add --resume to keep them "
-                                "and run only the rest, or remove the folder to start over");
+                                " finished points of an earlier run of this output: `kvsim sweep ... --resume` keeps "
+                                "them and runs only the rest; or remove the folder to start over");
   }
   if (options_.resume && fs::exists(options_.output, ec)) {
     try {
