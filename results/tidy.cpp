@@ -138,8 +138,24 @@ TidyTable tidy_table(const std::vector<RunRecord>& runs) {
   return t;
 }
 
+bool tidy_fits_one_dataset(const TidyTable& table) {
+  // Why a bound: HDF5 stores a dataset's compound type in one object-header message of at most
+  // 64 KiB; each member costs its name (padded to 8 bytes) plus about 40 bytes of type and offset.
+  std::size_t bytes = 0;
+  // (Measured with Debian's HDF5 1.10: 650 members of 45-character names fit, 700 do not.)
+  for (const auto& c : table.columns)
+    bytes += (c.name.size() + 8) / 8 * 8 + 48 + (c.type == TidyColumn::Type::text ? 24 : 0);
+  return bytes <= 56 * 1024;
+}
+
 void write_tidy(hid_t parent, const TidyTable& table) {
   h5::LibraryLock lock(h5::library_mutex());
+  if (!tidy_fits_one_dataset(table)) {
+    h5::write_string_attr(parent, "table_omitted",
+                          std::to_string(table.columns.size()) + " columns do not fit one HDF5 compound type; `kvsim export "
+                          "--csv` and the Python module's kvsim.read() build the table from /runs");
+    return;
+  }
   // Why 8 bytes a field: int64, double and a string pointer are all 8 bytes on the platforms
   // kvsim builds for, so a row is a plain array of 8-byte slots.
   static_assert(sizeof(char*) == 8 && sizeof(double) == 8 && sizeof(std::int64_t) == 8);
@@ -166,8 +182,15 @@ void write_tidy(hid_t parent, const TidyTable& table) {
   }
   const hsize_t dims[1] = {table.rows};
   h5::Handle space(H5Screate_simple(1, dims, nullptr), H5Sclose, "create space for the tidy table");
-  h5::Handle ds(H5Dcreate2(parent, "table", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose,
-                "create the tidy table");
+  const hid_t created = H5Dcreate2(parent, "table", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  if (created < 0) {
+    // The bound above is an estimate; the runs must never be lost to the derived table.
+    h5::write_string_attr(parent, "table_omitted",
+                          "HDF5 could not store the " + std::to_string(width) + "-column table; `kvsim export --csv` "
+                          "and the Python module's kvsim.read() build it from /runs");
+    return;
+  }
+  h5::Handle ds(created, H5Dclose, "create the tidy table");
   if (table.rows > 0) h5::check(H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()), "write the tidy table");
   std::vector<std::string> units, sources;
   for (const auto& c : table.columns) { units.push_back(c.unit); sources.push_back(c.source); }

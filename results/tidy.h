@@ -11,7 +11,9 @@
 // - write_tidy() stores it as the compound dataset `table` of `parent` (fields of 8 bytes:
 //   int64, double or variable-length string) with the string-list attributes `units` and
 //   `sources` ("run", "parameter", "metric") parallel to the fields; pandas reads it with
-//   `pd.DataFrame(f["table"][()])`.
+//   `pd.DataFrame(f["table"][()])`. A table too wide for one HDF5 compound type (some thousand
+//   columns: tidy_fits_one_dataset() is false) is not written; the root attribute `table_omitted`
+//   says so, and export/Python build it from the runs instead.
 // - write_csv() writes RFC 4180 CSV (fields with commas, quotes or newlines quoted), reals with
 //   17 significant digits (they read back bit for bit).
 #pragma once
@@ -46,6 +48,7 @@ struct TidyTable {
 
 TidyTable tidy_table(const std::vector<RunRecord>& runs);
 
+bool tidy_fits_one_dataset(const TidyTable& table);
 void write_tidy(hid_t parent, const TidyTable& table);
 
 void write_csv(std::ostream& out, const TidyTable& table, bool units_in_header = false);

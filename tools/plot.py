@@ -33,7 +33,9 @@ def text(v):
 def tidy(path):
     with h5py.File(path, "r") as f:
         if "table" not in f:
-            fail(f"{path} has no tidy table (written by a kvsim before tables were added?)")
+            why = f.attrs.get("table_omitted")
+            fail(f"{path} has no tidy table: " + (text(why) if why is not None else "written by a kvsim before tables were added?")
+                 + "; kvsim export --csv writes it")
         ds = f["table"]
         rows = ds[()]
         units = [text(u) for u in ds.attrs["units"]]

@@ -230,6 +230,33 @@ TEST(Results, TidyTableHasTypedColumnsWithUnits) {
   EXPECT_NE(csv.str().find("\r\nrun-0001,1,8192,2 Gbit/s,0.5,0.75,"), std::string::npos) << csv.str();
 }
 
+TEST(Results, ATidyTableTooWideForOneCompoundTypeIsOmittedNotFatal) {
+  RunRecord r = swept(0, "1", "1", 1);
+  for (int i = 0; i < 3000; ++i) r.metrics.push_back({"a_long_metric_name_of_some_kernel_number_" + std::to_string(i), 1.0 * i, "s"});
+  ASSERT_FALSE(tidy_fits_one_dataset(tidy_table({r})));
+  const std::string dir = temp_dir("wide");
+  {
+    ResultWriter w(dir + "/w.h5", info());
+    w.add_run(r);
+    w.commit();
+  }
+  h5::Handle f(H5Fopen((dir + "/w.h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "open");
+  EXPECT_LE(H5Lexists(f, "table", H5P_DEFAULT), 0);
+  EXPECT_NE(h5::read_string_attr(f, "table_omitted").find("columns do not fit one HDF5 compound type"), std::string::npos);
+  EXPECT_EQ(read_results(dir + "/w.h5").runs.at(0).metrics.size(), r.metrics.size());
+  // Just under the bound, the dataset is written (the bound is not too strict for HDF5).
+  RunRecord narrow = swept(0, "1", "1", 1);
+  for (int i = 0; narrow.metrics.size() < 500; ++i) narrow.metrics.push_back({"a_long_metric_name_of_some_kernel_number_" + std::to_string(i), 1.0, "s"});
+  ASSERT_TRUE(tidy_fits_one_dataset(tidy_table({narrow})));
+  {
+    ResultWriter w(dir + "/n.h5", info());
+    w.add_run(narrow);
+    w.commit();
+  }
+  h5::Handle g(H5Fopen((dir + "/n.h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "open");
+  EXPECT_GT(H5Lexists(g, "table", H5P_DEFAULT), 0);
+}
+
 TEST(Results, MergeRefusesWhatIsNotOneCampaign) {
   auto part = [](std::vector<RunRecord> runs, const std::string& shard) {
     ResultFileData d;
