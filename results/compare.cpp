@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <deque>
 #include <map>
 
 namespace kvsim::results {
@@ -36,19 +37,20 @@ class Comparer {
   }
 
   // Items of two lists matched by name: each present in one only is reported, each in both given
-  // to `both`.
+  // to `both`. A name may repeat (a table can hold a row twice): its k-th item in A is matched
+  // with its k-th in B.
   template <class T, class Name, class Both>
   void by_name(const std::string& where, const std::vector<T>& a, const std::vector<T>& b, Name name, Both both) {
-    std::map<std::string, const T*> in_b;
-    for (const T& y : b) in_b.emplace(name(y), &y);
+    std::map<std::string, std::deque<const T*>> in_b;
+    for (const T& y : b) in_b[name(y)].push_back(&y);
     for (const T& x : a) {
       auto it = in_b.find(name(x));
-      if (it == in_b.end()) { only(join(where, name(x)), true); continue; }
-      both(x, *it->second);
-      in_b.erase(it);
+      if (it == in_b.end() || it->second.empty()) { only(join(where, name(x)), true); continue; }
+      both(x, *it->second.front());
+      it->second.pop_front();
     }
-    for (const T& y : b)
-      if (in_b.count(name(y))) only(join(where, name(y)), false);
+    for (const auto& [n, left] : in_b)
+      for (std::size_t i = 0; i < left.size(); ++i) only(join(where, n), false);
   }
 
   void run(const RunRecord& a, const RunRecord& b) {

@@ -1,6 +1,7 @@
 // results/compare.h — two result files compared metric by metric, provenance aside.
 //
-// Contract: runs are matched by sweep index; for each, the resolved scenario (by hash), every
+// Contract: runs are matched by sweep index (items of one name that repeat, such as a table row
+// given twice, are matched in order); for each, the resolved scenario (by hash), every
 // metric, every series (element by element) and every timeline row are compared, and
 // reproduction tables row by row. Two numbers agree when |a - b| <= atol + rtol * max(|a|, |b|)
 // (NaN agrees with NaN). Never compared: creation time, host, command, kvsim version, scenario

@@ -103,6 +103,9 @@ TidyTable tidy_table(const std::vector<RunRecord>& runs) {
       if (it->second.type != TidyColumn::Type::integer) all_integer = false;
       if (it->second.type == TidyColumn::Type::text) all_number = false;
     }
+    // Why "1" only for numbers: a swept quantity is written as text ("2 Gbit/s") and carries its
+    // unit inside; a plain number in a scenario is dimensionless (the loader refuses a number
+    // where a quantity belongs).
     TidyColumn c{k, all_number ? "1" : "", "parameter", TidyColumn::Type::text, {}, {}, {}};
     c.type = all_integer && !gap ? TidyColumn::Type::integer : all_number ? TidyColumn::Type::real : TidyColumn::Type::text;
     for (const auto& row : values) {
@@ -114,9 +117,6 @@ TidyTable tidy_table(const std::vector<RunRecord>& runs) {
         case TidyColumn::Type::text: c.texts.push_back(has ? it->second.text : ""); break;
       }
     }
-    // Why "1" only for numbers: a swept quantity is written as text ("2 Gbit/s") and carries its
-    // unit inside; a plain number in a scenario is in the key's documented unit or dimensionless.
-    if (c.type == TidyColumn::Type::text) c.unit = "";
     t.columns.push_back(std::move(c));
   }
 

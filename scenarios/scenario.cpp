@@ -131,21 +131,24 @@ SetArgument parse_set(const std::string& assignment) {
   return a;
 }
 
-void apply_set(toml::table& tree, const std::string& assignment) {
-  SetArgument a = parse_set(assignment);
+void apply_set(toml::table& tree, SetArgument&& a) {
   set_path(tree, a.key, std::move(*a.snippet.get("v")), a.source, a.where);
 }
 
-std::string node_text(const toml::node& n);
+std::string node_text(const toml::node& n) {
+  std::ostringstream o;
+  n.visit([&](const auto& v) { o << toml::toml_formatter(v, toml::format_flags::none); });
+  std::string s = o.str();
+  return s;
+}
 
 // A --set on a swept key narrows the sweep to that value: an independent axis becomes the one
 // value (whether or not it was among the swept ones), a zip group keeps the entries where the key
 // has that value (none is an error naming the values). Without this the sweep would overwrite
 // the --set at every point, silently.
-void narrow_sweep(toml::table& tree, const std::string& assignment) {
+void narrow_sweep(toml::table& tree, const SetArgument& a) {
   toml::table* sweep = tree["sweep"].as_table();
   if (!sweep) return;
-  SetArgument a = parse_set(assignment);
   const toml::node& value = *a.snippet.get("v");
   if (toml::node* axis = sweep->get(a.key); axis && a.key != "zip") {
     toml::array one;
@@ -183,12 +186,6 @@ void narrow_sweep(toml::table& tree, const std::string& assignment) {
   }
 }
 
-std::string node_text(const toml::node& n) {
-  std::ostringstream o;
-  n.visit([&](const auto& v) { o << toml::toml_formatter(v, toml::format_flags::none); });
-  std::string s = o.str();
-  return s;
-}
 
 struct Axis {
   std::vector<std::string> keys;  // one key, or every key of a zip group
@@ -280,8 +277,11 @@ TableSchema common_schema(const std::vector<std::string>& kinds) {
 toml::table load_tree(const std::string& path, const std::vector<std::string>& sets) {
   std::set<std::string> chain;
   toml::table tree = load_with_bases(path, chain, "");
-  for (const auto& s : sets) apply_set(tree, s);
-  for (const auto& s : sets) narrow_sweep(tree, s);
+  for (const auto& s : sets) {
+    SetArgument a = parse_set(s);
+    narrow_sweep(tree, a);  // before apply_set, which moves the value into the tree
+    apply_set(tree, std::move(a));
+  }
   return tree;
 }
 

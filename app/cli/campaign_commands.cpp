@@ -71,6 +71,8 @@ void print_resolved(const std::vector<const scenarios::ScenarioPoint*>& points) 
   }
 }
 
+}  // namespace
+
 std::vector<const scenarios::ScenarioPoint*> pick(const std::vector<scenarios::ScenarioPoint>& points,
                                                   const std::vector<std::size_t>& only, const std::string& scenario) {
   std::vector<const scenarios::ScenarioPoint*> out;
@@ -85,6 +87,8 @@ std::vector<const scenarios::ScenarioPoint*> pick(const std::vector<scenarios::S
   return out;
 }
 
+namespace {
+
 std::string with_resume(const std::string& line) {
   return line.find("--resume") == std::string::npos ? line + " --resume" : line;
 }
@@ -92,7 +96,7 @@ std::string with_resume(const std::string& line) {
 // Runs a campaign with progress and signals; prints the outcome; returns the exit code.
 // `executor` and `workers` (e.g. "3 MPI ranks") replace the local threads when given.
 int run_campaign(const std::string& verb, const std::string& scenario, const std::vector<scenarios::ScenarioPoint>& points,
-                 const runner::KindRegistry& kinds, runner::CampaignOptions options, bool print_table,
+                 const runner::KindRegistry& kinds, runner::CampaignOptions options,
                  const runner::PointExecutor& executor = {}, const std::string& workers = "") {
   stop_requested = false;
   stop_signal = 0;
@@ -131,7 +135,7 @@ int run_campaign(const std::string& verb, const std::string& scenario, const std
               << with_resume(command_line()) << "` runs the rest\n";
     return 128 + (stop_signal ? stop_signal : SIGINT);
   }
-  if (print_table) print_sweep(std::cout, report.runs);
+  print_sweep(std::cout, report.runs);
   for (const auto& f : report.failures)
     std::cerr << "kvsim " << verb << ": point " << f.sweep_index << (f.sweep_label.empty() ? "" : " (" + f.sweep_label + ")")
               << " failed: " << f.error << '\n';
@@ -157,12 +161,14 @@ int cmd_run(const Args& args) {
       ("set", po::value<std::vector<std::string>>(&sets)->composing(),
        "override a key: --set key.path=value (on a swept key: narrow the sweep to that value)")
       ("point", po::value<std::vector<std::size_t>>(&only)->composing(), "run only sweep point K (repeatable)")
+      ("resume", po::bool_switch(), "a sweep with -o: keep the points an interrupted run finished; run the rest")
       ("trace", po::value<std::string>(), "write the timeline as Chrome trace-event JSON (Perfetto); one point")
       ("print-resolved", po::bool_switch(), "print the fully resolved scenario and exit");
   po::positional_options_description pos;
   pos.add("scenario", 1);
   Parsed p = parse(args, opts, pos,
-                   "kvsim run SCENARIO [-o OUT.h5] [--point K]... [--set k=v]... [--trace OUT.json] [--print-resolved]");
+                   "kvsim run SCENARIO [-o OUT.h5 [--resume]] [--point K]... [--set k=v]... [--trace OUT.json] "
+                   "[--print-resolved]");
   if (p.help) return kExitOk;
 
   const runner::KindRegistry kinds = runner::builtin_kinds();
@@ -184,6 +190,10 @@ int cmd_run(const Args& args) {
     check_output_path(ro.chrome_trace_path);
   }
 
+  if (p.vm["resume"].as<bool>() && (chosen.size() < 2 || out.empty()))
+    throw UsageError("--resume keeps the finished points of a sweep written with -o; '" + scenario + "' runs " +
+                     std::to_string(chosen.size()) + " point" + (chosen.size() == 1 ? "" : "s") +
+                     (out.empty() ? " without -o" : ""));
   if (chosen.size() > 1) {
     std::cerr << "kvsim run: '" << scenario << "' has a [sweep] of " << points.size() << " points; running "
               << (only.empty() ? "all of them" : "the " + std::to_string(chosen.size()) + " named")
@@ -192,7 +202,8 @@ int cmd_run(const Args& args) {
       runner::CampaignOptions co;
       co.output = out;
       co.only = only;
-      return run_campaign("run", scenario, points, kinds, co, true);
+      co.resume = p.vm["resume"].as<bool>();
+      return run_campaign("run", scenario, points, kinds, co);
     }
     Progress progress("kvsim run", chosen.size());
     runner::PoolHooks hooks;
@@ -203,10 +214,8 @@ int cmd_run(const Args& args) {
     int code = kExitOk;
     for (std::size_t i = 0; i < outcomes.size(); ++i) {
       if (!outcomes[i].error) { records.push_back(std::move(outcomes[i].record)); continue; }
-      try { std::rethrow_exception(outcomes[i].error); }
-      catch (const std::exception& e) {
-        std::cerr << "kvsim run: point " << chosen[i]->index << " (" << chosen[i]->label() << ") failed: " << e.what() << '\n';
-      }
+      std::cerr << "kvsim run: point " << chosen[i]->index << " (" << chosen[i]->label()
+                << ") failed: " << runner::error_message(outcomes[i].error) << '\n';
       code = kExitSomeFailed;
     }
     print_sweep(std::cout, records);
@@ -283,7 +292,7 @@ int cmd_sweep(const Args& args) {
   co.output = p.vm["output"].as<std::string>();
   check_output_path(co.output);
   pick(points, only, scenario);  // names a bad --point before anything runs
-  if (!p.vm["mpi"].as<bool>()) return run_campaign("sweep", scenario, points, kinds, co, true);
+  if (!p.vm["mpi"].as<bool>()) return run_campaign("sweep", scenario, points, kinds, co);
 
   if (!runner::mpi::available())
     throw UsageError("--mpi: this kvsim was built without MPI (install libopenmpi-dev, e.g. with tools/install-deps.sh, "
@@ -305,7 +314,7 @@ int cmd_sweep(const Args& args) {
                                                        (session.size() == 2 ? "" : "s") + " (rank 0 writes)"
                                                  : "rank 0 alone (mpirun -n K gives it K-1 workers)";
   try {
-    return run_campaign("sweep", scenario, points, kinds, co, true, on_ranks, workers);
+    return run_campaign("sweep", scenario, points, kinds, co, on_ranks, workers);
   } catch (...) {
     // The workers wait for work: tell them to stop unless the campaign already did.
     if (!coordinating) runner::mpi::release_workers(session);

@@ -85,10 +85,7 @@ int cmd_explain(const Args& args) {
   const std::string scenario = p.vm["scenario"].as<std::string>();
   const auto points = scenarios::resolve(scenario, sets, kinds.lookup());
   const std::size_t k = p.vm["point"].as<std::size_t>();
-  if (k >= points.size())
-    throw UsageError("--point " + std::to_string(k) + ": '" + scenario + "' has " + std::to_string(points.size()) +
-                     " point" + (points.size() == 1 ? "" : "s") + ", numbered 0 to " + std::to_string(points.size() - 1));
-  const auto& pt = points[k];
+  const auto& pt = *pick(points, {k}, scenario).front();
   if (points.size() > 1)
     std::cout << "(explaining sweep point " << k << " of " << points.size() << ": " << pt.label()
               << "; --point K for another)\n\n";

@@ -19,7 +19,7 @@ const char* kUsage =
     "usage: kvsim VERB [options]\n"
     "\n"
     "verbs:\n"
-    "  run SCENARIO [-o OUT.h5] [--point K]... [--set k=v]... [--trace OUT.json] [--print-resolved]\n"
+    "  run SCENARIO [-o OUT.h5 [--resume]] [--point K]... [--set k=v]... [--trace OUT.json]\n"
     "                              run a scenario (every point of its [sweep], or those named)\n"
     "  sweep SCENARIO -o OUT.h5 [-j N | --mpi] [--resume] [--shard I/N] [--point K]... [--set k=v]...\n"
     "                              run the points of a [sweep] as a campaign: each point kept as it\n"

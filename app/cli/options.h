@@ -6,6 +6,7 @@
 
 #include "app/cli/cli.h"
 #include "results/records.h"
+#include "scenarios/scenario.h"
 
 namespace kvsim::cli {
 
@@ -21,5 +22,10 @@ Parsed parse(const Args& args, boost::program_options::options_description& opts
 results::FileInfo file_info();
 // A UsageError unless the folder `out` would be written in exists.
 void check_output_path(const std::string& out);
+
+// The points named by --point (all of them when `only` is empty); a UsageError naming the range
+// for an index past the end.
+std::vector<const scenarios::ScenarioPoint*> pick(const std::vector<scenarios::ScenarioPoint>& points,
+                                                  const std::vector<std::size_t>& only, const std::string& scenario);
 
 }  // namespace kvsim::cli

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "app/runner/point_pool.h"
+#include "app/runner/run_point.h"
 #include "results/h5.h"
 #include "results/reader.h"
 #include "results/sha256.h"
@@ -18,16 +19,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string group_of(std::size_t index) {
-  char group[32];
-  std::snprintf(group, sizeof group, "run-%04zu", index);
-  return group;
-}
-
 // A run read back from a file, made the record of `point`: same resolved scenario (same hash),
 // so only what names the point in this sweep is taken from the point.
 results::RunRecord as_point(results::RunRecord run, const scenarios::ScenarioPoint& point) {
-  run.group = group_of(point.index);
+  run.group = group_name(point.index);
   run.sweep_index = point.index;
   run.sweep_label = point.label();
   run.sweep_values = point.assignments;
@@ -37,16 +32,6 @@ results::RunRecord as_point(results::RunRecord run, const scenarios::ScenarioPoi
 
 bool same_build(const results::FileInfo& a, const results::FileInfo& b) {
   return a.kvsim_version == b.kvsim_version && a.git_commit == b.git_commit;
-}
-
-std::string error_text(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& x) {
-    return x.what();
-  } catch (...) {
-    return "unknown error";
-  }
 }
 
 }  // namespace
@@ -117,8 +102,8 @@ Campaign::Campaign(const std::vector<scenarios::ScenarioPoint>& points, const Ki
   }
   if (earlier > 0 && !options_.resume) {
     throw std::invalid_argument("'" + parts_ + "' holds " + std::to_string(earlier) +
-                                " finished points of an earlier run of this output: `kvsim sweep ... --resume` keeps "
-                                "them and runs only the rest; or remove the folder to start over");
+                                " finished points of an earlier run of this output: add --resume to keep them and "
+                                "run only the rest, or remove the folder to start over");
   }
   if (options_.resume && fs::exists(options_.output, ec)) {
     try {
@@ -162,8 +147,8 @@ CampaignReport Campaign::run(const PointExecutor& executor) {
   hooks.finished = [&](std::size_t position, PointOutcome& o, std::size_t done) {
     const scenarios::ScenarioPoint& p = *plan_.to_run[position];
     if (o.error) {
-      failures.push_back(results::FailureRecord{group_of(p.index), p.name(), p.kind(), p.file, p.text(), p.hash(),
-                                                p.index, p.label(), error_text(o.error)});
+      failures.push_back(results::FailureRecord{group_name(p.index), p.name(), p.kind(), p.file, p.text(), p.hash(),
+                                                p.index, p.label(), error_message(o.error)});
     } else {
       keep_point(o.record);
     }

@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -79,6 +80,7 @@ std::vector<PointOutcome> coordinate(const Session& session, const std::vector<c
       std::fprintf(stderr, "kvsim sweep --mpi: rank %d %s; aborting every rank (finished points are kept)\n", m.source,
                    what.c_str());
       MPI_Abort(MPI_COMM_WORLD, 1);
+      std::abort();  // MPI_Abort does not return; say so to the code below
     };
     if (m.bytes.size() < 9) violation("sent a malformed message");
     std::uint64_t index = 0;

@@ -8,6 +8,16 @@
 
 namespace kvsim::runner {
 
+std::string error_message(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "unknown error";
+  }
+}
+
 std::vector<PointOutcome> run_points(const std::vector<const scenarios::ScenarioPoint*>& points, const KindRegistry& kinds,
                                      const RunOptions& options, unsigned jobs, const PoolHooks& hooks) {
   std::vector<PointOutcome> out(points.size());

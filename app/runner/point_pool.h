@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <exception>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "app/runner/run_point.h"
@@ -26,6 +27,9 @@ struct PointOutcome {
   std::exception_ptr error;  // set when the point failed
   bool started = false;      // false only for points a stop request kept from starting
 };
+
+// The message of a point's error (what() of a std::exception, else "unknown error").
+std::string error_message(const std::exception_ptr& error);
 
 struct PoolHooks {
   std::function<void(std::size_t position, PointOutcome& outcome, std::size_t done)> finished;

@@ -35,6 +35,12 @@ void write_file_atomically(const std::string& path, const std::string& text) {
   }
 }
 
+std::string group_name(std::size_t index) {
+  char group[32];
+  std::snprintf(group, sizeof group, "run-%04zu", index);
+  return group;
+}
+
 results::RunRecord run_point(const scenarios::ScenarioPoint& point, const KindRegistry& kinds,
                              const RunOptions& options, std::vector<results::ReproRow>* table) {
   const Kind* kind = kinds.find(point.kind());
@@ -47,9 +53,7 @@ results::RunRecord run_point(const scenarios::ScenarioPoint& point, const KindRe
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
 
   results::RunRecord r;
-  char group[32];
-  std::snprintf(group, sizeof group, "run-%04zu", point.index);
-  r.group = group;
+  r.group = group_name(point.index);
   r.name = point.name();
   r.kind = point.kind();
   r.scenario_file = point.file;

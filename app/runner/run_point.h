@@ -21,6 +21,9 @@ struct RunOptions {
 results::RunRecord run_point(const scenarios::ScenarioPoint& point, const KindRegistry& kinds,
                              const RunOptions& options = {}, std::vector<results::ReproRow>* table = nullptr);
 
+// "run-NNNN": the group of sweep point `index` under /runs (and /failures).
+std::string group_name(std::size_t index);
+
 // Writes `text` to `path` through a temporary file and a rename (never a truncated file).
 void write_file_atomically(const std::string& path, const std::string& text);
 

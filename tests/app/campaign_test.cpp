@@ -265,6 +265,15 @@ TEST(Campaign, OnePointOrANarrowedSweep) {
   EXPECT_NE(every.out.find("has a [sweep] of 8 points"), std::string::npos) << every.out;
   EXPECT_NE(every.out.find("run-0007"), std::string::npos);
   EXPECT_EQ(kvsim("run " + sweep + " --trace " + dir + "/t.json").code, 2);  // one point only
+  // `kvsim run -o` on a sweep is a campaign too: --resume there keeps what a run finished.
+  const std::string viarun = dir + "/viarun.h5";
+  ASSERT_EQ(kvsim("run " + sweep + " -o " + viarun).code, 0);
+  const Outcome again = kvsim("run " + sweep + " -o " + viarun + " --resume");
+  ASSERT_EQ(again.code, 0) << again.out;
+  EXPECT_NE(again.out.find("running 0 on 1 thread, 8 resumed"), std::string::npos) << again.out;
+  const Outcome lone = kvsim("run " + sweep + " --resume");
+  EXPECT_EQ(lone.code, 2);
+  EXPECT_NE(lone.out.find("--resume keeps the finished points of a sweep written with -o"), std::string::npos) << lone.out;
 
   // --set on a swept key narrows the sweep instead of being overwritten by it.
   const Outcome narrowed = kvsim("sweep " + sweep + " --print-resolved --set workload.message_size='\"4 MiB\"'");

@@ -312,6 +312,17 @@ TEST(Results, CompareIgnoresProvenanceAndHonoursTolerances) {
   EXPECT_EQ(compare_results(a, b, {1e-9, 0}).front().where, "run-0000 series round_time length");
   b.runs.clear();
   EXPECT_EQ(compare_results(a, b, {}).front().where, "run-0000 (only in A)");
+  // A table may hold a row twice: a file compared with itself agrees, and a changed second copy
+  // is found.
+  ResultFileData t;
+  t.tables = {{"triforce", "table2", {{"T=0.0", "baseline_ms", "ms", 56.0, 56.7}, {"T=0.0", "baseline_ms", "ms", 57.0, 56.7}}}};
+  EXPECT_TRUE(compare_results(t, t, {}).empty());
+  ResultFileData u = t;
+  u.tables[0].rows[1].simulated = 58.0;
+  ASSERT_EQ(compare_results(t, u, {}).size(), 1u);
+  EXPECT_EQ(compare_results(t, u, {}).front().where, "table triforce/table2 T=0.0 / baseline_ms simulated");
+  u.tables[0].rows.pop_back();
+  EXPECT_EQ(compare_results(t, u, {}).front().where, "table triforce/table2 T=0.0 / baseline_ms (only in A)");
 }
 
 }  // namespace
