@@ -19,6 +19,11 @@ namespace kvsim::models::kv {
 void attend(const Eigen::VectorXf& q, const MatrixRM& keys, const MatrixRM& values,
             std::span<const std::int32_t> positions, std::vector<float>& probs, Eigen::VectorXf& out);
 
+// out = sum_i weights[i] V[positions[i]], summed in the order of the positions (what attend()
+// returns for its probabilities).
+void weighted_rows(const MatrixRM& values, std::span<const std::int32_t> positions, std::span<const float> weights,
+                   Eigen::VectorXf& out);
+
 // Causal softmax rows [row_begin, row_end) of Q K^T / sqrt(d) over keys [0, length); P is resized to
 // (row_end - row_begin) x length, entries right of the diagonal are 0.
 void causal_attention_rows(const MatrixRM& queries, const MatrixRM& keys, int row_begin, int row_end,

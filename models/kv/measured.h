@@ -30,35 +30,46 @@ class MeasuredPolicy final : public KvPolicy {
   void prefill(const LayerPrefill& l) override { inner_.prefill(l); }
   void select(const LayerDecode& l, Selection& out) override {
     inner_.select(l, out);
-    const auto all = iota_positions(0, l.length);
     const int group = shape_.group();
+    full_probs_.resize(shape_.n_heads);
+    full_out_.resize(shape_.n_heads);
     for (int qh = 0; qh < shape_.n_heads; ++qh) {
       const auto& sel = out[qh];
       if (sel.empty() || sel.back() != l.length - 1 || !std::is_sorted(sel.begin(), sel.end()))
         throw std::logic_error(std::string(inner_.name()) + ": selection must be ascending and end with the newest token");
-      attend((*l.queries)[qh], (*l.keys)[qh / group], (*l.values)[qh / group], all, full_probs_, full_out_);
-      attend((*l.queries)[qh], (*l.keys)[qh / group], (*l.values)[qh / group], sel, sparse_probs_, sparse_out_);
+      if (selects_all(sel, l.length)) continue;
+      if (all_.size() != static_cast<std::size_t>(l.length)) all_ = iota_positions(0, l.length);
+      attend((*l.queries)[qh], (*l.keys)[qh / group], (*l.values)[qh / group], all_, full_probs_[qh], full_out_[qh]);
+    }
+  }
+  void observe(const LayerDecode& l, const Selection& sel, const std::vector<std::vector<float>>& probs) override {
+    const int group = shape_.group();
+    for (int qh = 0; qh < shape_.n_heads; ++qh) {
+      const auto& s = sel[qh];
+      const auto& sparse = probs[qh];
+      weighted_rows((*l.values)[qh / group], s, sparse, sparse_out_);  // the runtime's own output
+      const bool all = selects_all(s, l.length);
+      const std::vector<float>& full = all ? sparse : full_probs_[qh];
+      const Eigen::VectorXf& full_out = all ? sparse_out_ : full_out_[qh];
       double mass = 0;
-      for (int p : sel) mass += full_probs_[p];
+      for (std::size_t i = 0; i < s.size(); ++i) mass += full[all ? i : static_cast<std::size_t>(s[i])];
       recall_sum += mass;
-      error_sum += (sparse_out_ - full_out_).norm() / std::max(1e-20f, full_out_.norm());
-      attended_sum += static_cast<double>(sel.size()) / l.length;
-      attended_rows_sum += static_cast<double>(sel.size());
+      error_sum += (sparse_out_ - full_out).norm() / std::max(1e-20f, full_out.norm());
+      attended_sum += static_cast<double>(s.size()) / l.length;
+      attended_rows_sum += static_cast<double>(s.size());
       ++samples;
       if (l.layer > 0 && !previous_[qh].empty()) {
         std::vector<std::int32_t> common;
-        std::set_intersection(previous_[qh].begin(), previous_[qh].end(), sel.begin(), sel.end(), std::back_inserter(common));
+        std::set_intersection(previous_[qh].begin(), previous_[qh].end(), s.begin(), s.end(), std::back_inserter(common));
         overlap_sum += static_cast<double>(common.size()) / previous_[qh].size();
         ++overlap_samples;
       }
-      previous_[qh] = sel;
+      previous_[qh] = s;
     }
     if (l.layer == shape_.n_layers - 1) {
       for (auto& p : previous_) p.clear();
       last_length = l.length;
     }
-  }
-  void observe(const LayerDecode& l, const Selection& sel, const std::vector<std::vector<float>>& probs) override {
     inner_.observe(l, sel, probs);
   }
   std::int64_t resident(int layer, int kv_head) const override { return inner_.resident(layer, kv_head); }
@@ -70,10 +81,18 @@ class MeasuredPolicy final : public KvPolicy {
   int last_length = 0;
 
  private:
+  // Ascending, ending at length - 1, as long as the cache: every position once.
+  static bool selects_all(const std::vector<std::int32_t>& sel, int length) {
+    return static_cast<int>(sel.size()) == length && sel.front() == 0 &&
+           std::adjacent_find(sel.begin(), sel.end(), [](std::int32_t a, std::int32_t b) { return b != a + 1; }) == sel.end();
+  }
+
   KvPolicy& inner_;
   std::vector<std::vector<std::int32_t>> previous_;
-  std::vector<float> full_probs_, sparse_probs_;
-  Eigen::VectorXf full_out_, sparse_out_;
+  std::vector<std::int32_t> all_;
+  std::vector<std::vector<float>> full_probs_;
+  std::vector<Eigen::VectorXf> full_out_;
+  Eigen::VectorXf sparse_out_;
 };
 
 }  // namespace kvsim::models::kv
