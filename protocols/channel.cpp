@@ -36,18 +36,19 @@ sim::Task<std::vector<std::vector<Ring>>> Channel::exchange(std::vector<Outgoing
     total_.messages += 1;
     t.bytes_sent += o.charged_bytes;
     t.messages += 1;
-    std::vector<std::byte> payload = to_bytes(o.values);
-    if (!payload.empty()) payload.resize(o.charged_bytes);  // a packed payload's tail is not sent
-    send_frame(o.to, std::move(payload), o.charged_bytes, tag);
+    // A packed payload's tail is not sent: zero it here, so that the simulated transport (which
+    // moves whole words) delivers what a socket would.
+    if (const std::uint64_t tail = o.charged_bytes % 8; !o.values.empty() && tail != 0)
+      o.values.back() &= (Ring{1} << (8 * tail)) - 1;
+    send_frame(o.to, std::move(o.values), o.charged_bytes, tag);
   }
   std::vector<std::vector<Ring>> received;
   received.reserve(from.size());
   for (int f : from) {
     if (f < 0 || f >= parties_ || f == id_)
       throw std::invalid_argument("party " + std::to_string(id_) + ": bad source " + std::to_string(f));
-    std::vector<std::byte> payload = co_await recv_frame(f, tag);
-    payload.resize((payload.size() + 7) / 8 * 8, std::byte{0});  // a packed payload's last word
-    received.push_back(from_bytes(payload));
+    sim::Task<std::vector<Ring>> frame = recv_frame(f, tag);  // named: GCC 12 and co_await temporaries
+    received.push_back(co_await frame);
   }
   co_return received;
 }

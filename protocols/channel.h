@@ -9,7 +9,10 @@
 //   its real bytes; in cost mode the payload is empty and the charged size is stated.
 // - Send completes when the transport has taken the message (buffered); receive completes when a
 //   whole message from that source has arrived. Messages between two parties arrive in order.
-// - Transports implement send_frame / recv_frame and may charge local compute time
+// - Transports implement send_frame / recv_frame on the elements themselves (no serialized copy:
+//   a message's words are moved to the transport and the received words moved to the protocol;
+//   the wire is little-endian and a packed payload's last word arrives with zero high bytes on
+//   every transport) and may charge local compute time
 //   (charge_compute): on the simulated network it advances virtual time from the host profile, on
 //   real sockets it is a no-op because the computation itself took the time.
 #pragma once
@@ -75,9 +78,10 @@ class Channel {
   const std::map<std::string, CommStats>& stats_by_tag() const { return by_tag_; }
 
  protected:
-  virtual void send_frame(int to, std::vector<std::byte> payload, std::uint64_t charged_bytes,
-                          std::string_view tag) = 0;
-  virtual sim::Task<std::vector<std::byte>> recv_frame(int from, std::string_view tag) = 0;
+  // `words` is empty in cost mode; otherwise its first `charged_bytes` bytes (little-endian) are
+  // the payload. recv_frame returns ceil(payload bytes / 8) words.
+  virtual void send_frame(int to, std::vector<Ring> words, std::uint64_t charged_bytes, std::string_view tag) = 0;
+  virtual sim::Task<std::vector<Ring>> recv_frame(int from, std::string_view tag) = 0;
 
  private:
   int id_;

@@ -3,6 +3,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <cstring>
 #include <utility>
 #include <stdexcept>
@@ -11,7 +12,6 @@ namespace kvsim::protocols {
 
 struct Prg::Impl {
   EVP_CIPHER_CTX* ctx = nullptr;
-  std::vector<std::uint8_t> zeros;
 };
 
 PrgKey derive_key(std::uint64_t seed, std::uint64_t a, std::uint64_t b, std::uint64_t purpose) {
@@ -42,20 +42,30 @@ Prg::Prg(Prg&&) noexcept = default;
 Prg& Prg::operator=(Prg&&) noexcept = default;
 
 void Prg::fill(Ring* out, std::size_t n) {
+  std::memset(out, 0, n * sizeof(Ring));
+  key_stream_over_zeros(out, n);
+}
+
+// `out` holds zeros: encrypting it in place (CTR allows in == out) leaves the raw key stream in
+// the destination, with no zero buffer to allocate, touch and read. Little-endian reinterpretation
+// is fine here: uniform bytes give uniform ring elements on any host.
+void Prg::key_stream_over_zeros(Ring* out, std::size_t n) {
   const std::size_t bytes = n * sizeof(Ring);
-  if (impl_->zeros.size() < bytes) impl_->zeros.assign(bytes, 0);
-  int len = 0;
-  // Encrypting zeros yields the raw key stream. Little-endian reinterpretation is fine here:
-  // uniform bytes give uniform ring elements on any host.
-  if (EVP_EncryptUpdate(impl_->ctx, reinterpret_cast<unsigned char*>(out), &len, impl_->zeros.data(),
-                        static_cast<int>(bytes)) != 1 || static_cast<std::size_t>(len) != bytes)
-    throw std::runtime_error("AES-CTR key stream failed");
+  auto* p = reinterpret_cast<unsigned char*>(out);
+  constexpr std::size_t kChunk = std::size_t{1} << 30;  // EVP lengths are ints
+  for (std::size_t done = 0; done < bytes;) {
+    const int step = static_cast<int>(std::min(kChunk, bytes - done));
+    int len = 0;
+    if (EVP_EncryptUpdate(impl_->ctx, p + done, &len, p + done, step) != 1 || len != step)
+      throw std::runtime_error("AES-CTR key stream failed");
+    done += static_cast<std::size_t>(step);
+  }
   bytes_ += bytes;
 }
 
 std::vector<Ring> Prg::next(std::size_t n) {
-  std::vector<Ring> v(n);
-  fill(v.data(), n);
+  std::vector<Ring> v(n);  // value-initialized: already the zeros the key stream is XORed onto
+  key_stream_over_zeros(v.data(), n);
   return v;
 }
 

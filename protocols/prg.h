@@ -29,11 +29,13 @@ class Prg {
   Prg(const Prg&) = delete;
   Prg& operator=(const Prg&) = delete;
 
+  // Writes the next n elements of the stream straight into `out`.
   void fill(Ring* out, std::size_t n);
   std::vector<Ring> next(std::size_t n);
   std::uint64_t bytes_generated() const { return bytes_; }
 
  private:
+  void key_stream_over_zeros(Ring* out, std::size_t n);
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::uint64_t bytes_ = 0;

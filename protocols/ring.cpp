@@ -93,20 +93,9 @@ std::vector<std::byte> to_bytes(const std::vector<Ring>& v) {
   return out;
 }
 
-std::vector<Ring> from_bytes(const std::vector<std::byte>& bytes) {
-  if (bytes.size() % 8 != 0) throw std::runtime_error("ring payload of " + std::to_string(bytes.size()) + " bytes is not a multiple of 8");
-  std::vector<Ring> out(bytes.size() / 8);
-  if constexpr (std::endian::native == std::endian::little) {
-    // memcpy, not a pointer cast: reading bytes as integers through a cast would break aliasing.
-    if (!out.empty()) std::memcpy(out.data(), bytes.data(), bytes.size());
-    return out;
-  }
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    Ring v = 0;
-    for (int b = 0; b < 8; ++b) v |= static_cast<Ring>(std::to_integer<std::uint8_t>(bytes[i * 8 + b])) << (8 * b);
-    out[i] = v;
-  }
-  return out;
+void swap_to_wire_order(std::vector<Ring>& v) {
+  if constexpr (std::endian::native != std::endian::little)
+    for (Ring& x : v) x = __builtin_bswap64(x);
 }
 
 std::string digest_hex(const std::vector<Ring>& v) {

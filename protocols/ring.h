@@ -53,9 +53,15 @@ std::vector<Ring> ring_matmul(const Ring* a, const Ring* b, std::int64_t batch, 
 std::vector<Ring> permute_rows(const std::vector<Ring>& v, const std::vector<std::vector<std::int64_t>>& perms,
                                std::int64_t rows, std::int64_t cols, std::int64_t fields);
 
+// Frees a vector's memory now (clear() keeps the capacity).
+inline void release(std::vector<Ring>& v) { std::vector<Ring>().swap(v); }
+
 // Little-endian serialization (the wire format is fixed-width LE whatever the host).
 std::vector<std::byte> to_bytes(const std::vector<Ring>& v);
-std::vector<Ring> from_bytes(const std::vector<std::byte>& b);
+// The same order in place: a no-op on little-endian hosts, a byte swap per element elsewhere (so a
+// transport writes and reads the elements' own memory).
+void swap_to_wire_order(std::vector<Ring>& v);
+inline void swap_from_wire_order(std::vector<Ring>& v) { swap_to_wire_order(v); }
 // SHA-256 of the serialized elements, lowercase hex (compares results across processes).
 std::string digest_hex(const std::vector<Ring>& v);
 

@@ -29,17 +29,17 @@ sim::Link& SimNetwork::link(int a, int b, int* side) {
 SimChannel::SimChannel(SimNetwork& net, int id)
     : Channel(id, net.parties()), net_(&net), cpu_(net.engine(), "P" + std::to_string(id) + "/cpu") {}
 
-void SimChannel::send_frame(int to, std::vector<std::byte> payload, std::uint64_t charged, std::string_view tag) {
+void SimChannel::send_frame(int to, std::vector<Ring> words, std::uint64_t charged, std::string_view tag) {
   int side = 0;
   sim::Link& l = net_->link(id(), to, &side);
   sim::Message m;
-  m.payload = std::move(payload);
+  m.payload = std::move(words);
   m.charged_bytes = charged;
   if (net_->engine().timeline().keeps_spans()) m.label = tag;
   l.send(side, std::move(m));
 }
 
-sim::Task<std::vector<std::byte>> SimChannel::recv_frame(int from, std::string_view) {
+sim::Task<std::vector<Ring>> SimChannel::recv_frame(int from, std::string_view) {
   int side = 0;
   sim::Link& l = net_->link(id(), from, &side);
   sim::Message m = co_await l.receive(side);

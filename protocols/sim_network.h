@@ -26,8 +26,8 @@ class SimChannel final : public Channel {
   sim::Task<void> charge_compute(double ring_macs, double prg_bytes) override;
 
  protected:
-  void send_frame(int to, std::vector<std::byte> payload, std::uint64_t charged, std::string_view tag) override;
-  sim::Task<std::vector<std::byte>> recv_frame(int from, std::string_view tag) override;
+  void send_frame(int to, std::vector<Ring> words, std::uint64_t charged, std::string_view tag) override;
+  sim::Task<std::vector<Ring>> recv_frame(int from, std::string_view tag) override;
 
  private:
   SimNetwork* net_;

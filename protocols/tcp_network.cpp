@@ -43,11 +43,12 @@ struct TcpNetwork::Peer {
   explicit Peer(asio::io_context& io) : socket(io), timer(io) {}
   tcp::socket socket;
   asio::steady_timer timer;
-  // Frames waiting (front is being written): the header and the payload as the channel gave it,
-  // written together without copying the payload into one buffer.
+  // Frames waiting (front is being written): the header and the channel's own words (in wire
+  // order), written together without copying the payload into one buffer.
   struct Frame {
     std::array<std::uint8_t, kFrameHeaderBytes> header;
-    std::vector<std::byte> payload;
+    std::vector<Ring> words;
+    std::size_t bytes = 0;  // payload length: the words' first `bytes` bytes
   };
   // Frames sent to / received from this peer so far: the next frame's sequence number each way.
   std::uint64_t sent = 0;
@@ -63,19 +64,20 @@ class TcpChannel final : public Channel {
   sim::Task<void> charge_compute(double, double) override { co_return; }  // real work took real time
 
  protected:
-  void send_frame(int to, std::vector<std::byte> payload, std::uint64_t, std::string_view tag) override {
-    enqueue(to, std::move(payload), tag, false);
+  void send_frame(int to, std::vector<Ring> words, std::uint64_t charged_bytes, std::string_view tag) override {
+    const std::size_t bytes = words.empty() ? 0 : static_cast<std::size_t>(charged_bytes);
+    enqueue(to, std::move(words), bytes, tag, false);
   }
 
   // Not a coroutine itself: it hands back the checked receive (one coroutine frame per message).
-  sim::Task<std::vector<std::byte>> recv_frame(int from, std::string_view tag) override {
+  sim::Task<std::vector<Ring>> recv_frame(int from, std::string_view tag) override {
     return receive_checked(from, std::string(tag), false);
   }
 
  public:
-  void send_goodbye(int to) { enqueue(to, {}, "goodbye", true); }
+  void send_goodbye(int to) { enqueue(to, {}, 0, "goodbye", true); }
   sim::Task<void> await_goodbye(int from) {
-    sim::Task<std::vector<std::byte>> receive = receive_checked(from, "goodbye", true);
+    sim::Task<std::vector<Ring>> receive = receive_checked(from, "goodbye", true);
     (void)co_await receive;
   }
 
@@ -84,27 +86,30 @@ class TcpChannel final : public Channel {
   // The protocol step an error happened in: the operation's tag and this party's round count.
   std::string step(const std::string& op) const { return "'" + op + "' (round " + std::to_string(stats().rounds) + ")"; }
 
-  void enqueue(int to, std::vector<std::byte> payload, std::string_view tag, bool goodbye) {
+  void enqueue(int to, std::vector<Ring> words, std::size_t bytes, std::string_view tag, bool goodbye) {
     TcpNetwork::Peer& p = *net_->links_[static_cast<std::size_t>(to)];
     if (!p.write_error.empty()) throw TcpError(p.write_error);
+    swap_to_wire_order(words);
     TcpNetwork::Peer::Frame frame;
-    frame.header = encode_frame_header(payload.size(), p.sent++, frame_crc32(payload.data(), payload.size()), goodbye);
-    frame.payload = std::move(payload);
+    frame.header = encode_frame_header(bytes, p.sent++, frame_crc32(words.data(), bytes), goodbye);
+    frame.words = std::move(words);
+    frame.bytes = bytes;
     p.writes.push_back(std::move(frame));
     start_write(to, std::string(tag));
   }
 
   // One whole frame from a peer, every check applied (tcp_network.h); `goodbye` says which kind
   // of frame the protocol expects here.
-  sim::Task<std::vector<std::byte>> receive_checked(int from, std::string op, bool goodbye) {
+  sim::Task<std::vector<Ring>> receive_checked(int from, std::string op, bool goodbye) {
     TcpNetwork::Peer& p = *net_->links_[static_cast<std::size_t>(from)];
     // Built only when a check fails: this runs for every message of every protocol round.
     auto source = [&] { return " from party " + std::to_string(from) + " during " + step(op); };
     // Named awaiters: GCC 12 destroys non-trivial temporaries of a co_await expression twice.
-    ReadAwaiter header_read = read(from, kFrameHeaderBytes, op);
-    const std::vector<std::byte> header_bytes = co_await header_read;
+    std::array<std::uint8_t, kFrameHeaderBytes> header_bytes;
+    ReadAwaiter header_read = read(from, header_bytes.data(), header_bytes.size(), op);
+    co_await header_read;
     std::string why;
-    const std::optional<FrameHeader> header = decode_frame_header(reinterpret_cast<const std::uint8_t*>(header_bytes.data()), &why);
+    const std::optional<FrameHeader> header = decode_frame_header(header_bytes.data(), &why);
     if (!header) throw TcpError(who() + ": malformed frame" + source() + ": " + why);
     // Why a sequence number: TCP keeps order, so a frame out of sequence means a peer (or
     // something between us) duplicated, dropped or reordered frames; computing on it would
@@ -120,16 +125,20 @@ class TcpChannel final : public Channel {
     if (header->length > net_->options_.max_frame_bytes)
       throw TcpError(who() + ": oversized frame (" + std::to_string(header->length) + " bytes)" + source());
     // Any length is well formed: packed boolean payloads (aby3-spu) end inside a ring element.
-    std::vector<std::byte> body;
-    if (header->length > 0) {
-      ReadAwaiter body_read = read(from, static_cast<std::size_t>(header->length), op);
-      body = co_await body_read;
+    // Read straight into the words the protocol gets; a packed payload's last word keeps zero
+    // high bytes (value-initialized).
+    const auto bytes = static_cast<std::size_t>(header->length);
+    std::vector<Ring> words((bytes + 7) / 8);
+    if (bytes > 0) {
+      ReadAwaiter body_read = read(from, words.data(), bytes, op);
+      co_await body_read;
     }
-    if (frame_crc32(body.data(), body.size()) != header->payload_crc)
+    if (frame_crc32(words.data(), bytes) != header->payload_crc)
       throw TcpError(who() + ": frame " + std::to_string(header->sequence) + source() +
                      " fails its CRC-32 (payload corrupted in transit); nothing was computed on it");
     ++p.received;
-    co_return body;
+    swap_from_wire_order(words);
+    co_return words;
   }
 
   void start_write(int to, std::string tag) {
@@ -137,7 +146,7 @@ class TcpChannel final : public Channel {
     if (p.writing || p.writes.empty()) return;
     p.writing = true;
     const TcpNetwork::Peer::Frame& f = p.writes.front();
-    const std::array<asio::const_buffer, 2> buffers = {asio::buffer(f.header), asio::buffer(f.payload)};
+    const std::array<asio::const_buffer, 2> buffers = {asio::buffer(f.header), asio::buffer(f.words.data(), f.bytes)};
     asio::async_write(p.socket, buffers, [this, to, tag](boost::system::error_code ec, std::size_t) {
       TcpNetwork::Peer& q = *net_->links_[static_cast<std::size_t>(to)];
       q.writing = false;
@@ -151,19 +160,18 @@ class TcpChannel final : public Channel {
     });
   }
 
-  // Awaits exactly n bytes from a peer, with the I/O timeout.
+  // Awaits exactly n bytes from a peer into `into`, with the I/O timeout.
   struct ReadAwaiter {
     TcpChannel* ch;
     int from;
+    void* into;
     std::size_t n;
     std::string op;
-    std::vector<std::byte> buf;
     boost::system::error_code ec;
     std::size_t transferred = 0;
     bool timed_out = false;
     bool await_ready() const noexcept { return false; }
     void await_suspend(std::coroutine_handle<> h) {
-      buf.resize(n);
       TcpNetwork::Peer& p = *ch->net_->links_[static_cast<std::size_t>(from)];
       auto done = std::make_shared<bool>(false);
       p.timer.expires_after(ch->net_->options_.io_timeout);
@@ -173,7 +181,7 @@ class TcpChannel final : public Channel {
           p.socket.cancel();
         }
       });
-      asio::async_read(p.socket, asio::buffer(buf), [this, h, &p, done](boost::system::error_code rec, std::size_t got) {
+      asio::async_read(p.socket, asio::buffer(into, n), [this, h, &p, done](boost::system::error_code rec, std::size_t got) {
         *done = true;
         ec = rec;
         transferred = got;
@@ -181,7 +189,7 @@ class TcpChannel final : public Channel {
         h.resume();
       });
     }
-    std::vector<std::byte> await_resume() {
+    void await_resume() {
       const std::string peer = "party " + std::to_string(from);
       if (timed_out)
         throw TcpError(ch->who() + ": " + peer + " did not answer within " +
@@ -192,10 +200,11 @@ class TcpChannel final : public Channel {
       if (ec == asio::error::eof || ec == asio::error::connection_reset)
         throw TcpError(ch->who() + ": " + peer + " disconnected during " + ch->step(op));
       if (ec) throw TcpError(ch->who() + ": receiving from " + peer + " failed during " + ch->step(op) + ": " + ec.message());
-      return std::move(buf);
     }
   };
-  ReadAwaiter read(int from, std::size_t n, const std::string& op) { return ReadAwaiter{this, from, n, op, {}, {}, 0, false}; }
+  ReadAwaiter read(int from, void* into, std::size_t n, const std::string& op) {
+    return ReadAwaiter{this, from, into, n, op, {}, 0, false};
+  }
 
   TcpNetwork* net_;
 };

@@ -9,8 +9,9 @@
 // - send() is buffered: it returns at once with the transfer's times; the message lands in the
 //   receiving endpoint's inbox at its arrival time. send_and_wait() also suspends the sender until
 //   its last byte has left (for senders that must not run ahead of the wire).
-// - A message carries real bytes (payload) and a charged size, which are separate: protocols
-//   charge exactly what they serialized, cost mode charges a stated size with an empty payload.
+// - A message carries real content (payload, as 64-bit words: protocols move their ring elements in
+//   without serializing them) and a charged size, which are separate: protocols charge exactly
+//   what they would put on a wire, cost mode charges a stated size with an empty payload.
 #pragma once
 
 #include <cstddef>
@@ -45,7 +46,7 @@ class Label {
 };
 
 struct Message {
-  std::vector<std::byte> payload;   // real bytes, may be empty in cost mode
+  std::vector<std::uint64_t> payload;  // real content as words, may be empty in cost mode
   std::uint64_t charged_bytes = 0;  // what the link is charged for
   Label label;
   Time sent = 0;                    // when send() was called

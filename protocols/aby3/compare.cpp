@@ -243,28 +243,37 @@ sim::Task<Share> Aby3::do_msb(const Share& x) {
   std::vector<Ring> mask0 = data && keys.k20 ? keys.k20->next(gw) : std::vector<Ring>{};
   std::vector<Ring> mask1 = data && keys.k12 ? keys.k12->next(gw) : std::vector<Ring>{};
   RandomBit r(me, keys, n, data);
-  const PlaneSplit split = co_await split_planes(x, r, "msb");
-  const std::vector<Ring> planes_n = data && me != 0 ? to_planes(split.x2, 64) : std::vector<Ring>{};
-  const Share& m = split.m;
+  PlaneSplit split = co_await split_planes(x, r, "msb");
+  // Why buffers are released as soon as they are spent: a fresh process pays a page fault for
+  // every page of its peak, which is most of a first comparison's time.
+  std::vector<Ring> planes_n = data && me != 0 ? to_planes(split.x2, 64) : std::vector<Ring>{};
+  release(split.x2);
 
   // Round 2: the generates (party 0's part is mask0, known to party 2) and s t.
   std::vector<Ring> g_own;
   if (data && me == 0) g_own = mask0;
   if (data && me != 0) {
     // Party 1: m1 & N ^ mask1 (its s0 is m1); party 2: m_0 & N ^ mask0 ^ mask1 (its s1 is m_0).
-    const std::vector<Ring>& mine = me == 1 ? m.s0 : m.s1;
+    const std::vector<Ring>& mine = me == 1 ? split.m.s0 : split.m.s1;
     g_own.resize(gw);
     for (std::size_t i = 0; i < gw; ++i) g_own[i] = (mine[i] & planes_n[i]) ^ mask1[i] ^ (me == 2 ? mask0[i] : 0);
   }
+  release(mask1);
   std::vector<Ring> g_next = co_await reshare_with_bit(g_own, r, gw, data, &mask0, "msb");
+  release(mask0);
   Share g{Shape{static_cast<std::int64_t>(gw)}, std::move(g_own), std::move(g_next), !data};
-  Share p_all = m;  // M ^ N: N joins component 2 (party 1's second, party 2's first)
-  if (data && me == 1) for (std::size_t i = 0; i < p_all.s1.size(); ++i) p_all.s1[i] ^= planes_n[i];
-  if (data && me == 2) for (std::size_t i = 0; i < p_all.s0.size(); ++i) p_all.s0[i] ^= planes_n[i];
-  const Share p = gather_planes(p_all, first_planes(kLeaves), W), top = gather_planes(p_all, {63}, W);
+  Share p = std::move(split.m);  // M ^ N: N joins component 2 (party 1's second, party 2's first)
+  if (data && me == 1) for (std::size_t i = 0; i < p.s1.size(); ++i) p.s1[i] ^= planes_n[i];
+  if (data && me == 2) for (std::size_t i = 0; i < p.s0.size(); ++i) p.s0[i] ^= planes_n[i];
+  release(planes_n);
+  // The top plane apart; the propagates of planes 0..62 are the leading words, kept in place.
+  const Share top = gather_planes(p, {63}, W);
+  p.shape = Shape{static_cast<std::int64_t>(gw)};
+  if (!p.s0.empty()) p.s0.resize(gw);
+  if (!p.s1.empty()) p.s1.resize(gw);
 
   AndPairs ands = [this](const Share& a, const Share& b, const Share& c) { return and_plane_pairs(a, b, c); };
-  const Share carry = co_await carry_out(g, p, kLeaves, W, ands);
+  const Share carry = co_await carry_out(std::move(g), std::move(p), kLeaves, W, ands);
   const Share msb = xor_words(top, carry);
   Share out = co_await open_masked(msb, r, x.shape, "msb");
   co_return out;

@@ -157,7 +157,7 @@ sim::Task<Share> Semi2kDealer::do_msb(const Share& x) {
   if (is_dealer()) co_return Share{x.shape, {}, {}, x.cost_only};
 
   // Round 1: the generates of bits 0..62, each party opening its own addend.
-  const std::vector<Ring> planes = data ? to_planes(x.s0, 64) : std::vector<Ring>{};
+  std::vector<Ring> planes = data ? to_planes(x.s0, 64) : std::vector<Ring>{};
   std::vector<Ring> opened;
   if (data) {
     opened.resize(gw);
@@ -175,16 +175,23 @@ sim::Task<Share> Semi2kDealer::do_msb(const Share& x) {
       const Ring e = id() == 0 ? opened[i] : got[0][i], f = id() == 0 ? got[0][i] : opened[i];
       g.s0[i] = id() == 0 ? (e & f) ^ (mat.g_a[i] & f) ^ mat.g_c[i] : (e & mat.g_a[i]) ^ mat.g_c[i];
     }
-    p_all.s0 = planes;  // x_0 ^ x_1 per bit: the propagates, and bit 63's sum
+    p_all.s0 = std::move(planes);  // x_0 ^ x_1 per bit: the propagates, and bit 63's sum
   }
-  const Share p = gather_planes(p_all, first_planes(kLeaves), W), top = gather_planes(p_all, {63}, W);
+  release(opened);
+  got.clear();
+  // The top plane apart; the propagates of planes 0..62 are the leading words, kept in place
+  // (buffers released early: a fresh process pays a page fault per page of its peak).
+  const Share top = gather_planes(p_all, {63}, W);
+  Share p = std::move(p_all);
+  p.shape = Shape{static_cast<std::int64_t>(gw)};
+  if (!p.s0.empty()) p.s0.resize(gw);
 
   // Rounds 2 .. 7.
   std::size_t level = 0;
   AndPairs ands = [this, &mat, &level](const Share& a, const Share& b, const Share& c) {
     return and_plane_pairs(a, b, c, mat.levels.at(level++), "msb");
   };
-  const Share carry = co_await carry_out(g, p, kLeaves, W, ands);
+  const Share carry = co_await carry_out(std::move(g), std::move(p), kLeaves, W, ands);
   const Share msb = xor_words(top, carry);
   Share out = co_await open_masked(msb, mat, x.shape, "msb");
   co_return out;

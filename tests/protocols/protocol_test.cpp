@@ -236,3 +236,42 @@ TEST(CostMode, SevenBScaleMatmulCostsInMilliseconds) {
 
 }  // namespace
 }  // namespace kvsim::protocols
+
+namespace kvsim::protocols {
+namespace {
+
+// The channel moves a message's words to the transport without serializing them; a packed
+// payload's unsent high bytes must still arrive as zeros (what a socket delivers), and whole
+// words arrive untouched.
+sim::Task<void> send_packed(Channel& ch, std::vector<Ring> words, std::uint64_t bytes) {
+  auto out = send_to(1, std::move(words), bytes);
+  auto none = recv_nothing();
+  (void)co_await ch.exchange(std::move(out), std::move(none), "packed");
+}
+sim::Task<void> receive_one(Channel& ch, std::vector<Ring>& got) {
+  auto none = send_nothing();
+  auto from = recv_from(0);
+  auto r = co_await ch.exchange(std::move(none), std::move(from), "packed");
+  got = std::move(r.at(0));
+}
+
+TEST(Channel, PackedPayloadArrivesWithZeroHighBytesAndWholeWordsUntouched) {
+  for (std::uint64_t bytes : {24u, 21u, 17u}) {
+    sim::Engine e(1);
+    SimNetwork net(e, 2, catalog().link("lan-bumblebee"), catalog().host("xeon-server"));
+    std::vector<Ring> got;
+    const std::vector<Ring> sent = {0x0123456789abcdefULL, ~Ring{0}, ~Ring{0}};
+    e.spawn(send_packed(net.channel(0), sent, bytes), "P0");
+    e.spawn(receive_one(net.channel(1), got), "P1");
+    EXPECT_TRUE(e.run().parked.empty());
+    ASSERT_EQ(got.size(), 3u);
+    EXPECT_EQ(got[0], sent[0]);
+    EXPECT_EQ(got[1], sent[1]);
+    const std::uint64_t tail = bytes % 8;
+    EXPECT_EQ(got[2], tail == 0 ? ~Ring{0} : (Ring{1} << (8 * tail)) - 1) << bytes << " bytes";
+    EXPECT_EQ(net.channel(0).stats().bytes_sent, bytes);
+  }
+}
+
+}  // namespace
+}  // namespace kvsim::protocols

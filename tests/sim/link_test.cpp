@@ -79,7 +79,7 @@ TEST(Link, PayloadAndChargedSizeAreSeparate) {
   Engine e;
   Link l(e, LinkConfig{"lan", 1e6, 0, 0});
   Message m;
-  m.payload.assign(16, std::byte{0xab});
+  m.payload.assign(2, 0xababababababababULL);
   m.charged_bytes = 4000;  // e.g. cost mode charging a stated size
   const Transfer t = l.send(0, std::move(m));
   EXPECT_EQ(t.arrival, milliseconds(4));
@@ -87,8 +87,8 @@ TEST(Link, PayloadAndChargedSizeAreSeparate) {
   auto rx = [](Link& l, Message& out) -> Task<void> { out = co_await l.receive(1); };
   e.spawn(rx(l, got), "rx");
   e.run();
-  EXPECT_EQ(got.payload.size(), 16u);
-  EXPECT_EQ(got.payload[3], std::byte{0xab});
+  EXPECT_EQ(got.payload.size(), 2u);
+  EXPECT_EQ(got.payload[1], 0xababababababababULL);
 }
 
 Task<void> send_wait(Engine& e, Link& l, Time& after) {
