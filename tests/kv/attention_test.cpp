@@ -61,15 +61,17 @@ TEST(Attention, WeightedRowsIsTheRowByRowAxpyBitForBit) {
 
 TEST(Attention, ChunkedCausalRowsEqualTheSquareProductBitForBit) {
   std::mt19937 rng(5);
-  const MatrixRM q = random_matrix(300, 32, rng), k = random_matrix(300, 32, rng);
-  for (auto [begin, end, length] : {std::array{0, 300, 300}, std::array{250, 300, 300}, std::array{10, 140, 200},
-                                    std::array{299, 300, 300}, std::array{0, 63, 63}, std::array{100, 230, 150}}) {
-    MatrixRM got;
-    causal_attention_rows(q, k, begin, end, length, got);
-    const MatrixRM expected = reference_causal_rows(q, k, begin, end, length);
-    ASSERT_EQ(got.rows(), expected.rows());
-    ASSERT_EQ(got.cols(), expected.cols());
-    EXPECT_TRUE(same_bits(got.data(), expected.data(), got.size())) << begin << ".." << end << " of " << length;
+  for (int d : {32, 64, 128}) {
+    const MatrixRM q = random_matrix(300, d, rng), k = random_matrix(300, d, rng);
+    for (auto [begin, end, length] : {std::array{0, 300, 300}, std::array{250, 300, 300}, std::array{10, 140, 200},
+                                      std::array{299, 300, 300}, std::array{0, 63, 63}, std::array{100, 230, 150}}) {
+      MatrixRM got;
+      causal_attention_rows(q, k, begin, end, length, got);
+      const MatrixRM expected = reference_causal_rows(q, k, begin, end, length);
+      ASSERT_EQ(got.rows(), expected.rows());
+      ASSERT_EQ(got.cols(), expected.cols());
+      EXPECT_TRUE(same_bits(got.data(), expected.data(), got.size())) << "d " << d << ", rows " << begin << ".." << end << " of " << length;
+    }
   }
 }
 
