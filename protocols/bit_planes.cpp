@@ -34,10 +34,12 @@ std::vector<Ring> to_planes(const std::vector<Ring>& values, int bits) {
   return out;
 }
 
-std::vector<int> first_planes(int count) {
-  std::vector<int> v(static_cast<std::size_t>(count));
-  for (int k = 0; k < count; ++k) v[static_cast<std::size_t>(k)] = k;
-  return v;
+Share take_top_plane(Share& planes, std::size_t W) {
+  Share top = gather_planes(planes, {63}, W);
+  planes.shape = Shape{static_cast<std::int64_t>(63 * W)};
+  if (!planes.s0.empty()) planes.s0.resize(63 * W);
+  if (!planes.s1.empty()) planes.s1.resize(63 * W);
+  return top;
 }
 
 std::vector<Ring> plane_bits(const Ring* plane, std::size_t n) {

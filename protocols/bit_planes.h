@@ -20,8 +20,9 @@ inline std::size_t plane_words(std::size_t n) { return (n + 63) / 64; }
 
 // The low `bits` planes of n values: bits x plane_words(n) words (64 x 64 bit transposes).
 std::vector<Ring> to_planes(const std::vector<Ring>& values, int bits);
-// Plane indices 0 .. count - 1 (for gather_planes).
-std::vector<int> first_planes(int count);
+// Splits the top plane (63) off a share of 64 planes: returns it and leaves `planes` holding
+// planes 0..62 in place (a prefix of its words), without copying them.
+Share take_top_plane(Share& planes, std::size_t W);
 // Element j's bit of one plane (W words at `plane`), as 0 or 1, for j < n.
 std::vector<Ring> plane_bits(const Ring* plane, std::size_t n);
 // The listed planes of a plane-stacked share, stacked in that order (shape: their words).

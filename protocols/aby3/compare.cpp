@@ -266,11 +266,7 @@ sim::Task<Share> Aby3::do_msb(const Share& x) {
   if (data && me == 1) for (std::size_t i = 0; i < p.s1.size(); ++i) p.s1[i] ^= planes_n[i];
   if (data && me == 2) for (std::size_t i = 0; i < p.s0.size(); ++i) p.s0[i] ^= planes_n[i];
   release(planes_n);
-  // The top plane apart; the propagates of planes 0..62 are the leading words, kept in place.
-  const Share top = gather_planes(p, {63}, W);
-  p.shape = Shape{static_cast<std::int64_t>(gw)};
-  if (!p.s0.empty()) p.s0.resize(gw);
-  if (!p.s1.empty()) p.s1.resize(gw);
+  const Share top = take_top_plane(p, W);  // p keeps the propagates of planes 0..62
 
   AndPairs ands = [this](const Share& a, const Share& b, const Share& c) { return and_plane_pairs(a, b, c); };
   const Share carry = co_await carry_out(std::move(g), std::move(p), kLeaves, W, ands);

@@ -179,12 +179,9 @@ sim::Task<Share> Semi2kDealer::do_msb(const Share& x) {
   }
   release(opened);
   got.clear();
-  // The top plane apart; the propagates of planes 0..62 are the leading words, kept in place
-  // (buffers released early: a fresh process pays a page fault per page of its peak).
-  const Share top = gather_planes(p_all, {63}, W);
+  // Buffers released early: a fresh process pays a page fault per page of its peak.
   Share p = std::move(p_all);
-  p.shape = Shape{static_cast<std::int64_t>(gw)};
-  if (!p.s0.empty()) p.s0.resize(gw);
+  const Share top = take_top_plane(p, W);  // p keeps the propagates of planes 0..62
 
   // Rounds 2 .. 7.
   std::size_t level = 0;
