@@ -39,6 +39,7 @@ class Reader {
     return s;
   }
   bool at_end() const { return pos_ == bytes_.size(); }
+  std::size_t remaining() const { return bytes_.size() - pos_; }
   std::string digest_of_rest() const { return results::sha256_hex(bytes_.data() + pos_, bytes_.size() - pos_); }
 
   // Reads one named tensor and checks it against the expected name and shape.
@@ -54,8 +55,13 @@ class Reader {
     if (d0 != static_cast<std::uint32_t>(rows) || d1 != static_cast<std::uint32_t>(want_cols))
       fail("tensor '" + name + "' has shape " + std::to_string(d0) + "x" + std::to_string(d1) + ", expected " +
            std::to_string(rows) + "x" + std::to_string(want_cols));
+    // Why the size is checked before the matrix exists: the header's dimensions are outside
+    // input, and a forged one would otherwise ask for terabytes before the read could fail.
+    const std::size_t n_bytes = sizeof(float) * static_cast<std::size_t>(rows) * static_cast<std::size_t>(want_cols);
+    if (n_bytes > remaining()) fail("tensor '" + name + "' needs " + std::to_string(n_bytes) + " bytes but the file has " +
+                                    std::to_string(remaining()) + " left (truncated checkpoint)");
     MatrixRM m(rows, want_cols);
-    read(m.data(), sizeof(float) * static_cast<std::size_t>(rows) * want_cols);
+    read(m.data(), n_bytes);
     if (!m.allFinite()) fail("tensor '" + name + "' holds a non-finite value");
     return m;
   }
@@ -115,6 +121,10 @@ LmWeights parse_small_lm(std::vector<char> bytes, const std::string& path) {
   c.rope_base = r.f32();
   c.norm_eps = r.f32();
   if (c.n_heads % c.n_kv_heads != 0 || c.head_dim % 2 != 0) r.fail("inconsistent head configuration");
+  // Why bounded: the projections' shapes are n_heads * head_dim rows, computed in int below.
+  if (static_cast<std::uint64_t>(c.n_heads) * static_cast<std::uint64_t>(c.head_dim) > (1u << 20))
+    r.fail("implausible configuration: n_heads * head_dim = " +
+           std::to_string(static_cast<std::uint64_t>(c.n_heads) * static_cast<std::uint64_t>(c.head_dim)) + " exceeds 2^20");
   const std::uint32_t count = r.u32();
   if (count != static_cast<std::uint32_t>(3 + 9 * c.n_layers)) r.fail("tensor count does not match the layer count");
   const int hd = c.head_dim;

@@ -6,7 +6,7 @@
 namespace kvsim::protocols {
 
 namespace {
-constexpr std::uint64_t kPairKey = 1, kPrivateKey = 2;
+constexpr std::uint64_t kPairKey = 1;
 }
 
 Aby3::Aby3(Channel& ch, std::uint64_t seed, int frac_bits, bool cost_mode)

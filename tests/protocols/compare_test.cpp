@@ -57,9 +57,9 @@ TEST_P(PlaneMsb, CostModeChargesWhatExecuteModeSends) {
 
 TEST_P(PlaneMsb, FitsTheStateOfTheArtBudget) {
   // MP-SPDZ's replicated-ring less-than: 38 bytes per comparison and party, 9 rounds.
-  const std::int64_t n = 6400;
+  constexpr std::int64_t n = 6400;
   for (Op op : {Op::kMsb, Op::kEqz}) {
-    const OpCost c = declared_of(GetParam(), [n, op](const Protocol& P) { return P.declared(op, n); });
+    const OpCost c = declared_of(GetParam(), [op](const Protocol& P) { return P.declared(op, n); });
     for (std::size_t p = 0; p < 3; ++p) {
       EXPECT_LE(c.bytes[p] / static_cast<double>(n), 38.0) << GetParam() << " " << op_name(op) << " party " << p;
       EXPECT_LE(c.rounds[p], 9) << GetParam() << " " << op_name(op) << " party " << p;
