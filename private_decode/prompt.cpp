@@ -58,6 +58,9 @@ const std::vector<std::string>& static_policies() {
 
 std::vector<std::vector<std::vector<std::int32_t>>> static_kept_rows(const models::lm::LmWeights& w, const std::vector<int>& prompt,
                                                                      int token, const std::string& policy, int budget) {
+  // The catalog's token-sized defaults taken as positions, unscaled: private prompts are a few
+  // hundred bytes at budgets of tens (what an MPC run affords), where SnapKV's window scaled to
+  // bytes (128) would not fit the budget.
   auto inner = models::kv::make_policy(policy, {{"budget", static_cast<double>(budget)}});
   SelectionRecorder rec(*inner);
   models::lm::SmallLm lm(w);
@@ -88,7 +91,10 @@ void attach_small_prompt(PrivateRun& run, const models::lm::SmallLm& lm, const S
 
 SmallPrompt prefill_small_prompt(models::lm::SmallLm& lm, std::uint64_t seed, int context) {
   sim::Rng rng = sim::RandomStreams(seed).stream("private-decode/prompt");
-  const models::lm::Episode e = models::lm::passkey_episode(rng, context + 1, models::lm::Filler::kClassic, "");
+  // A model trained with a start byte sees it first (the context then holds one byte less of text).
+  const int start = lm.config().start_byte;
+  const models::lm::Episode e = models::lm::with_start_byte(
+      models::lm::passkey_episode(rng, start >= 0 ? context : context + 1, models::lm::Filler::kClassic, ""), start);
   SmallPrompt out;
   out.tokens.assign(e.tokens.begin(), e.tokens.begin() + context);
   out.token = e.tokens[static_cast<std::size_t>(context)];

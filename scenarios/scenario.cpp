@@ -259,6 +259,7 @@ std::vector<Diagnostic> validate_point(toml::table& tree, const KindLookup& kind
     return diags;
   }
   for (const Field& f : ks->fields()) full.append(f);
+  for (const TableRule& r : ks->rules()) full.rule(r);  // a kind's rules over its whole point, after its fields
   return validate_and_fill(tree, full, path);
 }
 

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# install-deps.sh — installs every Debian 12 package kvsim needs to build, test and read results.
+# install-deps.sh — installs every Debian 12 package kvsim needs to build, test and read results;
+# with --with-training also what retraining the small model needs (docs/small-model.md: PyTorch,
+# its BLAS, and the texts the recipes read).
 # Contract: idempotent; installs only what is missing; needs root (or sudo) and Debian's apt.
 set -euo pipefail
 
@@ -18,6 +20,13 @@ packages=(
   python3 python3-h5py python3-numpy python3-pandas python3-matplotlib
   fortunes
 )
+training=(python3-torch libopenblas0-pthread jargon-text python3.11-doc)
+for arg in "$@"; do
+  case "$arg" in
+    --with-training) packages+=("${training[@]}") ;;
+    *) echo "install-deps: unknown option '$arg' (only --with-training)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

@@ -194,9 +194,11 @@ int cmd_list(const Args& args) {
     for (const auto& pol : models::kv::policy_catalog()) {
       std::cout << pol.name << " — " << pol.summary << "\n    source: " << pol.source << '\n';
       for (const auto& prm : pol.params)
-        std::printf("    %-22s default %-8g %s\n", prm.name.c_str(), prm.default_value, prm.meaning.c_str());
+        std::printf("    %-22s default %-8g %s%s\n", prm.name.c_str(), prm.default_value, prm.meaning.c_str(),
+                    prm.unit == models::kv::ParamUnit::kPlain ? "" : " [tokens]");
     }
-    std::cout << "(run one on the small model with kind kv-quality; docs/kv-policies.md)\n";
+    std::cout << "(run one on the small model with kind kv-quality; [tokens] defaults are scaled by the model's\n"
+                 " positions per token, model.positions_per_token: 4 on the byte model; docs/kv-policies.md)\n";
     return kExitOk;
   }
   if (what == "protocols") {

@@ -6,8 +6,9 @@
 // --trace shows the steps and the metrics give their modeled time.
 //
 // Scenario: [policy] name + that policy's parameters (kvsim list policies); [workload] task,
-// context, episodes, filler, question_in_prefill; [sampling] temperature/top_p for the draft
-// acceptance; [model] checkpoint (default: the committed one); [device] gpu and cuda_graphs for
+// context, episodes, filler, evaluation (whole-prompt / question-agnostic); [sampling] temperature/top_p for the draft
+// acceptance; [model] checkpoint (default: the committed one) and positions_per_token (token-length
+// policy defaults are scaled by it: 4 on the byte model); [device] gpu and cuda_graphs for
 // the selection kernels. Sweeps over policy x budget x context are ordinary scenario sweeps.
 // Prefilled episodes are cached per (task, context, seed, ...) inside one registry
 // (models/lm/episode_cache.h), so a sweep prefills each episode once, on the workers that need it.
@@ -45,7 +46,7 @@ struct Config {
     std::string task = "passkey";
     int context = 1024, episodes = 10;
     std::string filler = "classic";
-    bool question_in_prefill = false;
+    std::string evaluation = "whole-prompt";
     int continuation = 64;
     double depth = -1.0;
     std::string trace;
@@ -55,6 +56,7 @@ struct Config {
   } sampling;
   struct Model {
     std::string checkpoint;
+    double positions_per_token = 0;  // 0 until resolved: see the scenario rule below
   } model;
   struct Device {
     std::string gpu = "a100-80gb-sxm";
@@ -92,8 +94,6 @@ scenarios::Binder<Config> config_binder() {
         out.push_back({scenarios::location_of(k.source(), fallback), key + "." + std::string(k.str()),
                        "policy '" + *name + "' has no such parameter (its parameters: " + (own.empty() ? "none" : own) + ")"});
     }
-    for (const auto& spec : info->params)
-      if (!t.contains(spec.name)) t.insert(spec.name, spec.default_value);
   });
   using W = Config::Workload;
   scenarios::Binder<W> workload;
@@ -101,7 +101,10 @@ scenarios::Binder<Config> config_binder() {
   workload.bind("context", &W::context, "episode length in tokens (bytes)").min(64).max(16384);
   workload.bind("episodes", &W::episodes, "episodes averaged").min(1).max(1000);
   workload.bind("filler", &W::filler, "haystack text: the classic repeated filler or held-out fortunes").choices({"classic", "corpus"});
-  workload.bind("question_in_prefill", &W::question_in_prefill, "the question is part of the prefill (query-aware)");
+  workload.bind("evaluation", &W::evaluation,
+                "whole-prompt: the question is in the prompt (SnapKV, Quest, TriForce); question-agnostic: the context is "
+                "compressed before the question is decoded through the policy (kvpress)")
+      .choices({"whole-prompt", "question-agnostic"});
   workload.bind("continuation", &W::continuation, "text task: bytes predicted after the context").min(1).max(4096);
   workload.bind("depth", &W::depth, "needle depth in [0, 1]; negative: uniform at random").max(1.0);
   workload.bind("trace", &W::trace, "an HDF5 KV trace (results/SCHEMA.md) to replay instead of running the small model");
@@ -110,6 +113,10 @@ scenarios::Binder<Config> config_binder() {
   sampling.bind("top_p", &Config::Sampling::top_p, "nucleus of the draft-acceptance measurement").min(0, true).max(1);
   scenarios::Binder<Config::Model> model;
   model.bind("checkpoint", &Config::Model::checkpoint, "small-model checkpoint; empty: the committed models/small/kvsim-byte-lm.bin");
+  model.bind("positions_per_token", &Config::Model::positions_per_token,
+             "the model's positions per real token: token-length policy defaults (windows, kernels, pages, chunks, "
+             "sinks) are scaled by it; 0: the model's own (4 for the byte model, 1 for a trace of a token model)")
+      .min(0);
   scenarios::Binder<Config::Device> device;
   device.bind("gpu", &Config::Device::gpu, "the GPU profile the selection kernels are costed on (kvsim list hardware)");
   device.bind("cuda_graphs", &Config::Device::cuda_graphs, "selection kernels replayed from a CUDA graph (graph-node launch floor)");
@@ -120,6 +127,33 @@ scenarios::Binder<Config> config_binder() {
   b.table("model", &Config::model, "the model", model);
   b.table("device", &Config::device, "where the policy's selection work is costed", device);
   b.bind("row", &Config::row, "the reproduced table's row this point fills (e.g. \"mpcache/budget=128\")");
+  // The named policy's missing parameters get their defaults, token lengths scaled by the model's
+  // positions per token (resolved here too), so the resolved scenario (and its hash) states every
+  // value the policy used. Runs after the tables' own checks, which report unknown names and keys.
+  b.schema().rule([](toml::table& root, const std::string&, std::string_view, std::vector<scenarios::Diagnostic>&) {
+    auto* pol = root["policy"].as_table();
+    auto* mod = root["model"].as_table();
+    if (!pol || !mod) return;
+    double scale = mod->get("positions_per_token") ? (*mod)["positions_per_token"].value<double>().value_or(0.0) : 0.0;
+    if (!(scale > 0)) {
+      const auto* wl = root["workload"].as_table();
+      const bool trace = wl && !(*wl)["trace"].value<std::string>().value_or("").empty();
+      scale = trace ? 1.0 : lm::LmConfig{}.positions_per_token();
+    }
+    mod->insert_or_assign("positions_per_token", scale);
+    const auto name = (*pol)["name"].value<std::string>();
+    if (!name) return;
+    kv::PolicyParams given;
+    for (auto&& entry : *pol)
+      if (entry.first.str() != "name")
+        if (const auto v = entry.second.value<double>()) given[std::string(entry.first.str())] = *v;
+    try {
+      for (const auto& [key, value] : kv::resolve_policy_params(*name, given, scale))
+        if (!pol->contains(key)) pol->insert(key, value);
+    } catch (const std::invalid_argument&) {
+      // an unknown name or parameter: its field has reported it
+    }
+  });
   return b;
 }
 
@@ -208,7 +242,7 @@ KindOutput KvQualityKind::run_config(const Config& c, const scenarios::ScenarioP
   const std::string& filler = c.workload.filler;
   const double depth = c.workload.depth;
   lm::EvalOptions options;
-  options.question_in_prefill = c.workload.question_in_prefill;
+  options.mode = lm::parse_eval_mode(c.workload.evaluation);
   options.temperature = c.sampling.temperature;
   options.top_p = c.sampling.top_p;
 
@@ -218,7 +252,7 @@ KindOutput KvQualityKind::run_config(const Config& c, const scenarios::ScenarioP
     if (key.str() != "name") params[std::string(key.str())] = node.value<double>().value_or(0.0);
   std::unique_ptr<kv::KvPolicy> policy;
   try {
-    policy = kv::make_policy(name, params);
+    policy = kv::make_policy(name, params, c.model.positions_per_token);
   } catch (const std::invalid_argument& e) {
     fail("policy", e.what());
   }
@@ -261,7 +295,7 @@ KindOutput KvQualityKind::run_config(const Config& c, const scenarios::ScenarioP
     }
     std::ostringstream key;
     key << ckpt << '|' << task << '|' << context << '|' << count << '|' << filler << '|' << continuation << '|' << depth
-        << '|' << options.question_in_prefill << '|' << point.seed();
+        << '|' << lm::eval_mode_name(options.mode) << '|' << point.seed();
     cache_key = key.str();
     text = corpus;
   }
@@ -297,6 +331,14 @@ KindOutput KvQualityKind::run_config(const Config& c, const scenarios::ScenarioP
   m("resident_fraction", q.resident_fraction, "1");
   m("attended_fraction", q.attended_fraction, "1");
   m("decode_steps", q.decode_steps, "1");
+  // Whether the proxy behaves like an LLM (models/lm/proxy_gates.h); the needle gates need a needle.
+  if (task != "text") {
+    m("needle_kept", q.needle_kept, "1");
+    m("question_needle_mass", q.gates.question_needle_mass, "1");
+    m("answer_needle_mass", q.gates.answer_needle_mass, "1");
+  }
+  m("sink_mass", q.gates.sink_mass, "1");
+  if (!std::isnan(q.gates.window_answer_overlap)) m("window_answer_overlap", q.gates.window_answer_overlap, "1");
   const double steps = std::max(1, q.decode_steps), eps_n = std::max(1, q.episodes);
   m("prefill_score_macs", q.prefill_work.score_macs / eps_n, "1/episode");
   m("decode_score_macs", q.decode_work.score_macs / steps, "1/step");

@@ -1,7 +1,8 @@
 // models/kv/measured.h — a decorator that forwards to a policy and measures each of its selections
 // against full attention with the same query: attention recall (full-attention mass on the selected
 // positions), relative error of the attention output, attended share, and the overlap of a head's
-// selection with the previous layer's. Used on the small model and on imported traces alike.
+// selection with the previous layer's, and (when watched positions are given) the share of them a
+// selection keeps. Used on the small model and on imported traces alike.
 //
 // Contract: also checks the interface contract on every step (selections ascending, ending with the
 // newest token) and throws std::logic_error naming the policy when it is broken.
@@ -66,6 +67,13 @@ class MeasuredPolicy final : public KvPolicy {
       }
       previous_[qh] = s;
     }
+    if (!watched_.empty() && l.length - 1 >= watch_from_)
+      for (int qh = 0; qh < shape_.n_heads; ++qh) {
+        std::vector<std::int32_t> kept;
+        std::set_intersection(watched_.begin(), watched_.end(), sel[qh].begin(), sel[qh].end(), std::back_inserter(kept));
+        watched_kept_sum += static_cast<double>(kept.size()) / watched_.size();
+        ++watched_samples;
+      }
     if (l.layer == shape_.n_layers - 1) {
       for (auto& p : previous_) p.clear();
       last_length = l.length;
@@ -73,11 +81,17 @@ class MeasuredPolicy final : public KvPolicy {
     inner_.observe(l, sel, probs);
   }
   std::int64_t resident(int layer, int kv_head) const override { return inner_.resident(layer, kv_head); }
+  // From the step whose query sits at position `from_row` on, measure the share of `positions`
+  // (ascending; a needle) each selection keeps.
+  void watch(std::vector<std::int32_t> positions, int from_row) {
+    watched_ = std::move(positions);
+    watch_from_ = from_row;
+  }
   PolicyWork declared_decode_work(const PolicyShape& s, int n) const override { return inner_.declared_decode_work(s, n); }
   PolicyWork declared_prefill_work(const PolicyShape& s) const override { return inner_.declared_prefill_work(s); }
 
-  double recall_sum = 0, error_sum = 0, attended_sum = 0, attended_rows_sum = 0, overlap_sum = 0;
-  long samples = 0, overlap_samples = 0;
+  double recall_sum = 0, error_sum = 0, attended_sum = 0, attended_rows_sum = 0, overlap_sum = 0, watched_kept_sum = 0;
+  long samples = 0, overlap_samples = 0, watched_samples = 0;
   int last_length = 0;
 
  private:
@@ -90,6 +104,8 @@ class MeasuredPolicy final : public KvPolicy {
   KvPolicy& inner_;
   std::vector<std::vector<std::int32_t>> previous_;
   std::vector<std::int32_t> all_;
+  std::vector<std::int32_t> watched_;
+  int watch_from_ = 0;
   std::vector<std::vector<float>> full_probs_;
   std::vector<Eigen::VectorXf> full_out_;
   Eigen::VectorXf sparse_out_;

@@ -77,10 +77,16 @@ std::string to_string(const PolicyWork& w);
 // Parameters by name, as a scenario's [policy] table gives them.
 using PolicyParams = std::map<std::string, double>;
 
+// Whether a parameter is a length counted in tokens (a window, a kernel, a page, a chunk, a block,
+// a sink count). Such defaults come from papers about token models; a model whose positions are
+// not tokens (kvsim's byte model) scales them by its positions per token (resolve_policy_params).
+enum class ParamUnit { kPlain, kTokens, kTokensOdd /* a pooling kernel: scaled, then made odd */ };
+
 struct ParamSpec {
   std::string name;
   double default_value;
   std::string meaning;
+  ParamUnit unit = ParamUnit::kPlain;
 };
 
 class KvPolicy {
@@ -120,8 +126,14 @@ struct PolicyInfo {
 
 // Every policy kvsim implements, with its parameters and defaults (`kvsim list policies`).
 const std::vector<PolicyInfo>& policy_catalog();
-// Builds a policy; unknown names or parameters throw std::invalid_argument naming them (with the
-// closest known name). `budget` is in tokens per (layer, head) and counts sinks and windows.
-std::unique_ptr<KvPolicy> make_policy(const std::string& name, const PolicyParams& params);
+// Every parameter of `name` with defaults filled in. A length-in-tokens parameter that `params`
+// does not set gets round(default * positions_per_token) (at least 1; odd for kernels); a set one
+// is taken as given, in the model's positions. `budget` is never scaled: it is the experiment's
+// variable and always in positions. Unknown names or parameters throw std::invalid_argument
+// naming them (with the closest known name).
+PolicyParams resolve_policy_params(const std::string& name, const PolicyParams& params, double positions_per_token = 1.0);
+// Builds a policy from resolve_policy_params(name, params, positions_per_token). `budget` is in
+// positions per (layer, head) and counts sinks and windows.
+std::unique_ptr<KvPolicy> make_policy(const std::string& name, const PolicyParams& params, double positions_per_token = 1.0);
 
 }  // namespace kvsim::models::kv

@@ -129,11 +129,18 @@ class SnapKvPolicy final : public KvPolicy {
   std::vector<int> length_;
 };
 
-// TriForce's retrieval cache: per query head, chunk-mean keys are scored by the last prompt
-// token's query (no scaling, no softmax); the sink chunk 0 plus the top (budget/chunk - 1) chunks
-// are gathered in rank order. Generated tokens overwrite the tail of that region, so a step sees
-// the best-ranked (budget - generated) retrieved tokens plus every generated token. A trailing
-// partial chunk is averaged over the tokens it has (the released code requires prefill % chunk == 0).
+// TriForce's retrieval cache: per query head, chunk-mean keys of the prefilled prompt are scored
+// by the query of the last prompt token (no scaling, no softmax); the sink chunk 0 plus the top
+// (budget/chunk - 1) chunks are gathered in rank order. Generated tokens overwrite the tail of that
+// region, so a step sees the best-ranked (budget - generated) retrieved tokens plus every token
+// after the prefill. A trailing partial chunk is averaged over the tokens it has (the released
+// code requires prefill % chunk == 0).
+//
+// Why the cache is built at the first decode step: the released code prefills prompt[:-1] and
+// runs the last prompt token as a one-token step on the full cache; that step's query (the
+// question's end in the whole-prompt setting) scores the chunks. So the first step attends to
+// every position and ranks; later steps use the ranking. The chunk means are prefill work, the
+// scoring, top-k and gather are the first step's work.
 class TriForcePolicy final : public KvPolicy {
  public:
   TriForcePolicy(int budget, int chunk) : budget_(budget), chunk_(chunk) {
@@ -144,6 +151,7 @@ class TriForcePolicy final : public KvPolicy {
   void begin(const PolicyShape& shape) override {
     KvPolicy::begin(shape);
     ranked_.assign(shape.n_layers, std::vector<std::vector<std::int32_t>>(shape.n_heads));
+    means_.assign(shape.n_layers, {});
     generated_.assign(shape.n_layers, 0);
   }
   void prefill(const LayerPrefill& l) override {
@@ -153,35 +161,24 @@ class TriForcePolicy final : public KvPolicy {
       return;
     }
     const int chunks = (n + chunk_ - 1) / chunk_;
-    std::vector<MatrixRM> means(shape_.n_kv_heads, MatrixRM::Zero(chunks, d));
+    auto& means = means_[l.layer];
+    means.assign(shape_.n_kv_heads, MatrixRM::Zero(chunks, d));
     for (int kh = 0; kh < shape_.n_kv_heads; ++kh)
       for (int c = 0; c < chunks; ++c) {
         const int lo = c * chunk_, hi = std::min(n, lo + chunk_);
         means[kh].row(c) = (*l.keys)[kh].middleRows(lo, hi - lo).colwise().sum() / static_cast<float>(hi - lo);
       }
-    const int keep = budget_ / chunk_ - 1;
-    for (int qh = 0; qh < shape_.n_heads; ++qh) {
-      const Eigen::VectorXf q = (*l.queries)[qh].row(n - 1).transpose();
-      std::vector<float> score(chunks - 1);
-      for (int c = 1; c < chunks; ++c) score[c - 1] = means[qh / shape_.group()].row(c).dot(q);
-      // Rank order (best first), ties to the lower chunk.
-      std::vector<std::int32_t> order(chunks - 1);
-      for (int i = 0; i < chunks - 1; ++i) order[i] = i;
-      std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return score[a] > score[b]; });
-      order.resize(std::min(keep, chunks - 1));
-      auto& ranked = ranked_[l.layer][qh];
-      ranked = iota_positions(0, chunk_);
-      for (int c : order) {
-        const auto toks = iota_positions((c + 1) * chunk_, std::min(n, (c + 2) * chunk_));
-        ranked.insert(ranked.end(), toks.begin(), toks.end());
-      }
-    }
-    prefill_work_ += layer_prefill_work(shape_);
+    prefill_work_ += layer_mean_work(shape_);
   }
   void select(const LayerDecode& l, Selection& out) override {
     const int prompt = shape_.prompt_length;
     const int generated = l.length - prompt;
     generated_[l.layer] = generated;
+    if (!means_[l.layer].empty()) {  // the last prompt token's step: rank, attend to everything
+      rank(l);
+      for (auto& s : out) s = iota_positions(0, l.length);
+      return;
+    }
     for (int qh = 0; qh < shape_.n_heads; ++qh) {
       const auto& ranked = ranked_[l.layer][qh];
       const int retrieved = prompt <= budget_ ? static_cast<int>(ranked.size())
@@ -205,18 +202,52 @@ class TriForcePolicy final : public KvPolicy {
   PolicyWork declared_prefill_work(const PolicyShape& sh) const override {
     PolicyWork w;
     if (sh.prompt_length <= budget_) return w;
-    for (int l = 0; l < sh.n_layers; ++l) w += layer_prefill_work(sh);
+    for (int l = 0; l < sh.n_layers; ++l) w += layer_mean_work(sh);
     return w;
   }
-  PolicyWork declared_decode_work(const PolicyShape&, int) const override { return {}; }
+  PolicyWork declared_decode_work(const PolicyShape& sh, int length) const override {
+    PolicyWork w;
+    if (sh.prompt_length <= budget_ || length != sh.prompt_length + 1) return w;
+    for (int l = 0; l < sh.n_layers; ++l) w += layer_rank_work(sh);
+    return w;
+  }
 
  private:
-  PolicyWork layer_prefill_work(const PolicyShape& sh) const {
+  // Scores every chunk but the sink with this step's query, per query head, and keeps the best.
+  void rank(const LayerDecode& l) {
+    auto& means = means_[l.layer];
+    const int n = shape_.prompt_length, chunks = static_cast<int>(means.front().rows());
+    const int keep = budget_ / chunk_ - 1;
+    for (int qh = 0; qh < shape_.n_heads; ++qh) {
+      const Eigen::VectorXf& q = (*l.queries)[qh];
+      std::vector<float> score(chunks - 1);
+      for (int c = 1; c < chunks; ++c) score[c - 1] = means[qh / shape_.group()].row(c).dot(q);
+      // Rank order (best first), ties to the lower chunk.
+      std::vector<std::int32_t> order(chunks - 1);
+      for (int i = 0; i < chunks - 1; ++i) order[i] = i;
+      std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return score[a] > score[b]; });
+      order.resize(std::min(keep, chunks - 1));
+      auto& ranked = ranked_[l.layer][qh];
+      ranked = iota_positions(0, chunk_);
+      for (int c : order) {
+        const auto toks = iota_positions((c + 1) * chunk_, std::min(n, (c + 2) * chunk_));
+        ranked.insert(ranked.end(), toks.begin(), toks.end());
+      }
+    }
+    means.clear();
+    decode_work_ += layer_rank_work(shape_);
+  }
+  PolicyWork layer_mean_work(const PolicyShape& sh) const {
+    PolicyWork w;
+    const std::int64_t n = sh.prompt_length, chunks = (n + chunk_ - 1) / chunk_, d = sh.head_dim;
+    w.accumulations = sh.n_kv_heads * n * d;
+    w.metadata_updates = sh.n_kv_heads * chunks * d;
+    return w;
+  }
+  PolicyWork layer_rank_work(const PolicyShape& sh) const {
     PolicyWork w;
     const std::int64_t n = sh.prompt_length, chunks = (n + chunk_ - 1) / chunk_, d = sh.head_dim;
     const std::int64_t keep = std::min<std::int64_t>(budget_ / chunk_ - 1, chunks - 1);
-    w.accumulations = sh.n_kv_heads * n * d;
-    w.metadata_updates = sh.n_kv_heads * chunks * d;
     w.score_macs = sh.n_heads * (chunks - 1) * d;
     w.topk_calls = sh.n_heads;
     w.topk_candidates = sh.n_heads * (chunks - 1);
@@ -227,6 +258,7 @@ class TriForcePolicy final : public KvPolicy {
 
   int budget_, chunk_;
   std::vector<std::vector<std::vector<std::int32_t>>> ranked_;  // [layer][q_head] sink chunk + chunks by rank
+  std::vector<std::vector<MatrixRM>> means_;  // [layer][kv_head] chunk means until the ranking step
   std::vector<int> generated_;
 };
 

@@ -14,7 +14,8 @@
 namespace kvsim::models::lm {
 namespace {
 
-constexpr std::uint32_t kCheckpointVersion = 2;
+constexpr std::uint32_t kCheckpointVersion = 3;  // 2 is read too: the same without the start byte
+constexpr std::uint32_t kNoStartByte = 0xFFFFFFFFu;
 
 static_assert(std::endian::native == std::endian::little, "the checkpoint loader assumes a little-endian host");
 
@@ -100,7 +101,7 @@ LmWeights parse_small_lm(std::vector<char> bytes, const std::string& path) {
   if (version == 1)
     r.fail("format version 1 carries no SHA-256 of its weights and is no longer read; upgrade it with "
            "`/usr/bin/python3 tools/train/upgrade_checkpoint.py " + path + "` (or retrain with tools/train/train.py)");
-  if (version != kCheckpointVersion) r.fail("unsupported format version " + std::to_string(version));
+  if (version != 2 && version != kCheckpointVersion) r.fail("unsupported format version " + std::to_string(version));
   // Why the digest is checked before anything else is parsed: a flipped bit in a weight is a
   // valid float, so no later check could notice it.
   std::uint8_t digest[32];
@@ -120,6 +121,12 @@ LmWeights parse_small_lm(std::vector<char> bytes, const std::string& path) {
   }
   c.rope_base = r.f32();
   c.norm_eps = r.f32();
+  if (version >= 3) {
+    const std::uint32_t start = r.u32();
+    if (start != kNoStartByte && start >= static_cast<std::uint32_t>(c.vocab))
+      r.fail("start byte " + std::to_string(start) + " is outside the vocabulary of " + std::to_string(c.vocab));
+    c.start_byte = start == kNoStartByte ? -1 : static_cast<int>(start);
+  }
   if (c.n_heads % c.n_kv_heads != 0 || c.head_dim % 2 != 0) r.fail("inconsistent head configuration");
   // Why bounded: the projections' shapes are n_heads * head_dim rows, computed in int below.
   if (static_cast<std::uint64_t>(c.n_heads) * static_cast<std::uint64_t>(c.head_dim) > (1u << 20))

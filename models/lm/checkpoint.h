@@ -29,7 +29,12 @@ struct LmConfig {
   int max_context = 2048;
   float rope_base = 10000.0f;
   float norm_eps = 1e-5f;
+  int start_byte = -1;  // every sequence the model saw began with this byte (-1: none; format 2)
   int group() const { return n_heads / n_kv_heads; }
+  // Positions per token of a real tokenizer: the byte model's positions are bytes, and English
+  // text averages about 4 bytes per BPE token (the usual rule for GPT and Llama tokenizers), so
+  // token-sized policy defaults (windows, kernels, pages, chunks) are scaled by 4 on it.
+  double positions_per_token() const { return vocab == 256 ? 4.0 : 1.0; }
 };
 
 struct LmLayerWeights {

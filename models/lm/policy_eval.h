@@ -6,23 +6,34 @@
 // Contract: an episode is prefilled once (dense, as every method's prefill is) up to
 // `prefill_end` and the policy is attached by replaying the captured prefill to it; the rest of the
 // episode is decoded teacher-forced one token at a time through the policy, next to a full-cache
-// run of the same tokens. Answer metrics count only answer positions (question_in_prefill = false:
-// the question too is decoded through the policy, as kvpress' default; true: the question is part
-// of the prefill, the query-aware setting of needle tests). Recall and output error are measured at
-// every decode step, layer and query head against full attention with the same query.
+// run of the same tokens. Answer metrics count only answer positions. Two evaluation modes, named
+// after the literature that uses them (EvalMode). Recall and output error are measured at every
+// decode step, layer and query head against full attention with the same query.
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "models/kv/policy.h"
+#include "models/lm/proxy_gates.h"
 #include "models/lm/small_lm.h"
 #include "models/lm/tasks.h"
 
 namespace kvsim::models::lm {
 
+// kQuestionAgnostic: the context is prefilled and compressed before the question exists; the
+//   question is decoded through the policy (kvpress' default evaluation: the cache cannot be
+//   tailored to one question).
+// kWholePrompt: the whole prompt, question included, is the prompt; only its last token and the
+//   answer are decoded (the setting of the SnapKV, Quest and TriForce papers, whose released code
+//   prefills prompt[:-1] and runs the last prompt token as the first step).
+enum class EvalMode { kQuestionAgnostic, kWholePrompt };
+const char* eval_mode_name(EvalMode mode);  // "question-agnostic" / "whole-prompt"
+// Throws std::invalid_argument listing both names.
+EvalMode parse_eval_mode(const std::string& name);
+
 struct EvalOptions {
-  bool question_in_prefill = false;
+  EvalMode mode = EvalMode::kWholePrompt;
   double temperature = 0.6;  // for draft acceptance: sum_x min(p_full, p_policy) at this temperature
   double top_p = 0.9;
 };
@@ -43,6 +54,11 @@ struct PolicyQuality {
   kv::PolicyWork prefill_work;      // summed over episodes
   kv::PolicyWork decode_work;
   int decode_steps = 0;
+  // The share of the needle's positions the policy's selections keep at the steps that predict
+  // answer bytes (NaN without a needle), and the model's own gates (proxy_gates.h), mean over
+  // episodes (a NaN episode left out).
+  double needle_kept = 0;
+  ProxyGates gates;
   double ppl_increase() const;      // exp(nll_policy - nll_full) - 1
 };
 
@@ -54,6 +70,7 @@ struct PreparedEpisode {
   PrefillCapture capture;
   std::vector<Eigen::VectorXf> full_logits;  // logits predicting tokens[prefill_end + 1 + i] ... per decode step
   Eigen::VectorXf prefill_last_logits;       // predicts tokens[prefill_end]
+  ProxyGates gates;                          // of this episode, on the full cache
 };
 
 PreparedEpisode prepare_episode(const LmWeights& weights, Episode episode, const EvalOptions& options);

@@ -91,7 +91,10 @@ Episode passkey_episode(sim::Rng& rng, int length, Filler filler, const std::str
   const std::string body = filler_text(rng, filler, corpus, body_len);
   const int at = depth >= 0 ? static_cast<int>(depth * body_len) : static_cast<int>(sim::uniform_below(rng, body_len + 1));
   const std::string context = body.substr(0, at) + needle + body.substr(at);
-  return finish(context + question, key, tail, static_cast<int>(context.size()), "passkey");
+  Episode e = finish(context + question, key, tail, static_cast<int>(context.size()), "passkey");
+  for (std::size_t from = 0, hit; (hit = needle.find(key, from)) != std::string::npos; from = hit + 5)
+    for (int i = 0; i < 5; ++i) e.needle.push_back(at + static_cast<int>(hit) + i);
+  return e;
 }
 
 Episode kv_lookup_episode(sim::Rng& rng, int length, Filler filler, const std::string& corpus, int pairs) {
@@ -117,13 +120,17 @@ Episode kv_lookup_episode(sim::Rng& rng, int length, Filler filler, const std::s
   for (int i = 0; i < pairs; ++i) cuts.push_back(static_cast<int>(sim::uniform_below(rng, body_len + 1)));
   std::sort(cuts.begin(), cuts.end());
   std::string context;
-  int prev = 0;
+  int prev = 0, value_at = 0;
   for (int i = 0; i < pairs; ++i) {
-    context += body.substr(prev, cuts[i] - prev) + facts[i];
+    context += body.substr(prev, cuts[i] - prev);
+    if (i == static_cast<int>(pick)) value_at = static_cast<int>(context.size() + facts[i].rfind(values[i]));
+    context += facts[i];
     prev = cuts[i];
   }
   context += body.substr(prev);
-  return finish(context + question, values[pick], ".", static_cast<int>(context.size()), "kv");
+  Episode e = finish(context + question, values[pick], ".", static_cast<int>(context.size()), "kv");
+  for (int i = 0; i < static_cast<int>(values[pick].size()); ++i) e.needle.push_back(value_at + i);
+  return e;
 }
 
 Episode text_episode(sim::Rng& rng, int length, int continuation, const std::string& corpus) {
@@ -132,6 +139,14 @@ Episode text_episode(sim::Rng& rng, int length, int continuation, const std::str
   const auto start = sim::uniform_below(rng, corpus.size() - length - continuation - 1);
   const std::string context = corpus.substr(start, length);
   return finish(context, corpus.substr(start + length, continuation), "", length, "text");
+}
+
+Episode with_start_byte(Episode e, int start_byte) {
+  if (start_byte < 0) return e;
+  e.tokens.insert(e.tokens.begin(), start_byte);
+  ++e.question_begin, ++e.answer_begin, ++e.answer_end;
+  for (int& p : e.needle) ++p;
+  return e;
 }
 
 }  // namespace kvsim::models::lm

@@ -21,8 +21,13 @@ struct Episode {
   int question_begin = 0;
   int answer_begin = 0;
   int answer_end = 0;
+  std::vector<int> needle;  // positions of the context bytes the answer copies (ascending; empty for text)
   std::string kind;
 };
+
+// The episode as a model whose sequences begin with `start_byte` sees it: that byte first, every
+// position one later. A negative start byte returns the episode unchanged.
+Episode with_start_byte(Episode e, int start_byte);
 
 enum class Filler { kClassic, kCorpus };
 

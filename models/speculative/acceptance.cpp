@@ -78,7 +78,7 @@ models::lm::EvalOptions options_of(const SmallModelAcceptance& spec) {
   models::lm::EvalOptions options;
   options.temperature = spec.temperature;
   options.top_p = spec.top_p;
-  options.question_in_prefill = true;
+  options.mode = models::lm::EvalMode::kWholePrompt;
   return options;
 }
 }  // namespace
@@ -103,7 +103,9 @@ models::lm::PreparedEpisode prepare_small_model_episode(const models::lm::LmWeig
 double small_model_alpha(const std::vector<models::lm::PreparedEpisode>& episodes, const SmallModelAcceptance& spec) {
   models::kv::PolicyParams params{{"budget", spec.budget}};
   if (spec.policy == "triforce") params["chunk"] = spec.chunk;
-  auto policy = models::kv::make_policy(spec.policy, params);
+  // Parameters the spec leaves unset are token-sized defaults scaled to the model's positions.
+  const double per_token = episodes.empty() ? 1.0 : episodes.front().model.config().positions_per_token();
+  auto policy = models::kv::make_policy(spec.policy, params, per_token);
   return models::lm::evaluate_policy(*policy, episodes, options_of(spec)).draft_acceptance;
 }
 

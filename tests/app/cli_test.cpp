@@ -48,11 +48,23 @@ TEST(Cli, VersionAndHelp) {
 TEST(Cli, ResolvedKvQualityStatesThePolicysParameters) {
   // The named policy's parameters appear with their defaults (they enter the hash), another
   // policy's parameter is refused with its position.
-  const std::string ok = write("snapkv.toml", "kind = \"kv-quality\"\n[policy]\nname = \"snapkv\"\nbudget = 64\n");
+  // On the byte model token lengths are scaled by 4 bytes per token (kernel made odd); a length the
+  // scenario sets is kept; a trace of a token model scales by 1.
+  const std::string ok = write("snapkv.toml", "kind = \"kv-quality\"\n[policy]\nname = \"snapkv\"\nbudget = 256\n");
   const Outcome r = kvsim("run " + ok + " --print-resolved");
   EXPECT_EQ(r.code, 0) << r.out;
-  for (const char* line : {"budget = 64", "window = 32", "kernel = 7", "maxpool = 1"})
+  for (const char* line : {"budget = 256", "window = 128", "kernel = 29", "maxpool = 1", "positions_per_token = 4"})
     EXPECT_NE(r.out.find(line), std::string::npos) << line << " missing in\n" << r.out;
+  const std::string set = write("snapkv-set.toml", "kind = \"kv-quality\"\n[policy]\nname = \"snapkv\"\nwindow = 16\n"
+                                                   "[model]\npositions_per_token = 2\n");
+  const Outcome s = kvsim("run " + set + " --print-resolved");
+  for (const char* line : {"window = 16", "kernel = 15", "positions_per_token = 2"})
+    EXPECT_NE(s.out.find(line), std::string::npos) << line << " missing in\n" << s.out;
+  const std::string traced = write("snapkv-trace.toml", "kind = \"kv-quality\"\n[policy]\nname = \"snapkv\"\n"
+                                                        "[workload]\ntrace = \"t.h5\"\n");
+  const Outcome t = kvsim("run " + traced + " --print-resolved");
+  for (const char* line : {"window = 32", "kernel = 7", "positions_per_token = 1"})
+    EXPECT_NE(t.out.find(line), std::string::npos) << line << " missing in\n" << t.out;
   const std::string bad = write("snapkv-chunk.toml", "kind = \"kv-quality\"\n[policy]\nname = \"snapkv\"\nchunk = 8\n");
   const Outcome b = kvsim("run " + bad + " --print-resolved");
   EXPECT_EQ(b.code, 2);

@@ -105,7 +105,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Family{"triforce_speculative", "triforce/table2-triforce.toml", ""},
                       Family{"mpcache_private_decode", "mpcache/2pc.toml", ""},
                       Family{"kv_quality_small_model",
-                             "kind = \"kv-quality\"\nseed = 5\n[policy]\nname = \"h2o\"\nbudget = 64\n"
+                             "kind = \"kv-quality\"\nseed = 5\n[policy]\nname = \"h2o\"\nbudget = 160\n"
                              "[workload]\ntask = \"passkey\"\ncontext = 256\nepisodes = 2\n"
                              "[sweep]\n\"policy.name\" = [\"streaming\", \"h2o\", \"quest\", \"snapkv\"]\n", ""}),
     [](const ::testing::TestParamInfo<Family>& info) { return info.param.name; });

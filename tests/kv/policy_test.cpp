@@ -143,10 +143,82 @@ TEST(KvPolicy, TriForceKeepsTheSinkChunkAndMakesRoomForGeneratedTokens) {
   SyntheticRun run(shape(1, 2, 1, d, prompt), 11, 300);
   auto p = make_policy("triforce", {{"budget", 64}, {"chunk", 8}});
   run.prefill(*p);
+  // The last prompt token's step runs on the full cache and builds the retrieval cache.
+  EXPECT_EQ(static_cast<int>(run.step(*p)[0].size()), prompt + 1);
   const auto sel = run.step(*p);
   EXPECT_TRUE(contains_all(sel[0], 0, 8));
-  EXPECT_EQ(static_cast<int>(sel[0].size()), 64);  // 63 retrieved (the lowest-ranked token overwritten) + 1 generated
-  EXPECT_EQ(sel[0].back(), prompt);
+  EXPECT_EQ(static_cast<int>(sel[0].size()), 64);  // 62 retrieved (the lowest-ranked overwritten) + 2 after the prefill
+  EXPECT_TRUE(contains_all(sel[0], prompt, prompt + 2));
+}
+
+// Hand-made attention: each policy must pick what its definition's query rows, window, kernel or
+// representatives point at; planted decoys catch the wrong row, window, kernel or summary.
+
+TEST(KvPolicy, TriForceScoresChunksWithTheLastPromptTokensQuery) {
+  const int d = 16, prompt = 256;
+  SyntheticRun run(shape(1, 1, 1, d, prompt), 21, 300);
+  for (int t = 80; t < 88; ++t) run.keys(0)[0](t, 3) = 10;    // chunk 10: what the last prompt token asks for
+  for (int t = 160; t < 168; ++t) run.keys(0)[0](t, 5) = 10;  // chunk 20: what the last prefilled row asks for
+  run.prompt_queries(0)[0].row(prompt - 1).setZero();
+  run.prompt_queries(0)[0](prompt - 1, 5) = 5;
+  auto p = make_policy("triforce", {{"budget", 24}, {"chunk", 8}});
+  run.prefill(*p);
+  run.step_queries(0)[0] = Eigen::VectorXf::Zero(d);
+  run.step_queries(0)[0][3] = 5;
+  run.step(*p);
+  const auto sel = run.step(*p);  // sink chunk + chunk 10 + 6 of the runner-up + 2 after the prefill
+  EXPECT_TRUE(contains_all(sel[0], 0, 8));
+  EXPECT_TRUE(contains_all(sel[0], 80, 88));
+  EXPECT_FALSE(contains_all(sel[0], 160, 168));
+}
+
+TEST(KvPolicy, SnapKvVotesWithItsObservationWindowAndPoolsNeighbours) {
+  const int d = 16, prompt = 200, window = 32;
+  SyntheticRun run(shape(1, 1, 1, d, prompt), 23, 240);
+  auto& q = run.prompt_queries(0)[0];
+  run.keys(0)[0](50, 2) = 10;   // what the window's queries attend to
+  run.keys(0)[0](120, 4) = 10;  // what the rows just before the window attend to
+  for (int r = prompt - window; r < prompt; ++r) q(r, 2) = 5;
+  for (int r = prompt - window - 16; r < prompt - window; ++r) q(r, 4) = 5;
+  auto p = make_policy("snapkv", {{"budget", window + 8}, {"window", window}, {"kernel", 7}});
+  run.prefill(*p);
+  const auto sel = run.step(*p);
+  EXPECT_TRUE(contains_all(sel[0], 47, 54));  // the voted token and its pooled neighbours (kernel 7)
+  EXPECT_FALSE(std::binary_search(sel[0].begin(), sel[0].end(), 120));
+  EXPECT_TRUE(contains_all(sel[0], prompt - window, prompt + 1));
+  EXPECT_EQ(static_cast<int>(sel[0].size()), window + 8 + 1);
+}
+
+TEST(KvPolicy, TovaKeepsWhatTheLastPromptRowAttends) {
+  const int d = 16, prompt = 128;
+  SyntheticRun run(shape(1, 1, 1, d, prompt), 25, 160);
+  run.keys(0)[0](30, 2) = 10;
+  run.keys(0)[0](60, 4) = 10;
+  auto& q = run.prompt_queries(0)[0];
+  q.row(prompt - 1).setZero(), q(prompt - 1, 2) = 5;  // the last prompt row: position 30
+  q.row(prompt - 2).setZero(), q(prompt - 2, 4) = 5;  // the row before it: position 60
+  auto p = make_policy("tova", {{"budget", 8}});
+  run.prefill(*p);
+  const auto sel = run.step(*p);
+  EXPECT_TRUE(std::binary_search(sel[0].begin(), sel[0].end(), 30));
+  EXPECT_FALSE(std::binary_search(sel[0].begin(), sel[0].end(), 60));
+}
+
+TEST(KvPolicy, InfLlmRepresentsABlockByItsMostAttendedTokens) {
+  const int d = 16, prompt = 256;
+  SyntheticRun run(shape(1, 1, 1, d, prompt), 27, 300);
+  // Block 6 = [100, 116) holds one strongly matching, much-attended key; block 11 = [180, 196) holds
+  // sixteen weakly matching keys whose plain mean would outscore block 6's.
+  run.keys(0)[0](104, 3) = 10;
+  for (int t = 180; t < 196; ++t) run.keys(0)[0](t, 3) = 1.2f;
+  run.prompt_queries(0)[0].col(3).array() += 3.0f;
+  auto p = make_policy("infllm", {{"budget", 64}, {"n_init", 4}, {"block_size", 16}, {"repr_topk", 4}, {"local_fraction", 0.5}});
+  run.prefill(*p);
+  run.step_queries(0)[0] = Eigen::VectorXf::Zero(d);
+  run.step_queries(0)[0][3] = 5;
+  const auto sel = run.step(*p);
+  EXPECT_TRUE(contains_all(sel[0], 100, 116));
+  EXPECT_FALSE(contains_all(sel[0], 180, 196));
 }
 
 // Every policy's declared work equals the work it did, at prefill and at each decode step, on a

@@ -21,7 +21,7 @@ std::vector<Episode> raw(int n) {
 
 PreparedEpisode fake_prepare(Episode e, const LmWeights& w) {
   std::this_thread::sleep_for(std::chrono::milliseconds(5));  // long enough for the threads to meet
-  return PreparedEpisode{std::move(e), 0, SmallLm(w), {}, {}, {}};
+  return PreparedEpisode{std::move(e), 0, SmallLm(w), {}, {}, {}, {}};
 }
 
 TEST(EpisodeCache, ThreadsShareThePreparationAndGetOneResult) {

@@ -19,16 +19,19 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 MAGIC = b"KVSIMLM1"
-FORMAT_VERSION = 2  # 2: a SHA-256 of the payload follows the version (models/small/FORMAT.md)
+FORMAT_VERSION = 3  # 2: a SHA-256 of the payload follows the version; 3: a start byte (models/small/FORMAT.md)
+READ_VERSIONS = (2, 3)
+NO_START = 0xFFFFFFFF  # version 3's start-byte field when sequences begin without one
 
 
 class Config:
     def __init__(self, vocab=256, d_model=128, n_layers=4, n_heads=4, n_kv_heads=2, head_dim=32,
-                 ffn_hidden=352, max_context=2048, rope_base=10000.0, norm_eps=1e-5):
+                 ffn_hidden=352, max_context=2048, rope_base=10000.0, norm_eps=1e-5, start_byte=None):
         self.vocab, self.d_model, self.n_layers = vocab, d_model, n_layers
         self.n_heads, self.n_kv_heads, self.head_dim = n_heads, n_kv_heads, head_dim
         self.ffn_hidden, self.max_context = ffn_hidden, max_context
         self.rope_base, self.norm_eps = rope_base, norm_eps
+        self.start_byte = start_byte  # every sequence begins with this byte (None: no start byte)
 
     def ints(self):
         return [self.vocab, self.d_model, self.n_layers, self.n_heads, self.n_kv_heads,
@@ -155,6 +158,7 @@ def save_checkpoint(model, path):
     f = io.BytesIO()
     f.write(struct.pack("<8I", *cfg.ints()))
     f.write(struct.pack("<2f", cfg.rope_base, cfg.norm_eps))
+    f.write(struct.pack("<I", NO_START if cfg.start_byte is None else cfg.start_byte))
     names = tensor_order(cfg)
     f.write(struct.pack("<I", len(names)))
     for name, shape in names:
@@ -179,15 +183,19 @@ def load_checkpoint(path):
     assert data[:8] == MAGIC, "not a kvsim small-LM checkpoint"
     off = 8
     (version,) = struct.unpack_from("<I", data, off); off += 4
-    if version != FORMAT_VERSION:
-        raise ValueError(f"{path}: checkpoint format version {version}; this tool reads {FORMAT_VERSION} "
+    if version not in READ_VERSIONS:
+        raise ValueError(f"{path}: checkpoint format version {version}; this tool reads {READ_VERSIONS} "
                          "(upgrade with tools/train/upgrade_checkpoint.py)")
     digest = data[off:off + 32]; off += 32
     if hashlib.sha256(data[off:]).digest() != digest:
         raise ValueError(f"{path}: SHA-256 of the weights does not match the header: the checkpoint is corrupted")
     ints = struct.unpack_from("<8I", data, off); off += 32
     rope_base, norm_eps = struct.unpack_from("<2f", data, off); off += 8
-    cfg = Config(*ints, rope_base=rope_base, norm_eps=norm_eps)
+    start = None
+    if version >= 3:
+        (start,) = struct.unpack_from("<I", data, off); off += 4
+        start = None if start == NO_START else start
+    cfg = Config(*ints, rope_base=rope_base, norm_eps=norm_eps, start_byte=start)
     model = TinyLlama(cfg)
     state = {}
     (count,) = struct.unpack_from("<I", data, off); off += 4
