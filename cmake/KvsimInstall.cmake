@@ -22,7 +22,7 @@ endforeach()
 
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/hardware/profiles/ DESTINATION ${CMAKE_INSTALL_DATADIR}/kvsim/profiles)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/models/zoo/ DESTINATION ${CMAKE_INSTALL_DATADIR}/kvsim/zoo)
-install(FILES ${PROJECT_SOURCE_DIR}/models/small/kvsim-byte-lm.bin DESTINATION ${CMAKE_INSTALL_DATADIR}/kvsim/small)
+install(FILES ${PROJECT_SOURCE_DIR}/models/small/kvsim-byte-lm.bin ${PROJECT_SOURCE_DIR}/models/small/kvsim-byte-lm-v1.bin DESTINATION ${CMAKE_INSTALL_DATADIR}/kvsim/small)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/scenarios/ DESTINATION ${CMAKE_INSTALL_DATADIR}/kvsim/scenarios
         FILES_MATCHING PATTERN "*.toml" PATTERN "*.txt" PATTERN "CMakeLists.txt" EXCLUDE)
 install(PROGRAMS ${PROJECT_SOURCE_DIR}/tools/plot.py ${PROJECT_SOURCE_DIR}/tools/slurm/kvsim-sweep-array.sh

@@ -18,9 +18,9 @@ packages=(
   libopenmpi-dev openmpi-bin
   pybind11-dev python3-dev
   python3 python3-h5py python3-numpy python3-pandas python3-matplotlib
-  fortunes
+  fortunes python3.11-doc
 )
-training=(python3-torch libopenblas0-pthread jargon-text python3.11-doc)
+training=(python3-torch libopenblas0-pthread jargon-text)
 for arg in "$@"; do
   case "$arg" in
     --with-training) packages+=("${training[@]}") ;;

@@ -1,5 +1,5 @@
 // app/kinds/kv_quality.cpp — kind "kv-quality": runs a KV policy on kvsim's small trained
-// model over seeded episodes (passkey, key-value lookup, held-out text) and reports what it loses
+// model over seeded episodes (passkey, key-value lookup, named needles, held-out text) and reports what it loses
 // against the full cache and what work it does (models/lm/policy_eval.h defines every metric);
 // a mean decode step (each layer's attention over the attended rows, then the policy's selection
 // kernels; models/selection_cost.h) is charged on a GPU once per decode step evaluated, so its
@@ -45,7 +45,7 @@ struct Config {
   struct Workload {
     std::string task = "passkey";
     int context = 1024, episodes = 10;
-    std::string filler = "classic";
+    std::string filler = "documents";
     std::string evaluation = "whole-prompt";
     int continuation = 64;
     double depth = -1.0;
@@ -97,10 +97,14 @@ scenarios::Binder<Config> config_binder() {
   });
   using W = Config::Workload;
   scenarios::Binder<W> workload;
-  workload.bind("task", &W::task, "episodes: passkey retrieval, key-value lookup, or held-out text").choices({"passkey", "kv", "text"});
+  workload.bind("task", &W::task, "episodes: passkey retrieval, key-value lookup, named needles (one of several asked by name), or held-out text")
+      .choices({"passkey", "kv", "needles", "text"});
   workload.bind("context", &W::context, "episode length in tokens (bytes)").min(64).max(16384);
   workload.bind("episodes", &W::episodes, "episodes averaged").min(1).max(1000);
-  workload.bind("filler", &W::filler, "haystack text: the classic repeated filler or held-out fortunes").choices({"classic", "corpus"});
+  workload.bind("filler", &W::filler,
+                "haystack (and held-out text) source: held-out long documents (python3.11-doc), held-out fortunes "
+                "(\"corpus\"), or the classic repeated filler (text task: documents)")
+      .choices({"documents", "corpus", "classic"});
   workload.bind("evaluation", &W::evaluation,
                 "whole-prompt: the question is in the prompt (SnapKV, Quest, TriForce); question-agnostic: the context is "
                 "compressed before the question is decoded through the policy (kvpress)")
@@ -282,11 +286,12 @@ KindOutput KvQualityKind::run_config(const Config& c, const scenarios::ScenarioP
     }
     weights = w;
     std::shared_ptr<const std::string> corpus;
-    if (task == "text" || filler == "corpus") {
-      auto& c = cache_->corpus["fortunes"];
+    if (task == "text" || filler != "classic") {
+      const bool fortunes = filler == "corpus";
+      auto& c = cache_->corpus[fortunes ? "fortunes" : "documents"];
       if (!c) {
         try {
-          c = std::make_shared<const std::string>(lm::load_heldout_corpus());
+          c = std::make_shared<const std::string>(fortunes ? lm::load_heldout_corpus() : lm::load_heldout_documents());
         } catch (const std::exception& e) {
           fail(task == "text" ? "workload.task" : "workload.filler", e.what());
         }
@@ -305,11 +310,12 @@ KindOutput KvQualityKind::run_config(const Config& c, const scenarios::ScenarioP
     sim::RandomStreams streams(point.seed());
     sim::Rng rng = streams.stream("kv-quality/episodes");
     std::vector<lm::Episode> list;
-    const lm::Filler fill = filler == "corpus" ? lm::Filler::kCorpus : lm::Filler::kClassic;
+    const lm::Filler fill = filler == "classic" ? lm::Filler::kClassic : lm::Filler::kCorpus;
     const std::string empty;
     for (int i = 0; i < count; ++i) {
       list.push_back(task == "passkey" ? lm::passkey_episode(rng, context, fill, text ? *text : empty, depth)
                      : task == "kv"    ? lm::kv_lookup_episode(rng, context, fill, text ? *text : empty)
+                     : task == "needles" ? lm::needles_episode(rng, context, fill, text ? *text : empty)
                                        : lm::text_episode(rng, context, continuation, *text));
     }
     return list;

@@ -4,6 +4,7 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
@@ -157,5 +158,9 @@ LmWeights parse_small_lm(std::vector<char> bytes, const std::string& path) {
 }
 
 std::string default_small_lm_path() { return scenarios::data_file("small/kvsim-byte-lm.bin", KVSIM_SMALL_LM_PATH); }
+
+std::string previous_small_lm_path() {
+  return scenarios::data_file("small/kvsim-byte-lm-v1.bin", std::filesystem::path(KVSIM_SMALL_LM_PATH).replace_filename("kvsim-byte-lm-v1.bin").string());
+}
 
 }  // namespace kvsim::models::lm

@@ -58,5 +58,8 @@ LmWeights load_small_lm(const std::string& path);
 LmWeights parse_small_lm(std::vector<char> bytes, const std::string& path);
 // The checkpoint committed with the project (models/small/kvsim-byte-lm.bin).
 std::string default_small_lm_path();
+// The previous one (models/small/kvsim-byte-lm-v1.bin: recipe v1, format 2, no start byte), kept
+// loadable so that figures can be compared across the two (docs/small-model.md).
+std::string previous_small_lm_path();
 
 }  // namespace kvsim::models::lm

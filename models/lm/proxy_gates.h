@@ -6,7 +6,8 @@
 // Contract: rows are query positions. Question rows are [question_begin, answer_begin - 1) (they
 // read the question before the first answer byte is predicted); answer rows are
 // [answer_begin - 1, answer_end - 1) (each predicts an answer byte). Masses are shares of a row's
-// softmax; a needle gate is NaN for an episode without a needle (held-out text).
+// softmax; the needle is the sentence that holds the answer (Episode::needle); a needle gate is
+// NaN for an episode without one (held-out text).
 #pragma once
 
 #include <vector>

@@ -81,6 +81,33 @@ std::string load_heldout_corpus(const std::string& dir) {
   return heldout;
 }
 
+std::string load_heldout_documents(const std::string& dir) {
+  namespace fs = std::filesystem;
+  if (!fs::is_directory(dir))
+    throw std::runtime_error(dir + ": long documents missing; install Debian's `python3.11-doc` package (tools/install-deps.sh)");
+  std::vector<std::string> paths;
+  const std::string suffix = ".rst.txt";
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    const std::string p = e.path().string();
+    if (e.is_regular_file() && p.size() > suffix.size() && p.compare(p.size() - suffix.size(), suffix.size(), suffix) == 0)
+      paths.push_back(p);
+  }
+  std::sort(paths.begin(), paths.end());  // as strings: Python's sorted() of the same paths
+  std::string heldout;
+  for (std::size_t i = 0; i < paths.size(); i += 10) {
+    std::ifstream in(paths[i], std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string doc = ss.str();
+    // Why bytes >= 128 go: every byte of a UTF-8 multibyte character is, so this is Python's
+    // decode("utf-8", "ignore").encode("ascii", "ignore").
+    doc.erase(std::remove_if(doc.begin(), doc.end(), [](char c) { return static_cast<unsigned char>(c) >= 128; }), doc.end());
+    heldout += (heldout.empty() ? "" : "\n\n") + doc;
+  }
+  if (heldout.size() < 100000) throw std::runtime_error(dir + ": too little held-out documentation (is `python3.11-doc` installed?)");
+  return heldout;
+}
+
 Episode passkey_episode(sim::Rng& rng, int length, Filler filler, const std::string& corpus, double depth) {
   char key[8];
   std::snprintf(key, sizeof key, "%05d", static_cast<int>(sim::uniform_below(rng, 100000)));
@@ -92,8 +119,7 @@ Episode passkey_episode(sim::Rng& rng, int length, Filler filler, const std::str
   const int at = depth >= 0 ? static_cast<int>(depth * body_len) : static_cast<int>(sim::uniform_below(rng, body_len + 1));
   const std::string context = body.substr(0, at) + needle + body.substr(at);
   Episode e = finish(context + question, key, tail, static_cast<int>(context.size()), "passkey");
-  for (std::size_t from = 0, hit; (hit = needle.find(key, from)) != std::string::npos; from = hit + 5)
-    for (int i = 0; i < 5; ++i) e.needle.push_back(at + static_cast<int>(hit) + i);
+  for (int i = 0; i < static_cast<int>(needle.size()); ++i) e.needle.push_back(at + i);
   return e;
 }
 
@@ -120,16 +146,57 @@ Episode kv_lookup_episode(sim::Rng& rng, int length, Filler filler, const std::s
   for (int i = 0; i < pairs; ++i) cuts.push_back(static_cast<int>(sim::uniform_below(rng, body_len + 1)));
   std::sort(cuts.begin(), cuts.end());
   std::string context;
-  int prev = 0, value_at = 0;
+  int prev = 0, fact_at = 0;
   for (int i = 0; i < pairs; ++i) {
     context += body.substr(prev, cuts[i] - prev);
-    if (i == static_cast<int>(pick)) value_at = static_cast<int>(context.size() + facts[i].rfind(values[i]));
+    if (i == static_cast<int>(pick)) fact_at = static_cast<int>(context.size());
     context += facts[i];
     prev = cuts[i];
   }
   context += body.substr(prev);
   Episode e = finish(context + question, values[pick], ".", static_cast<int>(context.size()), "kv");
-  for (int i = 0; i < static_cast<int>(values[pick].size()); ++i) e.needle.push_back(value_at + i);
+  for (int i = 0; i < static_cast<int>(facts[pick].size()); ++i) e.needle.push_back(fact_at + i);
+  return e;
+}
+
+Episode needles_episode(sim::Rng& rng, int length, Filler filler, const std::string& corpus) {
+  static const std::vector<std::string> kNames = {"Anna", "Boris", "Chen",  "Dana", "Emil",  "Farah", "Goran", "Hana",  "Ivan",
+                                                  "Jonas", "Kemal", "Lena", "Marta", "Nils", "Olga",  "Pavel", "Quinn", "Rosa",
+                                                  "Sven", "Tariq", "Ugo",  "Vera",  "Wei",  "Ximena", "Yusuf", "Zoe"};
+  static const std::vector<std::string> kAttributes = {"secret number", "room number", "locker code", "lucky number", "badge number"};
+  const int count = 2 + static_cast<int>(sim::uniform_below(rng, 3));
+  std::vector<std::string> names = kNames;
+  for (int i = 0; i < count; ++i)  // a partial Fisher-Yates shuffle: `count` distinct names
+    std::swap(names[i], names[i + sim::uniform_below(rng, names.size() - i)]);
+  names.resize(count);
+  const std::string& attribute = kAttributes[sim::uniform_below(rng, kAttributes.size())];
+  std::vector<std::string> values, facts;
+  std::size_t facts_len = 0;
+  for (const auto& n : names) {
+    char v[8];
+    std::snprintf(v, sizeof v, "%05d", static_cast<int>(sim::uniform_below(rng, 100000)));
+    values.emplace_back(v);
+    facts.push_back(" The " + attribute + " of " + n + " is " + v + ". ");
+    facts_len += facts.back().size();
+  }
+  const auto pick = sim::uniform_below(rng, count);
+  const std::string question = "\nWhat is the " + attribute + " of " + names[pick] + "? The " + attribute + " of " + names[pick] + " is ";
+  const int body_len = std::max(0, length - static_cast<int>(facts_len + question.size() + 6));
+  const std::string body = filler_text(rng, filler, corpus, body_len);
+  std::vector<int> cuts;
+  for (int i = 0; i < count; ++i) cuts.push_back(static_cast<int>(sim::uniform_below(rng, body_len + 1)));
+  std::sort(cuts.begin(), cuts.end());
+  std::string context;
+  int prev = 0, fact_at = 0;
+  for (int i = 0; i < count; ++i) {
+    context += body.substr(prev, cuts[i] - prev);
+    if (i == static_cast<int>(pick)) fact_at = static_cast<int>(context.size());
+    context += facts[i];
+    prev = cuts[i];
+  }
+  context += body.substr(prev);
+  Episode e = finish(context + question, values[pick], ".", static_cast<int>(context.size()), "needles");
+  for (int i = 0; i < static_cast<int>(facts[pick].size()); ++i) e.needle.push_back(fact_at + i);
   return e;
 }
 

@@ -21,7 +21,9 @@ struct Episode {
   int question_begin = 0;
   int answer_begin = 0;
   int answer_end = 0;
-  std::vector<int> needle;  // positions of the context bytes the answer copies (ascending; empty for text)
+  // Positions of the needle: the sentence that holds the answer (the passkey's needle, the asked
+  // fact), ascending; empty for held-out text.
+  std::vector<int> needle;
   std::string kind;
 };
 
@@ -33,9 +35,16 @@ enum class Filler { kClassic, kCorpus };
 
 // The held-out text (bytes); throws std::runtime_error naming the directory when it is missing.
 std::string load_heldout_corpus(const std::string& fortune_dir = "/usr/share/games/fortunes");
+// The held-out long documents: every 10th page (sorted paths) of Python 3.11's documentation
+// sources (Debian's python3.11-doc), ASCII only, joined by blank lines: natural text with
+// long-range dependencies, the split tools/train/tasks.py load_documents() makes.
+std::string load_heldout_documents(const std::string& dir = "/usr/share/doc/python3.11/html/_sources");
 
 Episode passkey_episode(sim::Rng& rng, int length, Filler filler, const std::string& corpus, double depth = -1);
 Episode kv_lookup_episode(sim::Rng& rng, int length, Filler filler, const std::string& corpus, int pairs = 4);
+// Two to four named facts ("The room number of Vera is 40913.") at random depths, one asked for by
+// name (tools/train/tasks.py needles_episode with its first wordings).
+Episode needles_episode(sim::Rng& rng, int length, Filler filler, const std::string& corpus);
 // A context of `length` bytes of held-out text followed by `continuation` bytes to predict.
 Episode text_episode(sim::Rng& rng, int length, int continuation, const std::string& corpus);
 

@@ -130,9 +130,9 @@ TEST(SmallLm, CorruptedCheckpointIsRefused) {
 }
 
 // A version-1 file (no digest) is refused with the command that upgrades it; the upgrade gives
-// the committed checkpoint back byte for byte.
+// the previous checkpoint (format 2, the version the upgrade writes) back byte for byte.
 TEST(SmallLm, VersionOneCheckpointIsRefusedAndUpgradable) {
-  std::ifstream in(default_small_lm_path(), std::ios::binary);
+  std::ifstream in(previous_small_lm_path(), std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::string v1 = bytes.substr(0, 8) + std::string("\x01\x00\x00\x00", 4) + bytes.substr(44);
   const std::string path = temp_path("kvsim_v1.bin");

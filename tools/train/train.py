@@ -1,14 +1,16 @@
 #!/usr/bin/python3
 """Trains kvsim's small byte-level Llama-style model (see model.py) and writes its checkpoint.
 
-Usage (Debian's interpreter, with python3-torch, libopenblas0-pthread, fortunes, jargon-text):
-    /usr/bin/python3 tools/train/train.py --pose --rope-base 500000 --final-steps 150 --out stage1.bin
-    /usr/bin/python3 tools/train/train.py --resume stage1.bin --final-steps 150 --lr 5e-4 \
+Usage (Debian's interpreter; `tools/install-deps.sh --with-training` installs what it needs):
+    /usr/bin/python3 tools/train/train.py --recipe v2 --pose --rope-base 500000 --final-steps 150 --out stage1.bin
+    /usr/bin/python3 tools/train/train.py --recipe v2 --resume stage1.bin --final-steps 150 --lr 5e-4 \
         --seed 20261127 --out models/small/kvsim-byte-lm.bin                # one more stage
-These two commands made the committed checkpoint (docs/small-model.md, with the earlier recipes
-measured against it; without --pose and with the default RoPE base the script reproduces them).
+These two commands made the committed checkpoint (docs/small-model.md). With --recipe v1 (the
+default) they made the previous one, models/small/kvsim-byte-lm-v1.bin (then written in format 2,
+without the start-byte field); without --pose and with the default RoPE base the script
+reproduces the recipes before it.
 
-Recipe: batches of repeated random strings only until the model copies them (90% of copied bytes
+Recipe v1: batches of repeated random strings only until the model copies them (90% of copied bytes
 right over 10 steps; so that induction heads form: with the mixture from the start, retrieval had
 not appeared after 600 steps); then 55% passkey episodes, 10% key-value lookup episodes, 20%
 repeated random strings in text (induction practice), 15% plain text, haystacks of natural text
@@ -18,6 +20,11 @@ advances when the running training passkey accuracy reaches 0.8; at 2048 it trai
 more steps with a cosine learning-rate decay to 10%. With --pose the curriculum stops computing at
 512 bytes and skips positions instead (see CURRICULUM_POSE), --pose-steps at its last stage, then
 --final-steps at 2048; the decay spans both. A resumed stage trains --final-steps at 2048 only.
+Recipe v2 keeps the warm-up and curriculum and changes the data (MIX_V2): every row begins with
+tasks.START_BYTE; 35% passkey, 25% named needles (two to four "The room number of Vera is 40913."
+facts, one asked for by name), 10% key-value lookup, 15% repeats, 15% plain text; every question
+worded one of several ways; natural text half from fortunes and jargon, half from windows of long
+documents (Python 3.11's documentation sources, every 10th page held out).
 Batches hold 4,096 tokens (at least 2 rows). Everything random derives from --seed; torch runs
 one thread with deterministic kernels, so the same seed and the same package versions give the
 same checkpoint.
@@ -56,26 +63,56 @@ def skipped_positions(rng, length, span):
     return pos
 
 
-def make_batch(rng, corpus, length, pos_span, batch, warmup=False, passkey_share=0.55, answer_weight=3.0):
-    rows, weights, kinds, spans, positions = [], [], [], [], []
+# Recipe v2's mixture (shares of rows): named needles join the passkey, every question is worded
+# one of several ways, text comes half from long documents, and every row starts with START_BYTE.
+MIX_V2 = [("passkey", 0.35), ("needles", 0.25), ("kv", 0.10), ("repeat", 0.15), ("text", 0.15)]
+
+
+def pick_kind(r, passkey_share, recipe):
+    if recipe == "v2":
+        for kind, share in MIX_V2:
+            if r < share:
+                return kind
+            r -= share
+        return "text"
     rest = (1.0 - passkey_share) / 0.45  # key-value, repeats and plain text keep their 10:20:15 ratio
+    if r < passkey_share:
+        return "passkey"
+    if r < passkey_share + 0.10 * rest:
+        return "kv"
+    return "repeat" if r < 1.0 - 0.15 * rest else "text"  # (0.55 / 0.65 / 0.85 exactly by default)
+
+
+def make_batch(rng, corpus, length, pos_span, batch, warmup=False, passkey_share=0.55, answer_weight=3.0,
+               recipe="v1"):
+    rows, weights, kinds, spans, positions = [], [], [], [], []
+    varied = recipe == "v2"
+    start = [tasks.START_BYTE] if recipe == "v2" else []
+    n = length + 1 - len(start)  # bytes of each row's episode
     for _ in range(batch):
-        r = rng.random()
         extra = []
-        if warmup:
-            text, extra = tasks.copy_episode(rng, length + 1)
-            span, kind = (0, 0), "copy"
-        elif r < passkey_share:
-            text, span, kind = *tasks.passkey_episode(rng, corpus, length + 1), "passkey"
-        elif r < passkey_share + 0.10 * rest:
-            text, span, kind = *tasks.kv_episode(rng, corpus, length + 1), "kv"
-        elif r < 1.0 - 0.15 * rest:  # (thresholds equal 0.55 / 0.65 / 0.85 exactly by default)
-            text, extra = tasks.repeat_episode(rng, corpus, length + 1)
-            span, kind = (0, 0), "repeat"
+        r = rng.random()  # drawn in the warm-up too: v1's random stream stays the committed recipe's
+        kind = "copy" if warmup else pick_kind(r, passkey_share, recipe)
+        span = (0, 0)
+        if kind == "copy":
+            text, extra = tasks.copy_episode(rng, n)
+        elif kind == "passkey":
+            text, span = tasks.passkey_episode(rng, corpus, n, varied=varied)
+        elif kind == "needles":
+            text, span = tasks.needles_episode(rng, corpus, n)
+        elif kind == "kv":
+            text, span = tasks.kv_episode(rng, corpus, n, varied=varied)
+        elif kind == "repeat":
+            text, extra = tasks.repeat_episode(rng, corpus, n)
+        elif recipe == "v2":
+            text = tasks.filler(rng, corpus, n)
         else:
-            start = rng.randrange(len(corpus) - length - 2)
-            text, span, kind = corpus[start:start + length + 1], (0, 0), "text"
-        text = text[-(length + 1):].ljust(length + 1, b" ")
+            begin = rng.randrange(len(corpus) - n - 1)
+            text = corpus[begin:begin + n]
+        text = bytes(start) + text[-n:].ljust(n, b" ")
+        shift = len(start)
+        span = (span[0] + shift, span[1] + shift) if span[1] > span[0] else span
+        extra = [(a + shift, b + shift) for a, b in extra]
         w = torch.ones(length)
         # Target index t predicts byte t+1; a byte at j is predicted at position j-1.
         for a0, a1 in [span] + extra:
@@ -106,6 +143,9 @@ def main():
     ap.add_argument("--rope-base", type=float, default=10000.0,
                     help="RoPE base of a new model (a resumed one keeps its checkpoint's)")
     ap.add_argument("--answer-weight", type=float, default=3.0, help="loss weight of answer and copied bytes")
+    ap.add_argument("--recipe", choices=["v1", "v2"], default="v1",
+                    help="v1: the previous checkpoint's data; v2: start byte, named needles, varied questions, "
+                         "long documents (docs/small-model.md)")
     args = ap.parse_args()
 
     torch.manual_seed(args.seed)
@@ -113,7 +153,9 @@ def main():
     torch.set_num_threads(1)  # one thread: deterministic, and the recipe's time is CPU time
     rng = random.Random(args.seed)
     corpus, _ = tasks.load_corpus()
-    cfg = M.Config(rope_base=args.rope_base)
+    if args.recipe == "v2":
+        corpus = tasks.Text(corpus, tasks.load_documents()[0])
+    cfg = M.Config(rope_base=args.rope_base, start_byte=tasks.START_BYTE if args.recipe == "v2" else None)
     net = M.load_checkpoint(args.resume) if args.resume else M.TinyLlama(cfg)
     print(f"parameters: {sum(p.numel() for p in net.parameters()):,}", flush=True)
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, betas=(0.9, 0.95), weight_decay=0.01)
@@ -147,7 +189,7 @@ def main():
         batch = max(2, TOKENS_PER_STEP // length)
         x, y, w, kinds, spans, positions = make_batch(rng, corpus, length, pos_span, batch, warmup=warming,
                                                      passkey_share=args.passkey_share,
-                                                     answer_weight=args.answer_weight)
+                                                     answer_weight=args.answer_weight, recipe=args.recipe)
         elapsed = time.time() - t0
         warm = 1.0 if args.resume else min(1.0, (step + 1) / 100)
         for g in opt.param_groups:
