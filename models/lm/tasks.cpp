@@ -46,6 +46,27 @@ Episode finish(const std::string& text_before_answer, const std::string& answer,
   return e;
 }
 
+// The facts at sorted random cuts of the body, then the question; the answer is facts[pick]'s
+// value and the needle is that fact.
+Episode facts_episode(sim::Rng& rng, const std::string& body, const std::vector<std::string>& facts, std::size_t pick,
+                      const std::string& question, const std::string& answer, const char* kind) {
+  std::vector<std::size_t> cuts;
+  for (std::size_t i = 0; i < facts.size(); ++i) cuts.push_back(sim::uniform_below(rng, body.size() + 1));
+  std::sort(cuts.begin(), cuts.end());
+  std::string context;
+  std::size_t prev = 0, fact_at = 0;
+  for (std::size_t i = 0; i < facts.size(); ++i) {
+    context += body.substr(prev, cuts[i] - prev);
+    if (i == pick) fact_at = context.size();
+    context += facts[i];
+    prev = cuts[i];
+  }
+  context += body.substr(prev);
+  Episode e = finish(context + question, answer, ".", static_cast<int>(context.size()), kind);
+  for (std::size_t i = 0; i < facts[pick].size(); ++i) e.needle.push_back(static_cast<int>(fact_at + i));
+  return e;
+}
+
 }  // namespace
 
 std::string load_heldout_corpus(const std::string& dir) {
@@ -142,21 +163,7 @@ Episode kv_lookup_episode(sim::Rng& rng, int length, Filler filler, const std::s
   const std::string question = "\nWhat is the value of key " + keys[pick] + "? The value of key " + keys[pick] + " is ";
   const int body_len = std::max(0, length - static_cast<int>(facts_len + question.size() + 4 + 1));
   const std::string body = filler_text(rng, filler, corpus, body_len);
-  std::vector<int> cuts;
-  for (int i = 0; i < pairs; ++i) cuts.push_back(static_cast<int>(sim::uniform_below(rng, body_len + 1)));
-  std::sort(cuts.begin(), cuts.end());
-  std::string context;
-  int prev = 0, fact_at = 0;
-  for (int i = 0; i < pairs; ++i) {
-    context += body.substr(prev, cuts[i] - prev);
-    if (i == static_cast<int>(pick)) fact_at = static_cast<int>(context.size());
-    context += facts[i];
-    prev = cuts[i];
-  }
-  context += body.substr(prev);
-  Episode e = finish(context + question, values[pick], ".", static_cast<int>(context.size()), "kv");
-  for (int i = 0; i < static_cast<int>(facts[pick].size()); ++i) e.needle.push_back(fact_at + i);
-  return e;
+  return facts_episode(rng, body, facts, pick, question, values[pick], "kv");
 }
 
 Episode needles_episode(sim::Rng& rng, int length, Filler filler, const std::string& corpus) {
@@ -183,21 +190,7 @@ Episode needles_episode(sim::Rng& rng, int length, Filler filler, const std::str
   const std::string question = "\nWhat is the " + attribute + " of " + names[pick] + "? The " + attribute + " of " + names[pick] + " is ";
   const int body_len = std::max(0, length - static_cast<int>(facts_len + question.size() + 6));
   const std::string body = filler_text(rng, filler, corpus, body_len);
-  std::vector<int> cuts;
-  for (int i = 0; i < count; ++i) cuts.push_back(static_cast<int>(sim::uniform_below(rng, body_len + 1)));
-  std::sort(cuts.begin(), cuts.end());
-  std::string context;
-  int prev = 0, fact_at = 0;
-  for (int i = 0; i < count; ++i) {
-    context += body.substr(prev, cuts[i] - prev);
-    if (i == static_cast<int>(pick)) fact_at = static_cast<int>(context.size());
-    context += facts[i];
-    prev = cuts[i];
-  }
-  context += body.substr(prev);
-  Episode e = finish(context + question, values[pick], ".", static_cast<int>(context.size()), "needles");
-  for (int i = 0; i < static_cast<int>(facts[pick].size()); ++i) e.needle.push_back(fact_at + i);
-  return e;
+  return facts_episode(rng, body, facts, pick, question, values[pick], "needles");
 }
 
 Episode text_episode(sim::Rng& rng, int length, int continuation, const std::string& corpus) {

@@ -121,6 +121,18 @@ def passkey_episode(rng, corpus, length, varied=False):
     return text + tail, (len(text), len(text) + len(key))
 
 
+def place_facts(rng, body, facts, question, tail, answer_len):
+    """The facts at sorted random cuts of the body, then the question and the tail (the answer,
+    then "."); returns the text and the answer's span."""
+    cuts = sorted(rng.randrange(len(body) + 1) for _ in facts)
+    text, prev = b"", 0
+    for cut, fact in zip(cuts, facts):
+        text += body[prev:cut] + fact
+        prev = cut
+    text += body[prev:] + question
+    return text + tail, (len(text), len(text) + answer_len)
+
+
 def needles_episode(rng, corpus, length):
     """Two to four named facts ("The room number of Vera is 40913.") at random depths; one is asked
     for by name. Every fact has the question's form, so only the name tells them apart: the
@@ -135,14 +147,7 @@ def needles_episode(rng, corpus, length):
     question = rng.choice(NEEDLE_QUESTIONS).replace(b"{a}", attribute).replace(b"{n}", names[pick])
     tail = values[pick] + b"."
     body_len = max(0, length - sum(map(len, facts)) - len(question) - len(tail))
-    body = filler(rng, corpus, body_len)
-    cuts = sorted(rng.randrange(body_len + 1) for _ in facts)
-    text, prev = b"", 0
-    for cut, fact in zip(cuts, facts):
-        text += body[prev:cut] + fact
-        prev = cut
-    text += body[prev:] + question
-    return text + tail, (len(text), len(text) + len(values[pick]))
+    return place_facts(rng, filler(rng, corpus, body_len), facts, question, tail, len(values[pick]))
 
 
 def kv_episode(rng, corpus, length, pairs=4, varied=False):
@@ -158,14 +163,7 @@ def kv_episode(rng, corpus, length, pairs=4, varied=False):
     question = (rng.choice(KV_QUESTIONS) if varied else KV_QUESTIONS[0]).replace(b"{k}", keys[pick])
     tail = values[pick] + b"."
     body_len = max(0, length - sum(map(len, facts)) - len(question) - len(tail))
-    body = filler(rng, corpus, body_len)
-    cuts = sorted(rng.randrange(body_len + 1) for _ in facts)
-    text, prev = b"", 0
-    for cut, fact in zip(cuts, facts):
-        text += body[prev:cut] + fact
-        prev = cut
-    text += body[prev:] + question
-    return text + tail, (len(text), len(text) + len(values[pick]))
+    return place_facts(rng, filler(rng, corpus, body_len), facts, question, tail, len(values[pick]))
 
 
 def repeat_episode(rng, corpus, length):
