@@ -138,7 +138,7 @@ scenarios::Binder<Config> config_binder() {
     auto* pol = root["policy"].as_table();
     auto* mod = root["model"].as_table();
     if (!pol || !mod) return;
-    double scale = mod->get("positions_per_token") ? (*mod)["positions_per_token"].value<double>().value_or(0.0) : 0.0;
+    double scale = (*mod)["positions_per_token"].value<double>().value_or(0.0);
     if (!(scale > 0)) {
       const auto* wl = root["workload"].as_table();
       const bool trace = wl && !(*wl)["trace"].value<std::string>().value_or("").empty();
