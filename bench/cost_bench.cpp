@@ -90,6 +90,21 @@ void BM_Reproduce(benchmark::State& state, const char* name) {
 BENCHMARK_CAPTURE(BM_Reproduce, triforce, "triforce")->Arg(1)->Arg(2)->Iterations(1)->Unit(benchmark::kSecond);
 BENCHMARK_CAPTURE(BM_Reproduce, mpcache, "mpcache")->Arg(2)->Iterations(1)->Unit(benchmark::kSecond);
 
+// The small trained model's dense prefill (execute mode, one core): what every kv-quality episode
+// and every small-model acceptance episode costs before a policy runs.
+void BM_SmallLmPrefill(benchmark::State& state) {
+  const models::lm::LmWeights w = models::lm::load_small_lm(models::lm::default_small_lm_path());
+  std::vector<int> prompt(static_cast<std::size_t>(state.range(0)));
+  for (std::size_t i = 0; i < prompt.size(); ++i) prompt[i] = 'a' + static_cast<int>((i * 7) % 26);
+  for (auto _ : state) {
+    models::lm::SmallLm lm(w);
+    models::lm::PrefillCapture capture;
+    benchmark::DoNotOptimize(lm.prefill(prompt, nullptr, &capture).data());
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_SmallLmPrefill)->Arg(512)->Arg(2048)->Unit(benchmark::kMillisecond);
+
 // One private decode step of the small trained model under 3-party ABY3 on the simulated LAN, in
 // execute mode. Timed: the whole run (secret-sharing the weights and the 512-token prompt's KV, then
 // the step), which is what a user waits for.

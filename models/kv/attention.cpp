@@ -13,6 +13,20 @@ void attend(const Eigen::VectorXf& q, const MatrixRM& keys, const MatrixRM& valu
   const float scale = 1.0f / std::sqrt(static_cast<float>(q.size()));
   const std::size_t n = positions.size();
   probs.resize(n);
+  // The whole prefix 0..n-1 (a full cache, or the reference a measurement compares with): one
+  // matrix-vector product and a vectorized softmax, equal to the gather's to float rounding.
+  std::size_t run = 0;
+  while (run < n && positions[run] == static_cast<std::int32_t>(run)) ++run;
+  if (n > 0 && run == n) {
+    Eigen::Map<Eigen::VectorXf> p(probs.data(), static_cast<Eigen::Index>(n));
+    p.noalias() = keys.topRows(static_cast<Eigen::Index>(n)) * q;
+    p *= scale;
+    const float top = p.maxCoeff();
+    p = (p.array() - top).exp();
+    p /= p.sum();
+    weighted_rows(values, positions, probs, out);
+    return;
+  }
   float peak = -std::numeric_limits<float>::infinity();
   for (std::size_t i = 0; i < n; ++i) {
     probs[i] = keys.row(positions[i]).dot(q) * scale;
@@ -49,9 +63,11 @@ void weighted_rows(const MatrixRM& values, std::span<const std::int32_t> positio
 }
 
 void causal_attention_rows(const MatrixRM& queries, const MatrixRM& keys, int row_begin, int row_end,
-                           int length, MatrixRM& probs) {
+                           int length, MatrixRM& probs, Eigen::VectorXf* peaks, Eigen::VectorXf* sums) {
   const float scale = 1.0f / std::sqrt(static_cast<float>(queries.cols()));
   probs.resize(row_end - row_begin, length);
+  if (peaks) peaks->resize(row_end - row_begin);
+  if (sums) sums->resize(row_end - row_begin);
   // Rows in chunks, each multiplied only by the keys its last row can see, so the product covers
   // the causal triangle rather than the square. Why the figures do not move: the inner dimension
   // (head_dim, 32-128) lies far below Eigen's depth block (hundreds), so it is never split and
@@ -60,15 +76,38 @@ void causal_attention_rows(const MatrixRM& queries, const MatrixRM& keys, int ro
   for (int a = row_begin; a < row_end; a += kChunk) {
     const int b = std::min(row_end, a + kChunk), cols = std::min(length, b);
     probs.block(a - row_begin, 0, b - a, cols).noalias() = (queries.middleRows(a, b - a) * keys.topRows(cols).transpose()) * scale;
-    if (cols < length) probs.block(a - row_begin, cols, b - a, length - cols).setZero();
   }
+  // Entries right of a chunk's columns are not read before the loop below zeroes each row's tail.
   for (int r = 0; r < probs.rows(); ++r) {
     const int visible = std::min(length, row_begin + r + 1);
     auto row = probs.row(r);
     const float peak = row.head(visible).maxCoeff();
     row.head(visible) = (row.head(visible).array() - peak).exp();
-    row.head(visible) /= row.head(visible).sum();
+    const float sum = row.head(visible).sum();
+    row.head(visible) /= sum;
     if (visible < length) row.tail(length - visible).setZero();
+    if (peaks) (*peaks)[r] = peak;
+    if (sums) (*sums)[r] = sum;
+  }
+}
+
+void banded_attention_sums(const MatrixRM& queries, const MatrixRM& keys, const Eigen::VectorXf& peaks,
+                           const Eigen::VectorXf& sums, int length, int window, int first_key,
+                           std::vector<float>& acc) {
+  const float scale = 1.0f / std::sqrt(static_cast<float>(queries.cols()));
+  constexpr int kChunk = 64;  // as causal_attention_rows: a chunk's scores are the same sums
+  MatrixRM scores;
+  for (int a = 0; a < length; a += kChunk) {
+    const int b = std::min(length, a + kChunk);
+    const int c0 = std::max(0, std::max(first_key, a - window + 1));
+    if (c0 >= b) continue;
+    scores.noalias() = (queries.middleRows(a, b - a) * keys.middleRows(c0, b - c0).transpose()) * scale;
+    for (int i = a; i < b; ++i) {
+      const int lo = std::max({first_key, i - window + 1, c0});
+      if (lo > i) continue;
+      Eigen::Map<Eigen::Array<float, 1, Eigen::Dynamic>> band(acc.data() + lo, i - lo + 1);
+      band += (scores.row(i - a).segment(lo - c0, i - lo + 1).array() - peaks[i]).exp() / sums[i];
+    }
   }
 }
 

@@ -25,9 +25,20 @@ void weighted_rows(const MatrixRM& values, std::span<const std::int32_t> positio
                    Eigen::VectorXf& out);
 
 // Causal softmax rows [row_begin, row_end) of Q K^T / sqrt(d) over keys [0, length); P is resized to
-// (row_end - row_begin) x length, entries right of the diagonal are 0.
+// (row_end - row_begin) x length, entries right of the diagonal are 0. With `peaks`/`sums`, also
+// each row's largest scaled score and its sum of exp(score - peak) (resized to the rows).
 void causal_attention_rows(const MatrixRM& queries, const MatrixRM& keys, int row_begin, int row_end,
-                           int length, MatrixRM& probs);
+                           int length, MatrixRM& probs, Eigen::VectorXf* peaks = nullptr,
+                           Eigen::VectorXf* sums = nullptr);
+
+// acc[j] += P(i, j) over the causal rows i in [0, length) and, per row, the keys j in
+// [max(first_key, i - window + 1), i], from each row's peak and sum (causal_attention_rows'
+// normalizers): only the band's scores are computed, window + 64 per row instead of i + 1. The
+// probabilities equal the full rows' to float rounding (a band's exp is evaluated apart from the
+// rest of its row), not bit for bit.
+void banded_attention_sums(const MatrixRM& queries, const MatrixRM& keys, const Eigen::VectorXf& peaks,
+                           const Eigen::VectorXf& sums, int length, int window, int first_key,
+                           std::vector<float>& acc);
 
 // Indices of the k largest scores (k clamped to size), ties to the lower index; returned ascending.
 std::vector<std::int32_t> top_k(std::span<const float> scores, int k);

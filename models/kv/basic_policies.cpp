@@ -20,6 +20,29 @@ void accumulate_prefill_attention(const LayerPrefill& layer, int group, std::vec
   const int n = layer.length;
   const int heads = static_cast<int>(layer.queries->size());
   const int d = static_cast<int>((*layer.queries)[0].cols());
+  const auto first_of_row = [&](int i) { return local_window > 0 ? std::max(first_key, i - local_window + 1) : 0; };
+  const auto declare_head = [&] {
+    for (int i = 0; i < n; ++i) work.accumulations += std::max(0, i - first_of_row(i) + 1);
+    work.score_macs += causal_pairs(n) * d;
+    work.exps += causal_pairs(n);
+  };
+  // The prefill's own softmax, when offered: every row is its column sums (bit for bit); a band
+  // needs only the band's scores. The work declared is the recomputation's either way: it is what
+  // a policy beside a real prefill kernel does.
+  if (const PrefillAttention* att = layer.attention) {
+    if (local_window <= 0) {
+      if (static_cast<int>(att->column_sums.size()) != heads / group || static_cast<int>(att->column_sums[0].size()) != n)
+        throw std::logic_error("accumulate_prefill_attention: prefill attention of another shape");
+      per_kv_head = att->column_sums;
+    } else {
+      per_kv_head.assign(heads / group, std::vector<float>(n, 0.0f));
+      for (int qh = 0; qh < heads; ++qh)
+        banded_attention_sums((*layer.queries)[qh], (*layer.keys)[qh / group], att->row_peak[qh], att->row_sum[qh], n,
+                              local_window, first_key, per_kv_head[qh / group]);
+    }
+    for (int qh = 0; qh < heads; ++qh) declare_head();
+    return;
+  }
   per_kv_head.assign(heads / group, std::vector<float>(n, 0.0f));
   MatrixRM probs;
   constexpr int kRowBlock = 256;  // bounds the probability buffer at 256 x n floats
@@ -28,14 +51,10 @@ void accumulate_prefill_attention(const LayerPrefill& layer, int group, std::vec
     for (int r0 = 0; r0 < n; r0 += kRowBlock) {
       const int r1 = std::min(n, r0 + kRowBlock);
       causal_attention_rows((*layer.queries)[qh], (*layer.keys)[qh / group], r0, r1, n, probs);
-      for (int i = r0; i < r1; ++i) {
-        const int lo = local_window > 0 ? std::max(first_key, i - local_window + 1) : 0;
-        for (int j = lo; j <= i; ++j) acc[j] += probs(i - r0, j);
-        work.accumulations += std::max(0, i - lo + 1);
-      }
+      for (int i = r0; i < r1; ++i)
+        for (int j = first_of_row(i); j <= i; ++j) acc[j] += probs(i - r0, j);
     }
-    work.score_macs += causal_pairs(n) * d;
-    work.exps += causal_pairs(n);
+    declare_head();
   }
 }
 

@@ -18,8 +18,10 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <stdexcept>
+#include <string>
 
 #include "models/kv/attention.h"
 #include "models/kv/policies.h"
@@ -151,7 +153,16 @@ class MpCachePolicy final : public KvPolicy {
   }
   int observation_rows(int n) const { return kv::observation_rows(n, o_.obs_fraction); }
 
+  // The static keep set depends on the prefill and on tau, the ratio and the window alone: a memo
+  // on the prefill shares it between budgets.
   std::vector<std::int32_t> static_keep(const LayerPrefill& l) const {
+    if (!l.attention) return compute_static_keep(l);
+    char key[160];
+    std::snprintf(key, sizeof key, "mpcache/static-keep/tau=%.17g/ratio=%.17g/obs=%d", o_.tau, o_.static_keep_ratio,
+                  observation_rows(l.length));
+    return *l.attention->memo->get<std::vector<std::int32_t>>(key, [&] { return compute_static_keep(l); });
+  }
+  std::vector<std::int32_t> compute_static_keep(const LayerPrefill& l) const {
     const int n = l.length, obs = observation_rows(n);
     const MatrixRM mean = observation_attention(*l.queries, *l.keys, n, obs);
     if (o_.static_keep_ratio > 0) {

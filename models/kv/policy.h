@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,44 @@ struct PolicyShape {
   int group() const { return n_heads / n_kv_heads; }
 };
 
+// What policies derive from one layer's prefill alone (nothing of a budget in it), kept for the
+// next policy on the same prefill: a sweep over budgets computes, e.g., MPCache's static keep set
+// once per episode and layer. Thread-safe; a key names every input besides the prefill itself.
+// Two threads asking at once may both compute; the results are equal (deterministic) and the
+// first stored is kept.
+class PrefillMemo {
+ public:
+  template <class T, class Compute>
+  std::shared_ptr<const T> get(const std::string& key, Compute&& compute) {
+    {
+      std::lock_guard lock(mu_);
+      if (auto it = entries_.find(key); it != entries_.end()) return std::static_pointer_cast<const T>(it->second);
+    }
+    auto value = std::make_shared<const T>(compute());
+    std::lock_guard lock(mu_);
+    return std::static_pointer_cast<const T>(entries_.emplace(key, std::move(value)).first->second);
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<const void>> entries_;
+};
+
+// What a layer's dense prefill already computed about its own softmax, offered so that a policy
+// need not recompute the causal attention (quadratic in the prompt). Optional: a caller without it
+// (a trace replay, the synthetic run) passes null and the policy computes from queries and keys.
+// Why a policy may trust it: the prefill computes these from the very probabilities it attends
+// with (kv::causal_attention_rows over the same queries and keys), see attention.h.
+struct PrefillAttention {
+  // [kv_head] (length): key j's probability summed over every causal row, the rows of the group's
+  // query heads in head order, rows ascending within a head (accumulate_prefill_attention's order,
+  // so the sums are the ones it would compute).
+  std::vector<std::vector<float>> column_sums;
+  std::vector<Eigen::VectorXf> row_peak;  // [q_head] (length): row i's largest scaled score
+  std::vector<Eigen::VectorXf> row_sum;   // [q_head] (length): sum over keys 0..i of exp(score - peak)
+  std::shared_ptr<PrefillMemo> memo = std::make_shared<PrefillMemo>();
+};
+
 // One layer after its dense prefill attention. Rows [0, length) of keys/values are valid.
 struct LayerPrefill {
   int layer = 0;
@@ -44,6 +83,7 @@ struct LayerPrefill {
   const std::vector<MatrixRM>* queries = nullptr;  // [q_head] (length x head_dim), post-RoPE
   const std::vector<MatrixRM>* keys = nullptr;     // [kv_head] (>= length x head_dim), post-RoPE
   const std::vector<MatrixRM>* values = nullptr;   // [kv_head]
+  const PrefillAttention* attention = nullptr;     // optional, see PrefillAttention
 };
 
 // One layer at one decode step: the new token has already been appended at position length-1.

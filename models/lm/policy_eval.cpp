@@ -50,7 +50,12 @@ PreparedEpisode prepare_episode(const LmWeights& weights, Episode episode, const
   for (int t = p.prefill_end; t < e.answer_end - 1; ++t) p.full_logits.push_back(full.decode(e.tokens[t]));
   // SnapKV's default observation window in this model's positions, and as many top positions.
   const int window = static_cast<int>(kv::resolve_policy_params("snapkv", {}, weights.config.positions_per_token()).at("window"));
-  p.gates = measure_proxy_gates(e, p.model, p.prefill_end, p.capture.queries, window, window);
+  if (options.measure_attention) {
+    p.gates = measure_proxy_gates(e, p.model, p.prefill_end, p.capture.queries, window, window);
+  } else {
+    const double nan = std::nan("");
+    p.gates.question_needle_mass = p.gates.answer_needle_mass = p.gates.sink_mass = p.gates.window_answer_overlap = nan;
+  }
   return p;
 }
 
@@ -72,7 +77,8 @@ PolicyQuality evaluate_policy(kv::KvPolicy& policy, const std::vector<PreparedEp
     SmallLm m = ep.model;
     const auto& c = m.config();
     kv::MeasuredPolicy measured(policy);
-    measured.begin({c.n_layers, c.n_heads, c.n_kv_heads, c.head_dim, ep.prefill_end});
+    kv::KvPolicy& runtime = options.measure_attention ? static_cast<kv::KvPolicy&>(measured) : policy;
+    runtime.begin({c.n_layers, c.n_heads, c.n_kv_heads, c.head_dim, ep.prefill_end});
     measured.watch({e.needle.begin(), e.needle.end()}, e.answer_begin - 1);
     add_gate(0, ep.gates.question_needle_mass);
     add_gate(1, ep.gates.answer_needle_mass);
@@ -80,10 +86,10 @@ PolicyQuality evaluate_policy(kv::KvPolicy& policy, const std::vector<PreparedEp
     add_gate(3, ep.gates.window_answer_overlap);
     q.gates.window = ep.gates.window, q.gates.top = ep.gates.top;
     for (int l = 0; l < c.n_layers; ++l)
-      measured.prefill({l, ep.prefill_end, &ep.capture.queries[l], &m.layer_keys(l), &m.layer_values(l)});
+      runtime.prefill({l, ep.prefill_end, &ep.capture.queries[l], &m.layer_keys(l), &m.layer_values(l), &ep.capture.softmax[l]});
     bool all_right = true;
     for (int t = ep.prefill_end, step = 0; t < e.answer_end - 1; ++t, ++step) {
-      const Eigen::VectorXf logits = m.decode(e.tokens[t], &measured);
+      const Eigen::VectorXf logits = m.decode(e.tokens[t], &runtime);
       ++q.decode_steps;
       const int target = t + 1;
       if (target < e.answer_begin) continue;
@@ -132,6 +138,8 @@ PolicyQuality evaluate_policy(kv::KvPolicy& policy, const std::vector<PreparedEp
   q.adjacent_layer_overlap = overlap_samples ? overlap / overlap_samples : 1.0;
   const double nan = std::nan("");
   q.needle_kept = needle_samples ? needle_kept / needle_samples : nan;
+  if (!options.measure_attention)
+    q.attention_recall = q.output_rel_error = q.attended_fraction = q.attended_rows = q.adjacent_layer_overlap = nan;
   auto gate = [&](int i) { return gate_n[i] > 0 ? gate_sum[i] / gate_n[i] : nan; };
   q.gates.question_needle_mass = gate(0);
   q.gates.answer_needle_mass = gate(1);

@@ -36,6 +36,12 @@ struct EvalOptions {
   EvalMode mode = EvalMode::kWholePrompt;
   double temperature = 0.6;  // for draft acceptance: sum_x min(p_full, p_policy) at this temperature
   double top_p = 0.9;
+  // false: only the token-level figures (agreement, accuracy, perplexity, draft acceptance) and the
+  // work; the attention measurements against the full cache (recall, output error, overlap, needle
+  // kept) and the proxy gates are not computed and read NaN. For callers that use the token-level
+  // figures alone (the speculative kind's acceptance): the full-cache reference attention and the
+  // gates' second decode pass are most of an episode's decode time.
+  bool measure_attention = true;
 };
 
 struct PolicyQuality {

@@ -60,6 +60,7 @@ Vector SmallLm::rms_norm(const Vector& x, const Vector& weight) const {
 }
 
 MatrixRM SmallLm::prefill(std::span<const int> tokens, kv::KvPolicy* policy, PrefillCapture* capture) {
+  constexpr int kAttendChunk = 128;
   const auto& c = w_->config;
   const int T = static_cast<int>(tokens.size());
   if (T == 0) throw std::invalid_argument("SmallLm::prefill: empty prompt");
@@ -75,9 +76,11 @@ MatrixRM SmallLm::prefill(std::span<const int> tokens, kv::KvPolicy* policy, Pre
   if (capture) {
     capture->probs.assign(capture->attention ? c.n_layers : 0, {});
     capture->queries.assign(c.n_layers, {});
+    capture->softmax.assign(c.n_layers, {});
   }
   std::vector<MatrixRM> q_heads(c.n_heads, MatrixRM(T, hd));
   MatrixRM probs;
+  kv::PrefillAttention softmax;
   for (int l = 0; l < c.n_layers; ++l) {
     const auto& L = w_->layers[l];
     MatrixRM h(T, c.d_model);
@@ -92,25 +95,40 @@ MatrixRM SmallLm::prefill(std::span<const int> tokens, kv::KvPolicy* policy, Pre
       values_[l][kh].topRows(T) = v.middleCols(kh * hd, hd);
     }
     MatrixRM attn_out(T, c.n_heads * hd);
+    softmax.column_sums.assign(c.n_kv_heads, std::vector<float>(T, 0.0f));
+    softmax.memo = std::make_shared<kv::PrefillMemo>();  // one per layer: its keys omit the layer
+    softmax.row_peak.resize(c.n_heads);
+    softmax.row_sum.resize(c.n_heads);
     for (int qh = 0; qh < c.n_heads; ++qh) {
       const int kh = qh / c.group();
       q_heads[qh] = q.middleCols(qh * hd, hd);
-      kv::causal_attention_rows(q_heads[qh], keys_[l][kh], 0, T, T, probs);
-      attn_out.middleCols(qh * hd, hd).noalias() = probs * values_[l][kh].topRows(T);
+      kv::causal_attention_rows(q_heads[qh], keys_[l][kh], 0, T, T, probs, &softmax.row_peak[qh], &softmax.row_sum[qh]);
+      // Rows in chunks, each multiplied by the values its last row can see: the triangle, not the
+      // square (the zeros right of the diagonal would add nothing but time).
+      for (int a = 0; a < T; a += kAttendChunk) {
+        const int b = std::min(T, a + kAttendChunk);
+        attn_out.block(a, qh * hd, b - a, hd).noalias() = probs.block(a, 0, b - a, b) * values_[l][kh].topRows(b);
+      }
+      // Heads in order, rows ascending: the order of kv::PrefillAttention's contract.
+      auto& column = softmax.column_sums[kh];
+      for (int i = 0; i < T; ++i)
+        for (int j = 0; j <= i; ++j) column[j] += probs(i, j);
       if (capture && capture->attention) capture->probs[l].push_back(probs);
     }
     x += attn_out * L.wo.transpose();
-    for (int t = 0; t < T; ++t) {
-      const Vector hm = rms_norm(x.row(t).transpose(), L.mlp_norm);
-      x.row(t) += (L.w_down * swiglu(L.w_gate * hm, L.w_up * hm)).transpose();
-    }
+    // The MLP over all rows at once (matrix products; decode's are matrix-vector, equal to float
+    // rounding).
+    for (int t = 0; t < T; ++t) h.row(t) = rms_norm(x.row(t).transpose(), L.mlp_norm).transpose();
+    MatrixRM gate = h * L.w_gate.transpose();
+    const MatrixRM up = h * L.w_up.transpose();
+    gate.array() = gate.array() / (1.0f + (-gate.array()).exp()) * up.array();
+    x.noalias() += gate * L.w_down.transpose();
     length_ = T;
-    if (policy) policy->prefill({l, T, &q_heads, &keys_[l], &values_[l]});
-    if (capture) capture->queries[l] = q_heads;
+    if (policy) policy->prefill({l, T, &q_heads, &keys_[l], &values_[l], &softmax});
+    if (capture) capture->queries[l] = q_heads, capture->softmax[l] = softmax;
   }
-  MatrixRM logits(T, c.vocab);
-  for (int t = 0; t < T; ++t) logits.row(t) = (w_->lm_head * rms_norm(x.row(t).transpose(), w_->final_norm)).transpose();
-  return logits;
+  for (int t = 0; t < T; ++t) x.row(t) = rms_norm(x.row(t).transpose(), w_->final_norm).transpose();
+  return x * w_->lm_head.transpose();
 }
 
 Eigen::VectorXf SmallLm::decode(int token, kv::KvPolicy* policy) {

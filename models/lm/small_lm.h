@@ -22,6 +22,7 @@ struct PrefillCapture {
   bool attention = false;                 // also keep per-layer, per-head probabilities
   std::vector<std::vector<MatrixRM>> probs;  // [layer][q_head] (T x T)
   std::vector<std::vector<MatrixRM>> queries;  // [layer][q_head] (T x head_dim), always kept
+  std::vector<kv::PrefillAttention> softmax;   // [layer], always kept: what policies may reuse
 };
 
 class SmallLm {

@@ -79,6 +79,7 @@ models::lm::EvalOptions options_of(const SmallModelAcceptance& spec) {
   options.temperature = spec.temperature;
   options.top_p = spec.top_p;
   options.mode = models::lm::EvalMode::kWholePrompt;
+  options.measure_attention = false;  // the acceptance is a token-level figure
   return options;
 }
 }  // namespace

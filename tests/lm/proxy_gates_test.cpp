@@ -12,17 +12,14 @@
 #include "models/kv/policy.h"
 #include "models/lm/policy_eval.h"
 #include "models/lm/small_lm.h"
+#include "tests/support/committed_model.h"
 #include "results/sha256.h"
 
+using kvsim::testing::committed_small_lm;
 using namespace kvsim::models;
 using namespace kvsim::models::lm;
 
 namespace {
-
-const LmWeights& weights() {
-  static const LmWeights w = load_small_lm(default_small_lm_path());
-  return w;
-}
 
 std::vector<PreparedEpisode> passkeys(int n, int context, double depth, EvalMode mode) {
   static const std::string corpus = load_heldout_corpus();
@@ -30,7 +27,7 @@ std::vector<PreparedEpisode> passkeys(int n, int context, double depth, EvalMode
   EvalOptions opt;
   opt.mode = mode;
   std::vector<PreparedEpisode> eps;
-  for (int i = 0; i < n; ++i) eps.push_back(prepare_episode(weights(), passkey_episode(rng, context, Filler::kCorpus, corpus, depth), opt));
+  for (int i = 0; i < n; ++i) eps.push_back(prepare_episode(committed_small_lm(), passkey_episode(rng, context, Filler::kCorpus, corpus, depth), opt));
   return eps;
 }
 
@@ -135,7 +132,7 @@ TEST(ProxyGates, FormatThreeCarriesTheStartByte) {
   };
   const LmWeights w = load_small_lm(write(2, "kvsim_v3_start.bin"));
   EXPECT_EQ(w.config.start_byte, 2);
-  EXPECT_TRUE(w.embed.isApprox(weights().embed, 0.0f));
+  EXPECT_TRUE(w.embed.isApprox(committed_small_lm().embed, 0.0f));
   kvsim::sim::Rng rng(8);
   const Episode e = passkey_episode(rng, 400, Filler::kClassic, "", 0.5);
   const PreparedEpisode p = prepare_episode(w, e, EvalOptions{});
@@ -162,11 +159,11 @@ TEST(ProxyGates, TheCommittedModelBehavesLikeTheLiterature) {
     EvalOptions opt;
     opt.mode = mode;
     std::vector<PreparedEpisode> eps;
-    for (int i = 0; i < 12; ++i) eps.push_back(prepare_episode(weights(), passkey_episode(rng, 2048, Filler::kCorpus, docs), opt));
+    for (int i = 0; i < 12; ++i) eps.push_back(prepare_episode(committed_small_lm(), passkey_episode(rng, 2048, Filler::kCorpus, docs), opt));
     return eps;
   };
   const auto whole = episodes(EvalMode::kWholePrompt), agnostic = episodes(EvalMode::kQuestionAgnostic);
-  const double per_token = weights().config.positions_per_token();
+  const double per_token = committed_small_lm().config.positions_per_token();
   auto accuracy = [&](const std::vector<PreparedEpisode>& eps, const char* name, kv::PolicyParams p) {
     auto policy = kv::make_policy(name, p, per_token);
     return evaluate_policy(*policy, eps, EvalOptions{}).answer_accuracy;

@@ -14,19 +14,17 @@
 
 #include "models/lm/trace_replay.h"
 #include "models/kv/measured.h"
+#include "models/kv/policies.h"
 #include "models/lm/policy_eval.h"
 #include "models/lm/small_lm.h"
+#include "tests/support/committed_model.h"
 #include "models/speculative/math.h"
 
+using kvsim::testing::committed_small_lm;
 using namespace kvsim::models;
 using namespace kvsim::models::lm;
 
 namespace {
-
-const LmWeights& weights() {
-  static const LmWeights w = load_small_lm(default_small_lm_path());
-  return w;
-}
 
 std::vector<float> read_floats(hid_t file, const char* name, std::vector<hsize_t>& dims) {
   const hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
@@ -58,7 +56,7 @@ TEST(SmallLm, MatchesThePyTorchFixture) {
   H5Fclose(f);
   ASSERT_EQ(T, static_cast<int>(tokens.size()));
 
-  SmallLm lm(weights());
+  SmallLm lm(committed_small_lm());
   PrefillCapture cap;
   cap.attention = true;
   const MatrixRM got = lm.prefill(tokens, nullptr, &cap);
@@ -66,7 +64,7 @@ TEST(SmallLm, MatchesThePyTorchFixture) {
   for (int t = 0; t < T; ++t)
     for (int v = 0; v < V; ++v) worst = std::max(worst, std::abs(got(t, v) - logits[t * V + v]));
   EXPECT_LT(worst, 2e-3f) << "logits differ from PyTorch";
-  const auto& c = weights().config;
+  const auto& c = committed_small_lm().config;
   float worst_p = 0;
   for (int l = 0; l < c.n_layers; ++l)
     for (int h = 0; h < c.n_heads; ++h)
@@ -76,7 +74,7 @@ TEST(SmallLm, MatchesThePyTorchFixture) {
   EXPECT_LT(worst_p, 1e-4f) << "attention differs from PyTorch";
 
   // Decode one token at a time after a shorter prefill: the same logits as the dense forward.
-  SmallLm inc(weights());
+  SmallLm inc(committed_small_lm());
   inc.prefill(std::span<const int>(tokens).first(T / 2));
   float worst_d = 0;
   for (int t = T / 2; t < T; ++t) {
@@ -159,7 +157,7 @@ TEST(SmallLm, PasskeyNeedsTheNeedle) {
   kvsim::sim::Rng rng(17);
   EvalOptions opt;
   std::vector<PreparedEpisode> eps;
-  for (int i = 0; i < 8; ++i) eps.push_back(prepare_episode(weights(), passkey_episode(rng, 2048, Filler::kCorpus, corpus, 0.2), opt));
+  for (int i = 0; i < 8; ++i) eps.push_back(prepare_episode(committed_small_lm(), passkey_episode(rng, 2048, Filler::kCorpus, corpus, 0.2), opt));
   auto full = kv::make_policy("full", {});
   auto streaming = kv::make_policy("streaming", {{"budget", 128}});
   const double full_accuracy = evaluate_policy(*full, eps, opt).answer_accuracy;
@@ -174,8 +172,8 @@ TEST(SmallLm, PolicyWorkOnTheModelIsTheDeclaredWork) {
   kvsim::sim::Rng rng(3);
   EvalOptions opt;
   std::vector<PreparedEpisode> eps;
-  eps.push_back(prepare_episode(weights(), passkey_episode(rng, 600, Filler::kClassic, "", -1), opt));
-  const auto& c = weights().config;
+  eps.push_back(prepare_episode(committed_small_lm(), passkey_episode(rng, 600, Filler::kClassic, "", -1), opt));
+  const auto& c = committed_small_lm().config;
   for (const auto& info : kv::policy_catalog()) {
     auto p = kv::make_policy(info.name, info.name == "full" ? kv::PolicyParams{} : kv::PolicyParams{{"budget", 128}});
     const auto q = evaluate_policy(*p, eps, opt);
@@ -187,6 +185,48 @@ TEST(SmallLm, PolicyWorkOnTheModelIsTheDeclaredWork) {
   }
 }
 
+// Without the attention measurements, the token-level figures and the work are the same; what
+// was not measured reads NaN, not a plausible zero.
+TEST(SmallLm, TokenLevelEvaluationSkipsOnlyTheMeasurements) {
+  kvsim::sim::Rng rng(5);
+  EvalOptions measured, tokens_only;
+  tokens_only.measure_attention = false;
+  const Episode e = passkey_episode(rng, 500, Filler::kClassic, "", -1);
+  const std::vector<PreparedEpisode> with{prepare_episode(committed_small_lm(), e, measured)}, without{prepare_episode(committed_small_lm(), e, tokens_only)};
+  EXPECT_TRUE(std::isnan(without[0].gates.sink_mass));
+  for (const char* name : {"streaming", "h2o", "triforce"}) {
+    auto a = kv::make_policy(name, {{"budget", 96}}), b = kv::make_policy(name, {{"budget", 96}});
+    const auto qa = evaluate_policy(*a, with, measured), qb = evaluate_policy(*b, without, tokens_only);
+    EXPECT_EQ(qa.draft_acceptance, qb.draft_acceptance) << name;
+    EXPECT_EQ(qa.next_token_agreement, qb.next_token_agreement) << name;
+    EXPECT_EQ(qa.nll_policy, qb.nll_policy) << name;
+    EXPECT_EQ(qa.decode_work, qb.decode_work) << name;
+    EXPECT_EQ(qa.prefill_work, qb.prefill_work) << name;
+    EXPECT_FALSE(std::isnan(qa.attention_recall)) << name;
+    EXPECT_TRUE(std::isnan(qb.attention_recall) && std::isnan(qb.needle_kept) && std::isnan(qb.gates.sink_mass)) << name;
+  }
+}
+
+// The softmax the prefill offers policies is its own: the column sums are, bit for bit, what a
+// policy recomputing the causal attention from the captured queries and keys accumulates.
+TEST(SmallLm, PrefillOffersItsOwnSoftmax) {
+  const auto& c = committed_small_lm().config;
+  std::vector<int> tokens(300);
+  for (std::size_t i = 0; i < tokens.size(); ++i) tokens[i] = 'a' + static_cast<int>((i * 11) % 26);
+  SmallLm lm(committed_small_lm());
+  PrefillCapture cap;
+  lm.prefill(tokens, nullptr, &cap);
+  ASSERT_EQ(cap.softmax.size(), static_cast<std::size_t>(c.n_layers));
+  for (int l = 0; l < c.n_layers; ++l) {
+    const kv::LayerPrefill bare{l, 300, &cap.queries[l], &lm.layer_keys(l), &lm.layer_values(l)};
+    std::vector<std::vector<float>> recomputed;
+    kv::PolicyWork work;
+    kv::accumulate_prefill_attention(bare, c.group(), recomputed, work);
+    EXPECT_EQ(recomputed, cap.softmax[l].column_sums) << "layer " << l;
+    EXPECT_NE(cap.softmax[l].memo, l > 0 ? cap.softmax[l - 1].memo : nullptr) << "a memo per layer";
+  }
+}
+
 TEST(KvTrace, RecordedTraceReplaysLikeTheLiveModel) {
   kvsim::sim::Rng rng(9);
   const Episode e = passkey_episode(rng, 700, Filler::kClassic, "", 0.3);
@@ -194,10 +234,10 @@ TEST(KvTrace, RecordedTraceReplaysLikeTheLiveModel) {
   // Live: the policy drives the model's decode, measured.
   auto live_policy = kv::make_policy("quest", {{"budget", 128}});
   kv::MeasuredPolicy live(*live_policy);
-  SmallLm lm(weights());
+  SmallLm lm(committed_small_lm());
   PrefillCapture cap;
   lm.prefill(std::span<const int>(e.tokens).first(prompt), nullptr, &cap);
-  const auto& c = weights().config;
+  const auto& c = committed_small_lm().config;
   live.begin({c.n_layers, c.n_heads, c.n_kv_heads, c.head_dim, prompt});
   for (int l = 0; l < c.n_layers; ++l) live.prefill({l, prompt, &cap.queries[l], &lm.layer_keys(l), &lm.layer_values(l)});
   for (std::size_t t = prompt; t < e.tokens.size(); ++t) lm.decode(e.tokens[t], &live);
@@ -205,7 +245,7 @@ TEST(KvTrace, RecordedTraceReplaysLikeTheLiveModel) {
   // Trace: the full model's Q/K/V, replayed. Quest attends densely in layers 0-1, so those layers'
   // inputs agree; the comparison runs with the full cache on both sides.
   const std::string path = temp_path("kvsim_trace_test.h5");
-  kvsim::results::write_kv_trace(path, kvsim::models::lm::record_small_model_trace(weights(), e.tokens, prompt));
+  kvsim::results::write_kv_trace(path, kvsim::models::lm::record_small_model_trace(committed_small_lm(), e.tokens, prompt));
   const auto trace = kvsim::results::read_kv_trace(path);
   EXPECT_EQ(trace.decode_steps, static_cast<int>(e.tokens.size()) - prompt);
   auto full = kv::make_policy("full", {});
@@ -228,7 +268,7 @@ TEST(KvTrace, CorruptedOrOldTracesAreRefused) {
   kvsim::sim::Rng rng(5);
   const Episode e = passkey_episode(rng, 300, Filler::kClassic, "", 0.3);
   const std::string path = temp_path("kvsim_trace_corrupt.h5");
-  kvsim::results::write_kv_trace(path, kvsim::models::lm::record_small_model_trace(weights(), e.tokens, e.question_begin));
+  kvsim::results::write_kv_trace(path, kvsim::models::lm::record_small_model_trace(committed_small_lm(), e.tokens, e.question_begin));
   ASSERT_NO_THROW(kvsim::results::read_kv_trace(path));
   {
     const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
@@ -288,11 +328,11 @@ TEST(SpeculativeOnTheSmallModel, VerificationIsLossless) {
   kvsim::sim::Rng rng(23);
   const Episode e = text_episode(rng, 1500, 8, corpus);
   const int P = e.answer_begin - 1;
-  SmallLm lm(weights());
+  SmallLm lm(committed_small_lm());
   PrefillCapture cap;
   lm.prefill(std::span<const int>(e.tokens).first(P), nullptr, &cap);
   SmallLm full = lm, draft = lm;
-  const auto& c = weights().config;
+  const auto& c = committed_small_lm().config;
   auto pol = kv::make_policy("streaming", {{"budget", 64}});
   pol->begin({c.n_layers, c.n_heads, c.n_kv_heads, c.head_dim, P});
   for (int l = 0; l < c.n_layers; ++l) pol->prefill({l, P, &cap.queries[l], &draft.layer_keys(l), &draft.layer_values(l)});
