@@ -37,6 +37,17 @@ namespace {
 namespace lm = models::lm;
 namespace kv = models::kv;
 
+// The named checkpoint's positions per token, read from its header (empty: the committed model).
+// A file that cannot be read resolves to the byte model's: the run's load then reports it, with the
+// key, where a resolution rule could not.
+double model_positions_per_token(const std::string& checkpoint) {
+  try {
+    return lm::read_small_lm_config(checkpoint.empty() ? lm::default_small_lm_path() : checkpoint).positions_per_token();
+  } catch (const std::runtime_error&) {
+    return lm::LmConfig{}.positions_per_token();
+  }
+}
+
 struct Config {
   struct Policy {
     std::string name;
@@ -142,7 +153,7 @@ scenarios::Binder<Config> config_binder() {
     if (!(scale > 0)) {
       const auto* wl = root["workload"].as_table();
       const bool trace = wl && !(*wl)["trace"].value<std::string>().value_or("").empty();
-      scale = trace ? 1.0 : lm::LmConfig{}.positions_per_token();
+      scale = trace ? 1.0 : model_positions_per_token((*mod)["checkpoint"].value<std::string>().value_or(""));
     }
     mod->insert_or_assign("positions_per_token", scale);
     const auto name = (*pol)["name"].value<std::string>();

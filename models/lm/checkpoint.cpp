@@ -157,6 +157,32 @@ LmWeights parse_small_lm(std::vector<char> bytes, const std::string& path) {
   return w;
 }
 
+LmConfig read_small_lm_config(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot open the small-model checkpoint");
+  std::vector<char> header(88);
+  in.read(header.data(), static_cast<std::streamsize>(header.size()));
+  header.resize(static_cast<std::size_t>(in.gcount()));
+  Reader r(path, std::move(header));
+  char magic[8];
+  r.read(magic, 8);
+  if (std::memcmp(magic, "KVSIMLM1", 8) != 0) r.fail("not a kvsim small-model checkpoint (bad magic)");
+  const std::uint32_t version = r.u32();
+  if (version != 2 && version != kCheckpointVersion) r.fail("unsupported format version " + std::to_string(version));
+  std::uint8_t digest[32];
+  r.read(digest, sizeof digest);
+  LmConfig c;
+  int* ints[] = {&c.vocab, &c.d_model, &c.n_layers, &c.n_heads, &c.n_kv_heads, &c.head_dim, &c.ffn_hidden, &c.max_context};
+  for (int* field : ints) *field = static_cast<int>(r.u32());
+  c.rope_base = r.f32();
+  c.norm_eps = r.f32();
+  if (version >= 3) {
+    const std::uint32_t start = r.u32();
+    c.start_byte = start == kNoStartByte ? -1 : static_cast<int>(start);
+  }
+  return c;
+}
+
 std::string default_small_lm_path() { return scenarios::data_file("small/kvsim-byte-lm.bin", KVSIM_SMALL_LM_PATH); }
 
 std::string previous_small_lm_path() {

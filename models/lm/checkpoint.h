@@ -56,6 +56,11 @@ struct LmWeights {
 LmWeights load_small_lm(const std::string& path);
 // The same checks on a checkpoint already in memory; `path` names it in errors.
 LmWeights parse_small_lm(std::vector<char> bytes, const std::string& path);
+// The configuration in a checkpoint's header alone, without reading or checking the weights (to
+// resolve a scenario's defaults, e.g. the positions per token, before the run loads the model;
+// load_small_lm() is what checks the file). Throws std::runtime_error naming the file when it
+// cannot be opened or its header is not a readable checkpoint header.
+LmConfig read_small_lm_config(const std::string& path);
 // The checkpoint committed with the project (models/small/kvsim-byte-lm.bin).
 std::string default_small_lm_path();
 // The previous one (models/small/kvsim-byte-lm-v1.bin: recipe v1, format 2, no start byte), kept

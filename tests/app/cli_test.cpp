@@ -4,9 +4,12 @@
 #include <sys/wait.h>
 
 #include <array>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "results/reader.h"
@@ -65,6 +68,19 @@ TEST(Cli, ResolvedKvQualityStatesThePolicysParameters) {
   const Outcome t = kvsim("run " + traced + " --print-resolved");
   for (const char* line : {"window = 32", "kernel = 7", "positions_per_token = 1"})
     EXPECT_NE(t.out.find(line), std::string::npos) << line << " missing in\n" << t.out;
+  // A named checkpoint scales by its own vocabulary: a header that says 1,000 tokens (not bytes)
+  // resolves to 1 position per token.
+  std::ifstream committed(std::string(KVSIM_SOURCE_DIR) + "/models/small/kvsim-byte-lm.bin", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(committed)), std::istreambuf_iterator<char>());
+  ASSERT_GT(bytes.size(), 48u);
+  const std::uint32_t vocab = 1000;
+  std::memcpy(bytes.data() + 44, &vocab, sizeof vocab);
+  const std::string ckpt = write("token-model.bin", bytes);
+  const std::string named = write("snapkv-ckpt.toml", "kind = \"kv-quality\"\n[policy]\nname = \"snapkv\"\n"
+                                                      "[model]\ncheckpoint = \"" + ckpt + "\"\n");
+  const Outcome n = kvsim("run " + named + " --print-resolved");
+  for (const char* line : {"window = 32", "kernel = 7", "positions_per_token = 1"})
+    EXPECT_NE(n.out.find(line), std::string::npos) << line << " missing in\n" << n.out;
   const std::string bad = write("snapkv-chunk.toml", "kind = \"kv-quality\"\n[policy]\nname = \"snapkv\"\nchunk = 8\n");
   const Outcome b = kvsim("run " + bad + " --print-resolved");
   EXPECT_EQ(b.code, 2);
