@@ -179,6 +179,12 @@ class KvQualityKind final : public BoundKind<Config> {
   std::string_view description() const override {
     return "a KV eviction/selection policy on the small trained model: recall, error, accuracy, acceptance, work";
   }
+  // Execute mode on the small model: episodes, each prefilled over its context (quadratic).
+  double relative_cost(const scenarios::ScenarioPoint& point) const override {
+    const auto& w = point.tree["workload"];
+    const double context = static_cast<double>(w["context"].value_or<std::int64_t>(1024)) / 1024.0;
+    return static_cast<double>(w["episodes"].value_or<std::int64_t>(1)) * context * context;
+  }
 
  protected:
   KindOutput run_config(const Config& c, const scenarios::ScenarioPoint& point, sim::Engine& engine) const override;

@@ -149,6 +149,13 @@ class SpeculativeKind final : public BoundKind<Config> {
   std::string_view description() const override {
     return "TriForce hierarchical speculative decoding and its baselines, forwards charged on modeled GPUs";
   }
+  // The small-model acceptance source executes episodes on the small model; the rest is cost mode.
+  double relative_cost(const scenarios::ScenarioPoint& point) const override {
+    const auto& acc = point.tree["acceptance"];
+    if (acc["source"].value_or(std::string()) != "small-model") return 1.0;
+    const double context = static_cast<double>(acc["small_model"]["context"].value_or<std::int64_t>(1024)) / 1024.0;
+    return static_cast<double>(acc["small_model"]["episodes"].value_or<std::int64_t>(1)) * context * context;
+  }
 
  protected:
   KindOutput run_config(const Config& c, const scenarios::ScenarioPoint& point, sim::Engine& engine) const override;

@@ -40,6 +40,10 @@ class Kind {
   // Prints a human breakdown of what a run of `point` does (`kvsim explain`); false if the kind
   // has none.
   virtual bool explain(const scenarios::ScenarioPoint& /*point*/, std::ostream& /*out*/) const { return false; }
+  // A rough guess of the point's run time against a typical point (1): the pool starts the
+  // costliest points first, so that no worker is left with a long point at the end. It orders
+  // work only; no result depends on it.
+  virtual double relative_cost(const scenarios::ScenarioPoint& /*point*/) const { return 1.0; }
 };
 
 // A kind whose scenario is a typed Config bound to its schema once (scenarios/binder.h): the

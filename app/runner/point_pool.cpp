@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <numeric>
 #include <thread>
 
 namespace kvsim::runner {
@@ -21,6 +22,12 @@ std::string error_message(const std::exception_ptr& error) {
 std::vector<PointOutcome> run_points(const std::vector<const scenarios::ScenarioPoint*>& points, const KindRegistry& kinds,
                                      const RunOptions& options, unsigned jobs, const PoolHooks& hooks) {
   std::vector<PointOutcome> out(points.size());
+  std::vector<double> cost(points.size(), 1.0);
+  for (std::size_t i = 0; i < points.size(); ++i)
+    if (const Kind* kind = kinds.find(points[i]->kind())) cost[i] = kind->relative_cost(*points[i]);
+  std::vector<std::size_t> order(points.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return cost[a] > cost[b]; });
   std::atomic<std::size_t> next{0};
   std::size_t done = 0;
   std::mutex finished_mutex;
@@ -28,7 +35,8 @@ std::vector<PointOutcome> run_points(const std::vector<const scenarios::Scenario
   auto worker = [&] {
     // Each point has its own engine inside run_point: no state is shared between threads except
     // the outcome slots, each written by exactly one thread.
-    for (std::size_t i; (i = next++) < points.size();) {
+    for (std::size_t n; (n = next++) < points.size();) {
+      const std::size_t i = order[n];
       if (hooks.stop && hooks.stop->load()) return;
       out[i].started = true;
       try {
