@@ -3,10 +3,11 @@
 //
 // Contract: every point runs through run_point() on one of `jobs` threads (the calling thread is
 // one of them), taking the next point by descending Kind::relative_cost, index order among equal
-// costs (longest first keeps both workers busy to the end); each point's record, table rows or
-// error lands in its own slot, so the outcome does not depend on the thread count or the order. `hooks.finished`,
-// when given, is called after each point, serialized (one call at a time, on the thread that ran
-// the point), with the point's position in `points`, its outcome and the number done so far.
+// costs (longest first keeps every worker busy to the end; an executor on MPI ranks may take
+// index order); each point's record, table rows or error lands in its own slot, so the outcome
+// depends neither on the thread count nor on the order. `hooks.finished`, when given, is called
+// after each point, serialized (one call at a time, on the thread that ran the point), with the
+// point's position in `points`, its outcome and the number done so far.
 // When `hooks.stop` becomes true no further point is started; points already running finish
 // (their slots are filled; the others stay empty and are flagged `started == false`).
 #pragma once
