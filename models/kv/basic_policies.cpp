@@ -35,6 +35,9 @@ void accumulate_prefill_attention(const LayerPrefill& layer, int group, std::vec
         throw std::logic_error("accumulate_prefill_attention: prefill attention of another shape");
       per_kv_head = att->column_sums;
     } else {
+      if (static_cast<int>(att->row_peak.size()) != heads || static_cast<int>(att->row_sum.size()) != heads ||
+          att->row_peak[0].size() != n || att->row_sum[0].size() != n)
+        throw std::logic_error("accumulate_prefill_attention: prefill normalizers of another shape");
       per_kv_head.assign(heads / group, std::vector<float>(n, 0.0f));
       for (int qh = 0; qh < heads; ++qh)
         banded_attention_sums((*layer.queries)[qh], (*layer.keys)[qh / group], att->row_peak[qh], att->row_sum[qh], n,

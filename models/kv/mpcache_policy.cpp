@@ -156,7 +156,7 @@ class MpCachePolicy final : public KvPolicy {
   // The static keep set depends on the prefill and on tau, the ratio and the window alone: a memo
   // on the prefill shares it between budgets.
   std::vector<std::int32_t> static_keep(const LayerPrefill& l) const {
-    if (!l.attention) return compute_static_keep(l);
+    if (!l.attention || !l.attention->memo) return compute_static_keep(l);
     char key[160];
     std::snprintf(key, sizeof key, "mpcache/static-keep/tau=%.17g/ratio=%.17g/obs=%d", o_.tau, o_.static_keep_ratio,
                   observation_rows(l.length));
