@@ -6,6 +6,7 @@
 // its rows. Kinds sharing `res` load the hardware catalog and the model zoo once.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 
 #include "app/runner/kind.h"
@@ -24,6 +25,13 @@ std::unique_ptr<Kind> speculative_levels_kind(std::shared_ptr<const Resources> r
 std::unique_ptr<Kind> kv_quality_kind(std::shared_ptr<const Resources> res);
 std::unique_ptr<Kind> private_decode_kind(std::shared_ptr<const Resources> res);
 std::unique_ptr<Kind> mpc_gather_kind(std::shared_ptr<const Resources> res);
+
+// Kind::relative_cost of execute-mode work on the small model: `episodes` prefills over `context`
+// positions each, quadratic in it (a cost-mode point counts 1).
+inline double small_model_relative_cost(std::int64_t episodes, std::int64_t context) {
+  const double c = static_cast<double>(context) / 1024.0;
+  return static_cast<double>(episodes) * c * c;
+}
 
 // Every kind above, in this order (a new registry each call: no global state).
 KindRegistry builtin_kinds();

@@ -182,8 +182,7 @@ class KvQualityKind final : public BoundKind<Config> {
   // Execute mode on the small model: episodes, each prefilled over its context (quadratic).
   double relative_cost(const scenarios::ScenarioPoint& point) const override {
     const auto& w = point.tree["workload"];
-    const double context = static_cast<double>(w["context"].value_or<std::int64_t>(1024)) / 1024.0;
-    return static_cast<double>(w["episodes"].value_or<std::int64_t>(1)) * context * context;
+    return small_model_relative_cost(w["episodes"].value_or<std::int64_t>(1), w["context"].value_or<std::int64_t>(1024));
   }
 
  protected:

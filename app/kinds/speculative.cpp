@@ -153,8 +153,8 @@ class SpeculativeKind final : public BoundKind<Config> {
   double relative_cost(const scenarios::ScenarioPoint& point) const override {
     const auto& acc = point.tree["acceptance"];
     if (acc["source"].value_or(std::string()) != "small-model") return 1.0;
-    const double context = static_cast<double>(acc["small_model"]["context"].value_or<std::int64_t>(1024)) / 1024.0;
-    return static_cast<double>(acc["small_model"]["episodes"].value_or<std::int64_t>(1)) * context * context;
+    return small_model_relative_cost(acc["small_model"]["episodes"].value_or<std::int64_t>(1),
+                                     acc["small_model"]["context"].value_or<std::int64_t>(1024));
   }
 
  protected:

@@ -74,6 +74,47 @@ class Reader {
   std::size_t pos_ = 0;
 };
 
+// The header: magic and version 8 + 4 bytes, the digest 32, the configuration 40 and the start byte 4.
+constexpr std::size_t kHeaderBytes = 88;
+
+// The magic and the version (version 1 refused with the command that upgrades it).
+std::uint32_t read_preamble(Reader& r, const std::string& path) {
+  char magic[8];
+  r.read(magic, 8);
+  if (std::memcmp(magic, "KVSIMLM1", 8) != 0) r.fail("not a kvsim small-model checkpoint (bad magic)");
+  const std::uint32_t version = r.u32();
+  if (version == 1)
+    r.fail("format version 1 carries no SHA-256 of its weights and is no longer read; upgrade it with "
+           "`/usr/bin/python3 tools/train/upgrade_checkpoint.py " + path + "` (or retrain with tools/train/train.py)");
+  if (version != 2 && version != kCheckpointVersion) r.fail("unsupported format version " + std::to_string(version));
+  return version;
+}
+
+// The configuration that follows the digest, with its plausibility checks.
+LmConfig read_config(Reader& r, std::uint32_t version) {
+  LmConfig c;
+  int* ints[] = {&c.vocab, &c.d_model, &c.n_layers, &c.n_heads, &c.n_kv_heads, &c.head_dim, &c.ffn_hidden, &c.max_context};
+  for (int* field : ints) {
+    const std::uint32_t v = r.u32();
+    if (v == 0 || v > (1u << 20)) r.fail("implausible configuration value " + std::to_string(v));
+    *field = static_cast<int>(v);
+  }
+  c.rope_base = r.f32();
+  c.norm_eps = r.f32();
+  if (version >= 3) {
+    const std::uint32_t start = r.u32();
+    if (start != kNoStartByte && start >= static_cast<std::uint32_t>(c.vocab))
+      r.fail("start byte " + std::to_string(start) + " is outside the vocabulary of " + std::to_string(c.vocab));
+    c.start_byte = start == kNoStartByte ? -1 : static_cast<int>(start);
+  }
+  if (c.n_heads % c.n_kv_heads != 0 || c.head_dim % 2 != 0) r.fail("inconsistent head configuration");
+  // Why bounded: the projections' shapes are n_heads * head_dim rows, computed in int below.
+  if (static_cast<std::uint64_t>(c.n_heads) * static_cast<std::uint64_t>(c.head_dim) > (1u << 20))
+    r.fail("implausible configuration: n_heads * head_dim = " +
+           std::to_string(static_cast<std::uint64_t>(c.n_heads) * static_cast<std::uint64_t>(c.head_dim)) + " exceeds 2^20");
+  return c;
+}
+
 Vector as_vector(const MatrixRM& m) { return Eigen::Map<const Vector>(m.data(), m.size()); }
 
 }  // namespace
@@ -95,14 +136,7 @@ LmWeights load_small_lm(const std::string& path) {
 
 LmWeights parse_small_lm(std::vector<char> bytes, const std::string& path) {
   Reader r(path, std::move(bytes));
-  char magic[8];
-  r.read(magic, 8);
-  if (std::memcmp(magic, "KVSIMLM1", 8) != 0) r.fail("not a kvsim small-model checkpoint (bad magic)");
-  const std::uint32_t version = r.u32();
-  if (version == 1)
-    r.fail("format version 1 carries no SHA-256 of its weights and is no longer read; upgrade it with "
-           "`/usr/bin/python3 tools/train/upgrade_checkpoint.py " + path + "` (or retrain with tools/train/train.py)");
-  if (version != 2 && version != kCheckpointVersion) r.fail("unsupported format version " + std::to_string(version));
+  const std::uint32_t version = read_preamble(r, path);
   // Why the digest is checked before anything else is parsed: a flipped bit in a weight is a
   // valid float, so no later check could notice it.
   std::uint8_t digest[32];
@@ -113,26 +147,8 @@ LmWeights parse_small_lm(std::vector<char> bytes, const std::string& path) {
     r.fail("SHA-256 of the weights is " + actual + " but the header says " + stored +
            ": the checkpoint is corrupted (copy it again, or restore it with git checkout)");
   LmWeights w;
-  LmConfig& c = w.config;
-  int* ints[] = {&c.vocab, &c.d_model, &c.n_layers, &c.n_heads, &c.n_kv_heads, &c.head_dim, &c.ffn_hidden, &c.max_context};
-  for (int* field : ints) {
-    const std::uint32_t v = r.u32();
-    if (v == 0 || v > (1u << 20)) r.fail("implausible configuration value " + std::to_string(v));
-    *field = static_cast<int>(v);
-  }
-  c.rope_base = r.f32();
-  c.norm_eps = r.f32();
-  if (version >= 3) {
-    const std::uint32_t start = r.u32();
-    if (start != kNoStartByte && start >= static_cast<std::uint32_t>(c.vocab))
-      r.fail("start byte " + std::to_string(start) + " is outside the vocabulary of " + std::to_string(c.vocab));
-    c.start_byte = start == kNoStartByte ? -1 : static_cast<int>(start);
-  }
-  if (c.n_heads % c.n_kv_heads != 0 || c.head_dim % 2 != 0) r.fail("inconsistent head configuration");
-  // Why bounded: the projections' shapes are n_heads * head_dim rows, computed in int below.
-  if (static_cast<std::uint64_t>(c.n_heads) * static_cast<std::uint64_t>(c.head_dim) > (1u << 20))
-    r.fail("implausible configuration: n_heads * head_dim = " +
-           std::to_string(static_cast<std::uint64_t>(c.n_heads) * static_cast<std::uint64_t>(c.head_dim)) + " exceeds 2^20");
+  w.config = read_config(r, version);
+  const LmConfig& c = w.config;
   const std::uint32_t count = r.u32();
   if (count != static_cast<std::uint32_t>(3 + 9 * c.n_layers)) r.fail("tensor count does not match the layer count");
   const int hd = c.head_dim;
@@ -160,27 +176,14 @@ LmWeights parse_small_lm(std::vector<char> bytes, const std::string& path) {
 LmConfig read_small_lm_config(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(path + ": cannot open the small-model checkpoint");
-  std::vector<char> header(88);
+  std::vector<char> header(kHeaderBytes);
   in.read(header.data(), static_cast<std::streamsize>(header.size()));
   header.resize(static_cast<std::size_t>(in.gcount()));
   Reader r(path, std::move(header));
-  char magic[8];
-  r.read(magic, 8);
-  if (std::memcmp(magic, "KVSIMLM1", 8) != 0) r.fail("not a kvsim small-model checkpoint (bad magic)");
-  const std::uint32_t version = r.u32();
-  if (version != 2 && version != kCheckpointVersion) r.fail("unsupported format version " + std::to_string(version));
+  const std::uint32_t version = read_preamble(r, path);
   std::uint8_t digest[32];
-  r.read(digest, sizeof digest);
-  LmConfig c;
-  int* ints[] = {&c.vocab, &c.d_model, &c.n_layers, &c.n_heads, &c.n_kv_heads, &c.head_dim, &c.ffn_hidden, &c.max_context};
-  for (int* field : ints) *field = static_cast<int>(r.u32());
-  c.rope_base = r.f32();
-  c.norm_eps = r.f32();
-  if (version >= 3) {
-    const std::uint32_t start = r.u32();
-    c.start_byte = start == kNoStartByte ? -1 : static_cast<int>(start);
-  }
-  return c;
+  r.read(digest, sizeof digest);  // not checked: the weights it covers are not read here
+  return read_config(r, version);
 }
 
 std::string default_small_lm_path() { return scenarios::data_file("small/kvsim-byte-lm.bin", KVSIM_SMALL_LM_PATH); }

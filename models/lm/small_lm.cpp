@@ -11,8 +11,9 @@
 namespace kvsim::models::lm {
 namespace {
 
-// SiLU(gate) * up, elementwise.
-Vector swiglu(const Vector& gate, const Vector& up) {
+// SiLU(gate) * up, elementwise: a decode step's vectors or a prefill's matrices.
+template <class M>
+M swiglu(const M& gate, const M& up) {
   return (gate.array() / (1.0f + (-gate.array()).exp()) * up.array()).matrix();
 }
 
@@ -119,10 +120,8 @@ MatrixRM SmallLm::prefill(std::span<const int> tokens, kv::KvPolicy* policy, Pre
     // The MLP over all rows at once (matrix products; decode's are matrix-vector, equal to float
     // rounding).
     for (int t = 0; t < T; ++t) h.row(t) = rms_norm(x.row(t).transpose(), L.mlp_norm).transpose();
-    MatrixRM gate = h * L.w_gate.transpose();
-    const MatrixRM up = h * L.w_up.transpose();
-    gate.array() = gate.array() / (1.0f + (-gate.array()).exp()) * up.array();
-    x.noalias() += gate * L.w_down.transpose();
+    const MatrixRM gate = h * L.w_gate.transpose(), up = h * L.w_up.transpose();
+    x.noalias() += swiglu(gate, up) * L.w_down.transpose();
     length_ = T;
     if (policy) policy->prefill({l, T, &q_heads, &keys_[l], &values_[l], &softmax});
     if (capture) capture->queries[l] = q_heads, capture->softmax[l] = softmax;
@@ -167,7 +166,7 @@ Eigen::VectorXf SmallLm::decode(int token, kv::KvPolicy* policy) {
     if (policy) policy->observe(view, selection_, probs_);
     x += L.wo * attn_out;
     const Vector hm = rms_norm(x, L.mlp_norm);
-    x += L.w_down * swiglu(L.w_gate * hm, L.w_up * hm);
+    x += L.w_down * swiglu<Vector>(L.w_gate * hm, L.w_up * hm);
   }
   length_ = pos + 1;
   return w_->lm_head * rms_norm(x, w_->final_norm);

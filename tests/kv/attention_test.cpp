@@ -123,8 +123,8 @@ TEST(Attention, ContiguousAttendEqualsTheGatherToFloatRounding) {
   std::vector<float> fast, gathered;
   Eigen::VectorXf fast_out, gathered_out;
   attend(q, k, v, iota_positions(0, n), fast, fast_out);
-  // The same positions with one left out and put back as a gather: positions 0..n-1 in two parts.
-  std::vector<std::int32_t> all = iota_positions(0, n);
+  // Against the softmax computed here, per position, in double.
+  const std::vector<std::int32_t> all = iota_positions(0, n);
   std::vector<float> scores(n);
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
   for (int i = 0; i < n; ++i) scores[i] = k.row(i).dot(q) * scale;
