@@ -39,7 +39,6 @@ TableSchema make_gpu_schema() {
   TableSchema ov;
   ov.quantity("kernel_launch", Dimension::kTime, "eager launch cost per kernel").required().min(0);
   ov.quantity("graph_kernel_launch", Dimension::kTime, "per-kernel cost inside a CUDA graph").required().min(0);
-  ov.quantity("forward", Dimension::kTime, "framework cost per forward call").required().min(0);
   s.table("overhead", "host-side costs", std::move(ov)).required();
   return s;
 }
@@ -81,7 +80,16 @@ TableSchema make_stack_schema() {
   s.quantity("op_issue", Dimension::kTime, "host time to issue one eager op").required().min(0);
   s.quantity("sync", Dimension::kTime, "host bubble per synchronization").required().min(0);
   s.quantity("graph_replay", Dimension::kTime, "host time to launch one captured graph").required().min(0);
-  s.integer("eager_ops_per_layer", "ops one eager decoder layer issues").required().min(1);
+  s.integer("eager_ops_per_layer", "ops one eager decoder layer issues").required().min(0);
+  s.integer("ops_outside_layers", "eager ops before and after the layers (embedding, final norm, LM head, sampling)")
+      .required().min(0);
+  s.string("graph_pieces", "what one captured graph covers: the whole forward, or the span between attention calls")
+      .required().choices({"whole", "per-layer"});
+  s.integer("ops_after_graph", "graphed forward: eager ops issued after the graph (logits, sampler)").required().min(0);
+  s.quantity("forward_overhead", Dimension::kTime, "per-forward framework cost the GPU waits for (what the rest does not itemize)")
+      .required().min(0);
+  s.quantity("step_overhead", Dimension::kTime, "host work per engine step before its forward").required().min(0);
+  s.boolean("step_sync", "a decode loop waits for each step's sampled tokens on the host").required();
   return s;
 }
 
@@ -218,7 +226,6 @@ GpuProfile Catalog::gpu(const std::string& name, const toml::table* overrides, c
   g.efficiency.sampling_memory = scenarios::get_number(t, "efficiency.sampling_memory");
   g.kernel_launch = sim::from_seconds(q(t, "overhead.kernel_launch", Dimension::kTime));
   g.graph_kernel_launch = sim::from_seconds(q(t, "overhead.graph_kernel_launch", Dimension::kTime));
-  g.forward_overhead = sim::from_seconds(q(t, "overhead.forward", Dimension::kTime));
   return g;
 }
 
@@ -262,6 +269,12 @@ StackProfile Catalog::stack(const std::string& name, const std::string& where) c
   p.sync = sim::from_seconds(q(t, "sync", Dimension::kTime));
   p.graph_replay = sim::from_seconds(q(t, "graph_replay", Dimension::kTime));
   p.eager_ops_per_layer = static_cast<int>(scenarios::get_integer(t, "eager_ops_per_layer"));
+  p.ops_outside_layers = static_cast<int>(scenarios::get_integer(t, "ops_outside_layers"));
+  p.graph_pieces = scenarios::get_string(t, "graph_pieces") == "per-layer" ? GraphPieces::kPerLayer : GraphPieces::kWhole;
+  p.ops_after_graph = static_cast<int>(scenarios::get_integer(t, "ops_after_graph"));
+  p.forward_overhead = sim::from_seconds(q(t, "forward_overhead", Dimension::kTime));
+  p.step_overhead = sim::from_seconds(q(t, "step_overhead", Dimension::kTime));
+  p.step_sync = scenarios::get_bool(t, "step_sync");
   return p;
 }
 

@@ -41,11 +41,15 @@ struct GpuProfile {
   GpuEfficiency efficiency;
   sim::Duration kernel_launch = 0;
   sim::Duration graph_kernel_launch = 0;
-  sim::Duration forward_overhead = 0;
 };
 
 // A software stack: what the host thread costs when it drives the GPU (an eager op, a captured
-// graph's replay, a synchronization), and how many ops an eager decoder layer issues.
+// graph's replay, a synchronization), how many ops a forward issues, and what a graphed forward
+// leaves outside its graphs. models/step_plan.h turns it into the host side of every forward.
+enum class GraphPieces {
+  kWhole,     // one graph per forward (the released TriForce code; vLLM's full-graph decode)
+  kPerLayer,  // piecewise: a graph per span between attention calls, attention issued eagerly
+};
 struct StackProfile {
   std::string name;
   std::string description;
@@ -53,6 +57,12 @@ struct StackProfile {
   sim::Duration sync = 0;          // host bubble per synchronization (.item(), blocking copy, a Python if on a tensor)
   sim::Duration graph_replay = 0;  // host time to launch one captured CUDA graph
   int eager_ops_per_layer = 0;     // ops one eager decoder layer issues
+  int ops_outside_layers = 0;      // eager ops before and after the layers (embedding, final norm, LM head, sampling)
+  GraphPieces graph_pieces = GraphPieces::kWhole;
+  int ops_after_graph = 0;         // graphed forward: eager ops issued after the graph (logits, sampler)
+  sim::Duration forward_overhead = 0;  // per forward: framework work the GPU waits for, not itemized above (fitted for pytorch)
+  sim::Duration step_overhead = 0; // host work per engine step before its forward (scheduling, input preparation)
+  bool step_sync = false;          // a decode loop waits for each step's sampled tokens on the host
 };
 
 struct HostProfile {

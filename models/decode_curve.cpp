@@ -8,8 +8,8 @@
 
 namespace kvsim::models {
 
-double simulate_forward(const Architecture& arch, const Deployment& dep, std::int64_t batch, std::int64_t q,
-                        std::int64_t cached, bool sample) {
+ForwardTiming time_forward(const Architecture& arch, const Deployment& dep, std::int64_t batch, std::int64_t q,
+                           std::int64_t cached, bool sample, bool engine_step) {
   sim::Engine engine;
   Machine m = make_machine(engine, dep);
   StepShape s;
@@ -18,9 +18,19 @@ double simulate_forward(const Architecture& arch, const Deployment& dep, std::in
   s.cached = cached;
   s.sample = sample;
   StepStats st;
-  engine.spawn(run_step(engine, m, dep, plan_step(arch, dep, s), st), "forward");
+  std::vector<Op> plan = plan_step(arch, dep, s);
+  ForwardTiming t;
+  t.issue = host_issue_time(plan);
+  t.lead = plan.front().host + (engine_step ? dep.stack.step_overhead : 0);  // every plan opens with its framework op
+  engine.spawn(run_step(engine, m, dep, std::move(plan), st, engine_step), "forward");
   engine.run();
-  return sim::to_seconds(st.latency);
+  t.latency = st.latency;
+  return t;
+}
+
+double simulate_forward(const Architecture& arch, const Deployment& dep, std::int64_t batch, std::int64_t q,
+                        std::int64_t cached, bool sample, bool engine_step) {
+  return sim::to_seconds(time_forward(arch, dep, batch, q, cached, sample, engine_step).latency);
 }
 
 DecodeCurve::DecodeCurve(const Architecture& arch, const Deployment& dep, std::int64_t batch, std::int64_t stride)
@@ -32,7 +42,7 @@ double DecodeCurve::step_seconds(std::int64_t cached) {
   auto it = steps_.find(cached);
   if (it != steps_.end()) return it->second;
   ++simulated_;
-  const double t = simulate_forward(arch_, dep_, batch_, 1, cached);
+  const double t = simulate_forward(arch_, dep_, batch_, 1, cached, true, true);
   steps_.emplace(cached, t);
   return t;
 }
@@ -60,7 +70,7 @@ double DecodeCurve::generate_seconds(std::int64_t prompt, std::int64_t tokens) {
 }
 
 double DecodeCurve::prefill_seconds(std::int64_t tokens, std::int64_t cached) {
-  return simulate_forward(arch_, dep_, batch_, tokens, cached, false);
+  return simulate_forward(arch_, dep_, batch_, tokens, cached, false, true);
 }
 
 }  // namespace kvsim::models

@@ -7,7 +7,9 @@
 // forwards, so steps are simulated at every `stride` tokens and summed exactly under linear
 // interpolation between them: decode time is affine in the context between two grid points
 // (the KV read grows linearly; weights and launches are constant), so the sum is exact up to the
-// launch floor switching inside an interval. Results are memoized; not thread-safe.
+// launch floor switching inside an interval. Every step and prefill is an engine step of the
+// deployment's software stack (its step overhead and final sync). Results are memoized; not
+// thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +17,7 @@
 
 #include "models/architecture.h"
 #include "models/deployment.h"
+#include "sim/time.h"
 
 namespace kvsim::models {
 
@@ -37,8 +40,18 @@ class DecodeCurve {
   std::int64_t simulated_ = 0;
 };
 
-// Simulates one forward step on a fresh engine and returns its latency in seconds.
+// One forward on a fresh engine: its latency (the host's issue included, execution.h), the host
+// thread's issue time, and how long the host works before the GPUs can start (a graph's replay,
+// the first eager op's share).
+struct ForwardTiming {
+  sim::Duration latency = 0, issue = 0, lead = 0;
+};
+ForwardTiming time_forward(const Architecture& arch, const Deployment& dep, std::int64_t batch, std::int64_t q,
+                           std::int64_t cached, bool sample, bool engine_step);
+
+// Simulates one forward step on a fresh engine and returns its latency in seconds. `engine_step`:
+// a whole step of a decode loop (run_step), with the stack's step overhead and final sync.
 double simulate_forward(const Architecture& arch, const Deployment& dep, std::int64_t batch, std::int64_t q,
-                        std::int64_t cached, bool sample = true);
+                        std::int64_t cached, bool sample = true, bool engine_step = false);
 
 }  // namespace kvsim::models

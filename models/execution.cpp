@@ -45,7 +45,8 @@ std::string class_of(const Op& op) {
 }
 }  // namespace
 
-sim::Task<void> run_step(sim::Engine& engine, Machine& m, Deployment dep, std::vector<Op> plan, StepStats& stats) {
+sim::Task<void> run_step(sim::Engine& engine, Machine& m, Deployment dep, std::vector<Op> plan, StepStats& stats,
+                         bool engine_step) {
   const sim::Time start = engine.now();
   const sim::Duration compute_busy0 = m.gpus[0]->stream("compute").busy();
   const sim::Duration h2d_busy0 = m.gpus[0]->stream("h2d").busy();
@@ -54,6 +55,33 @@ sim::Task<void> run_step(sim::Engine& engine, Machine& m, Deployment dep, std::v
   std::vector<sim::StreamOp> last(ranks, sim::StreamOp{start, start});   // last op on compute, per rank
   std::vector<sim::StreamOp> pending_input(ranks, sim::StreamOp{start, start});  // data the next kernel needs
   sim::Time end = start;
+
+  // The host thread: `host` is when it has issued everything so far; what it does shows on the
+  // "python" stream as contiguous spans. The GPU cannot start an op before the host issued it,
+  // except in a decode loop that never synchronizes per step (stack.step_sync false): there the
+  // host issued this step while the GPU ran the previous one, so the GPU waits for it only after
+  // the host has waited for the GPU (an offloaded layer's sync), and the step lasts at least the
+  // host's issue time (steady state of a pipelined loop).
+  const hardware::StackProfile& stack = dep.stack;
+  bool host_ahead = engine_step && !stack.step_sync;
+  sim::Stream& python = m.host->stream("python");
+  sim::Time host = start, span_from = start;
+  auto host_span = [&](std::string_view label) {
+    if (host > span_from) python.enqueue(host - span_from, label, {sim::StreamOp{span_from, span_from}});
+    span_from = host;
+  };
+  // A synchronization: the host waits for every GPU's work so far, then pays the stack's bubble.
+  auto host_wait = [&](sim::Time gpus_done) {
+    host_ahead = false;
+    host_span("issue");
+    host = span_from = std::max(host, gpus_done);
+    host += stack.sync;
+    host_span("sync");
+  };
+  if (engine_step) {
+    host += stack.step_overhead;
+    host_span("step-prepare");
+  }
 
   // Double buffering: the layers with streamed data (offloaded KV and/or weights) in order; the
   // loads of the k-th such layer go into the buffers of the (k-2)-th, so they may start once
@@ -97,6 +125,13 @@ sim::Task<void> run_step(sim::Engine& engine, Machine& m, Deployment dep, std::v
       }
       continue;
     }
+    if (op.host_sync) {
+      sim::Time done = start;
+      for (int r = 0; r < ranks; ++r) done = std::max(done, last[r].end);
+      host_wait(done);
+    }
+    host += op.host;
+    const sim::StreamOp issued = host_ahead ? sim::StreamOp{start, start} : sim::StreamOp{host, host};
     const std::string cls = class_of(op);
     stats.time_by_class[cls] += c.time;
     switch (op.kind) {
@@ -104,7 +139,7 @@ sim::Task<void> run_step(sim::Engine& engine, Machine& m, Deployment dep, std::v
       case OpKind::kKernel: {
         for (int r = 0; r < ranks; ++r) {
           if (op.rank0_only && r != 0) continue;
-          last[r] = m.gpus[r]->stream("compute").enqueue(c.time, op.work.name, {last[r], pending_input[r]},
+          last[r] = m.gpus[r]->stream("compute").enqueue(c.time, op.work.name, {last[r], pending_input[r], issued},
                                                           static_cast<std::uint64_t>(op.work.bytes));
           pending_input[r] = last[r];
           end = std::max(end, last[r].end);
@@ -113,7 +148,7 @@ sim::Task<void> run_step(sim::Engine& engine, Machine& m, Deployment dep, std::v
         break;
       }
       case OpKind::kAllReduce: {
-        sim::StreamOp all{start, start};
+        sim::StreamOp all = issued;
         for (int r = 0; r < ranks; ++r) all.end = std::max(all.end, last[r].end);
         for (int r = 0; r < ranks; ++r) {
           last[r] = m.gpus[r]->stream("compute").enqueue(c.time, op.work.name, {all}, static_cast<std::uint64_t>(op.bytes));
@@ -126,7 +161,7 @@ sim::Task<void> run_step(sim::Engine& engine, Machine& m, Deployment dep, std::v
       case OpKind::kCopyD2H: {
         const char* stream = op.kind == OpKind::kCopyH2D ? "h2d" : "d2h";
         for (int r = 0; r < ranks; ++r) {
-          const sim::StreamOp copy = m.gpus[r]->stream(stream).enqueue(c.time, op.work.name, {pending_input[r]},
+          const sim::StreamOp copy = m.gpus[r]->stream(stream).enqueue(c.time, op.work.name, {pending_input[r], issued},
                                                                       static_cast<std::uint64_t>(op.bytes));
           // A copy back (kv_store) runs beside compute; an input copy gates what follows.
           if (op.kind == OpKind::kCopyH2D || op.work.name != "kv_store") pending_input[r] = copy;
@@ -138,6 +173,7 @@ sim::Task<void> run_step(sim::Engine& engine, Machine& m, Deployment dep, std::v
       case OpKind::kHostAttention: {
         sim::StreamOp ready = pending_input[0];
         for (int r = 1; r < ranks; ++r) ready.end = std::max(ready.end, pending_input[r].end);
+        ready.end = std::max(ready.end, issued.end);
         // One host serves every rank: their attention runs one after another on the CPU.
         for (int r = 0; r < ranks; ++r) {
           const sim::StreamOp h = m.host->stream("cpu").enqueue(c.time, op.work.name, {ready},
@@ -156,8 +192,15 @@ sim::Task<void> run_step(sim::Engine& engine, Machine& m, Deployment dep, std::v
       if (it != position.end()) issue_layer(it->second + 2, last[0]);
     }
   }
+  if (engine_step && stack.step_sync) {
+    host_wait(end);  // the sampled tokens return to the host before the next step
+  } else {
+    host_span("issue");
+  }
+  end = std::max(end, host);
   co_await engine.sleep_until(end);
   stats.latency = end - start;
+  stats.host_issue += host_issue_time(plan);
   stats.compute_busy += m.gpus[0]->stream("compute").busy() - compute_busy0;
   stats.h2d_busy += m.gpus[0]->stream("h2d").busy() - h2d_busy0;
   stats.host_busy += m.host->stream("cpu").busy() - host_busy0;

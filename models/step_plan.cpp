@@ -1,7 +1,9 @@
 // models/step_plan.cpp — the kernels of a decoder layer and where offloading changes them.
 #include "models/step_plan.h"
 
+#include <map>
 #include <stdexcept>
+#include <utility>
 
 namespace kvsim::models {
 
@@ -69,7 +71,78 @@ struct Builder {
   }
 };
 
+// The GPU-side ops the host issues one by one (prefetched loads are issued ahead, with the first
+// layers, and carry no issue time of their own).
+bool issued_in_order(const Op& op) { return !(op.kind == OpKind::kCopyH2D && op.prefetch); }
+
+// Spreads `total` over the ops in [from, to) that the host issues; the remainder of the integer
+// division goes to the first, so the shares add up to `total` exactly.
+void spread(std::vector<Op>& ops, std::size_t from, std::size_t to, sim::Duration total) {
+  std::vector<std::size_t> idx;
+  for (std::size_t i = from; i < to; ++i)
+    if (issued_in_order(ops[i])) idx.push_back(i);
+  if (idx.empty() || total == 0) return;
+  const auto n = static_cast<sim::Duration>(idx.size());
+  for (std::size_t i : idx) ops[i].host += total / n;
+  ops[idx.front()].host += total % n;
+}
+
+void add_host_side(const Architecture& a, const Deployment& d, std::vector<Op>& ops) {
+  const hardware::StackProfile& st = d.stack;
+  for (Op& op : ops)
+    if (op.kind == OpKind::kFramework && op.work.name == "sync") op.host_sync = true;
+  // [begin, end) of each layer's ops, and of the ops before (-1) and after (-2) the layers.
+  std::map<int, std::pair<std::size_t, std::size_t>> range;
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    auto [it, fresh] = range.try_emplace(ops[i].layer, i, i + 1);
+    if (!fresh) it->second.second = i + 1;
+  }
+  if (!d.cuda_graphs) {
+    const sim::Duration per_layer = static_cast<sim::Duration>(st.eager_ops_per_layer + (d.tp > 1 ? 2 : 0)) * st.op_issue;
+    for (int l = 0; l < a.layers; ++l)
+      if (auto it = range.find(l); it != range.end()) spread(ops, it->second.first, it->second.second, per_layer);
+    // The ops outside the layers, split between those before and those after them.
+    const sim::Duration outside = static_cast<sim::Duration>(st.ops_outside_layers) * st.op_issue;
+    const auto before = range.at(-1), after = range.at(-2);
+    spread(ops, before.first, before.second, outside / 2);
+    spread(ops, after.first, after.second, outside - outside / 2);
+    return;
+  }
+  // Graphed: everything from the embedding to the final norm is captured; the LM head and the
+  // sampling are captured too unless the stack issues them after the graph.
+  auto first_issued = [&](std::size_t from, std::size_t to) -> Op* {
+    for (std::size_t i = from; i < to; ++i)
+      if (issued_in_order(ops[i])) return &ops[i];
+    return nullptr;
+  };
+  if (Op* first = first_issued(0, ops.size())) first->host += st.graph_replay;
+  if (st.graph_pieces == hardware::GraphPieces::kPerLayer) {
+    // A piece ends at each attention call: the call is issued eagerly (its cache write is its
+    // first kernel), and the next piece's graph is replayed after it.
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      if (ops[i].work.name == "kv_append" || ops[i].kind == OpKind::kHostAttention) ops[i].host += st.op_issue;
+      if (ops[i].work.name == "attention" || ops[i].kind == OpKind::kHostAttention)
+        if (Op* next = first_issued(i + 1, ops.size())) next->host += st.graph_replay;
+    }
+  }
+  if (st.ops_after_graph > 0) {
+    const auto after = range.at(-2);
+    std::size_t head = after.first;
+    while (head < after.second && ops[head].work.name != "lm_head") ++head;
+    if (head < after.second) {
+      ops[head].host += st.op_issue;  // the logits' projection, then the sampler's ops
+      spread(ops, head + 1, after.second, static_cast<sim::Duration>(st.ops_after_graph - 1) * st.op_issue);
+    }
+  }
+}
+
 }  // namespace
+
+sim::Duration host_issue_time(const std::vector<Op>& plan) {
+  sim::Duration t = 0;
+  for (const Op& op : plan) t += op.host;
+  return t;
+}
 
 std::vector<Op> plan_step(const Architecture& a, const Deployment& d, const StepShape& s) {
   if (d.tp < 1 || a.heads % d.tp != 0 || a.kv_heads % d.tp != 0 || a.ffn % d.tp != 0) {
@@ -88,7 +161,7 @@ std::vector<Op> plan_step(const Architecture& a, const Deployment& d, const Step
   const double cached_total = static_cast<double>(s.cached + s.q);  // what an offloaded layer must hold on the GPU
 
   b.special(-1, OpKind::kFramework, "framework", 0);
-  b.ops.back().fixed = d.gpu.forward_overhead;
+  b.ops.back().fixed = d.stack.forward_overhead;
   b.kernel(-1, "embedding", KernelClass::kElementwise, 0, 2 * n * dm * dt);
 
   std::vector<int> offloaded;
@@ -99,8 +172,8 @@ std::vector<Op> plan_step(const Architecture& a, const Deployment& d, const Step
       b.special(l, OpKind::kCopyH2D, "weights_load", static_cast<double>(a.layer_params()) / t * dt, true);
     }
     if (off) {
-      b.special(l, OpKind::kFramework, "sync", 0);  // the offloading engine synchronizes per layer
-      b.ops.back().fixed = d.cuda_graphs ? d.gpu.graph_kernel_launch : d.gpu.kernel_launch;
+      // The offloading engine synchronizes per layer: the host waits (Op::host_sync, set below).
+      b.special(l, OpKind::kFramework, "sync", 0);
       b.special(l, OpKind::kCopyH2D, "kv_load", s.batch * cached_total * kv_layer, true);
     }
     b.kernel(l, "norm_attn", KernelClass::kElementwise, 0, 2 * n * dm * dt + dm * dt);
@@ -154,6 +227,7 @@ std::vector<Op> plan_step(const Architecture& a, const Deployment& d, const Step
     b.ops.push_back(std::move(op));
     if (d.tp > 1) b.special(-2, OpKind::kAllReduce, "broadcast_tokens", n * 8);
   }
+  add_host_side(a, d, b.ops);
   return std::move(b.ops);
 }
 

@@ -184,7 +184,7 @@ int cmd_compare_stack(const Args& args) {
   const models::Zoo zoo = models::Zoo::load(models::Zoo::default_dir());
   models::Deployment dep = models::standard_deployment(cat, "a100-80gb-sxm");
   dep.stack = st;
-  const models::spec::LevelCosts levels(zoo.get("yarn-llama2-7b-128k"), zoo.get("llama-68m"), dep, 1);
+  models::spec::LevelCosts levels(zoo.get("yarn-llama2-7b-128k"), zoo.get("llama-68m"), dep, 1);
   auto us = [](sim::Duration d) { return sim::to_seconds(d) * 1e6; };
   const double iteration_us = us(models::spec::kMiddleIteration.ops * st.op_issue + models::spec::kMiddleIteration.syncs * st.sync +
                                  2 * st.graph_replay);
@@ -194,7 +194,7 @@ int cmd_compare_stack(const Args& args) {
       {"op_issue_us_add", {us(st.op_issue), "us"}},
       {"sync_us_item", {us(st.sync), "us"}},
       {"middle_iteration_host_ms", {iteration_us / 1e3, "ms"}},
-      {"full_eager_issue_ms_q7", {us(levels.issue(models::spec::Level::kFull, false)) / 1e3, "ms"}},
+      {"full_eager_issue_ms_q7", {us(levels.forward(models::spec::Level::kFull, 7, 4096, false).issue) / 1e3, "ms"}},
       {"cpu_attention_gbps_1thread", {host.attention_bandwidth_per_core / 1e9, "GB/s"}},
   };
   std::string line;

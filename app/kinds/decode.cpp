@@ -37,7 +37,7 @@ struct Config {
     std::int64_t context = 0, query_tokens = 1, attended = 0;
     bool gather_selected = false;
     std::int64_t batch = 1, steps = 1;
-    bool sample = true;
+    bool sample = true, engine_step = true;
     std::string on_not_fit = "error", context_limit = "model";
   } workload;
   struct Resident {
@@ -66,6 +66,9 @@ scenarios::Binder<Config> config_binder() {
   work.bind("batch", &W::batch, "sequences decoded together").min(1).max(4096);
   work.bind("steps", &W::steps, "forward steps simulated").min(1).max(1'000'000);
   work.bind("sample", &W::sample, "sample next tokens on the GPU after each forward");
+  work.bind("engine_step", &W::engine_step,
+            "each step is a decode loop's (the stack's step overhead before the forward, the sampled tokens' "
+            "synchronization after it); false: the forward alone, as a per-forward benchmark times it");
   work.bind("on_not_fit", &W::on_not_fit, "what to do when the configuration does not fit in memory").choices({"error", "report"});
   work.bind("context_limit", &W::context_limit, "stop at the model's max context (model) or go beyond it (ignore)")
       .choices({"model", "ignore"});
@@ -104,6 +107,7 @@ class DecodeKind final : public BoundKind<Config> {
     models::Deployment dep;
     models::StepShape shape;          // the first step
     std::int64_t steps = 1;
+    bool engine_step = true;
     std::vector<models::MemoryItem> residents;
     bool report_not_fit = false;
     double paper_latency = 0;         // from [reference], 0 if absent
@@ -139,6 +143,7 @@ DecodeKind::Setup DecodeKind::setup(const Config& c, const scenarios::ScenarioPo
   s.shape.gather_selected = w.gather_selected;
   s.shape.sample = w.sample;
   s.steps = w.steps;
+  s.engine_step = w.engine_step;
   s.report_not_fit = w.on_not_fit == "report";
   const std::int64_t last_context = s.shape.cached + s.steps * s.shape.q;
   if (last_context > s.arch.max_context && w.context_limit == "model") {
@@ -176,7 +181,7 @@ sim::Task<void> decode_steps(sim::Engine& e, models::Machine& m, const DecodeKin
   for (std::int64_t i = 0; i < s.steps; ++i) {
     const auto plan = models::plan_step(s.arch, s.dep, shape);
     models::StepStats st;
-    co_await models::run_step(e, m, s.dep, plan, st);
+    co_await models::run_step(e, m, s.dep, plan, st, s.engine_step);
     out.push_back(std::move(st));
     shape.cached += shape.q;
   }
@@ -223,6 +228,7 @@ KindOutput DecodeKind::run_config(const Config& c, const scenarios::ScenarioPoin
   out.metrics.push_back({"h2d_bytes_per_step", first.h2d_bytes, "B"});
   out.metrics.push_back({"h2d_busy_per_step", sim::to_seconds(first.h2d_busy), "s"});
   out.metrics.push_back({"host_busy_per_step", sim::to_seconds(first.host_busy), "s"});
+  out.metrics.push_back({"host_issue_per_step", sim::to_seconds(first.host_issue), "s"});
   out.metrics.push_back({"flops_per_step", first.flops, "FLOP"});
   // An upper bound: every GPU at board power for the whole step.
   out.metrics.push_back({"energy_per_step_at_tdp", mean * s.dep.gpu.board_power * s.dep.tp, "J"});
@@ -269,7 +275,7 @@ bool DecodeKind::explain(const scenarios::ScenarioPoint& point, std::ostream& ou
       << si(static_cast<double>(s.arch.kv_bytes_per_token()), "B") << " of KV per token\n";
   out << "deployment: KV " << models::kv_placement_name(s.dep.kv);
   if (s.dep.kv == models::KvPlacement::kOffload) out << " (" << s.dep.on_chip_layers << " layers on chip)";
-  out << ", CUDA graphs " << (s.dep.cuda_graphs ? "on" : "off") << ", host link " << s.dep.host_link.name
+  out << ", CUDA graphs " << (s.dep.cuda_graphs ? "on" : "off") << ", stack " << s.dep.stack.name << ", host link " << s.dep.host_link.name
       << ", peer link " << s.dep.peer_link.name << "\n";
   out << "step: batch " << s.shape.batch << ", " << s.shape.q << " query token(s), " << s.shape.cached
       << " cached tokens, attending to " << models::attended_tokens(s.shape) << "\n\nmemory per GPU:\n"
@@ -316,8 +322,9 @@ bool DecodeKind::explain(const scenarios::ScenarioPoint& point, std::ostream& ou
   one.steps = 1;
   engine.spawn(decode_steps(engine, machine, one, stats), "explain");
   engine.run();
-  out << "\nsum of operation times: " << fmt("%.3f", sum * 1e3) << " ms; scheduled step (copies and host work overlapping "
-      << "compute): " << fmt("%.3f", sim::to_seconds(stats.at(0).latency) * 1e3) << " ms\n";
+  out << "\nsum of operation times: " << fmt("%.3f", sum * 1e3) << " ms; host issue (" << s.dep.stack.name
+      << (s.dep.cuda_graphs ? ", graphed" : ", eager") << "): " << fmt("%.3f", sim::to_seconds(models::host_issue_time(plan)) * 1e3)
+      << " ms; scheduled step (copies and host work overlapping compute): " << fmt("%.3f", sim::to_seconds(stats.at(0).latency) * 1e3) << " ms\n";
   if (s.paper_latency > 0) {
     const double sim_ms = sim::to_seconds(stats.at(0).latency) * 1e3;
     out << "reference (" << s.reference_source << "): " << fmt("%.3f", s.paper_latency * 1e3) << " ms; simulated "

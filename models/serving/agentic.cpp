@@ -33,8 +33,8 @@ SessionCost run_sessions(sim::Engine& engine, const Architecture& arch, const De
     TurnCost t;
     t.prefill_tokens_no_cache = history + input;
     t.prefill_tokens_cache = input;
-    t.prefill_s_no_cache = simulate_forward(arch, dep, 1, history + input, 0, false);
-    t.prefill_s_cache = simulate_forward(arch, dep, 1, input, history, false);
+    t.prefill_s_no_cache = simulate_forward(arch, dep, 1, history + input, 0, false, true);
+    t.prefill_s_cache = simulate_forward(arch, dep, 1, input, history, false, true);
     t.decode_s = curve.generate_seconds(history + input, s.response_tokens);
     out.turns.push_back(t);
   }

@@ -81,7 +81,7 @@ std::array<double, 3> grpo_times(sim::Engine& engine, const Architecture& arch, 
   DecodeCurve single(arch, dep, 1, curve_stride), group(arch, dep, s.group, curve_stride);
   const sim::Duration prefill1 = sim::from_seconds(single.prefill_seconds(s.prompt, 0));
   const sim::Duration decode1 = sim::from_seconds(single.generate_seconds(s.prompt, s.response));
-  const sim::Duration prefill_g = sim::from_seconds(simulate_forward(arch, dep, s.group, s.prompt, 0, false));
+  const sim::Duration prefill_g = sim::from_seconds(simulate_forward(arch, dep, s.group, s.prompt, 0, false, true));
   const sim::Duration decode_g = sim::from_seconds(group.generate_seconds(s.prompt, s.response));
   const Phase phases[3] = {{prefill_g, decode_g, 1}, {prefill1, decode_g, 1}, {prefill1, decode1, s.group}};
   const sim::Time start = engine.now();

@@ -25,27 +25,17 @@ LevelCosts::LevelCosts(const Architecture& target, const Architecture& draft, co
   on_chip_.kv = KvPlacement::kGpu;  // the retrieval cache and the draft keep their KV on chip
 }
 
-sim::Duration LevelCosts::forward(Level level, std::int64_t q, std::int64_t cached, bool graphs) {
+ForwardTiming LevelCosts::forward(Level level, std::int64_t q, std::int64_t cached, bool graphs) {
   const auto key = std::make_tuple(level, q, cached, graphs);
   if (auto it = memo_.find(key); it != memo_.end()) return it->second;
   Deployment d = level == Level::kFull ? dep_ : on_chip_;
   d.cuda_graphs = graphs;
   if (level == Level::kDraft) d.tp = 1;  // the draft is replicated on every GPU, not split
   const Architecture& a = level == Level::kDraft ? draft_ : target_;
-  const sim::Duration t = sim::from_seconds(simulate_forward(a, d, batch_, q, cached, true));
+  // Not an engine step: the loop charges its own sampling and synchronizations (HostWork).
+  const ForwardTiming t = time_forward(a, d, batch_, q, cached, true, false);
   memo_.emplace(key, t);
   return t;
-}
-
-sim::Duration LevelCosts::issue(Level level, bool graphs) const {
-  const hardware::StackProfile& st = dep_.stack;
-  if (graphs) return st.graph_replay;
-  // Outside the layers: embedding, final norm, LM head, logits to fp32, sampling prologue.
-  constexpr int kOpsOutsideLayers = 10;
-  const Architecture& a = level == Level::kDraft ? draft_ : target_;
-  const int tp = level == Level::kDraft ? 1 : dep_.tp;
-  const int per_layer = st.eager_ops_per_layer + (tp > 1 ? 2 : 0);  // two NCCL all-reduces per layer
-  return static_cast<sim::Duration>(a.layers * per_layer + kOpsOutsideLayers) * st.op_issue;
 }
 
 sim::Duration LevelCosts::cache_update(std::int64_t tokens) const {
@@ -91,15 +81,15 @@ sim::Task<void> run_loop(sim::Engine& engine, Machine& m, LevelCosts& costs, con
     r.host += d;
     return engine.sleep_until(d > 0 ? python.enqueue(d, label).end : engine.now());
   };
-  // A forward issued by the host: a graph starts after its replay; eager ops run as issued, so the
-  // forward lasts max(GPU time, issue time).
+  // A forward issued by the host: the GPUs start once its first op is issued (a graph: after the
+  // replay) and the forward lasts what its schedule found, host-bound or not.
   auto forward = [&](Level level, std::int64_t q, std::int64_t cached, bool graphs, std::string_view label) {
-    const sim::Duration issue = costs.issue(level, graphs), gpu = costs.forward(level, q, cached, graphs);
-    r.host += issue;
-    const sim::StreamOp issued = python.enqueue(issue, graphs ? "graph-replay" : "eager-issue");
-    const sim::Duration d = graphs ? gpu : std::max(gpu, issue);
+    const ForwardTiming f = costs.forward(level, q, cached, graphs);
+    r.host += f.issue;
+    const sim::StreamOp issued = python.enqueue(f.issue, graphs ? "graph-replay" : "eager-issue");
+    const sim::StreamOp first{issued.start, issued.start + f.lead};
     sim::Time end = issued.end;
-    for (auto& g : m.gpus) end = std::max(end, g->stream("compute").enqueue(d, label, {graphs ? issued : sim::StreamOp{}}).end);
+    for (auto& g : m.gpus) end = std::max(end, g->stream("compute").enqueue(f.latency - f.lead, label, {first}).end);
     return engine.sleep_until(end);
   };
   const bool hierarchical = method == LoopMethod::kTriforce || method == LoopMethod::kTriforceCode ||
@@ -121,8 +111,7 @@ sim::Task<void> run_loop(sim::Engine& engine, Machine& m, LevelCosts& costs, con
     // (forwards as issued, the host work around them; the paper's tuning is not stated).
     auto host_s = [&](HostWork w) { return sim::to_seconds(w.ops * stack.op_issue + w.syncs * stack.sync); };
     auto issued_s = [&](Level level, std::int64_t q, std::int64_t cached, bool graphs) {
-      const sim::Duration issue = costs.issue(level, graphs), gpu = costs.forward(level, q, cached, graphs);
-      return sim::to_seconds(graphs ? issue + gpu : std::max(gpu, issue));
+      return sim::to_seconds(costs.forward(level, q, cached, graphs).latency);
     };
     double best = 1e300;
     for (int g = 1; g <= 8; ++g) {

@@ -28,7 +28,8 @@
 //   replicated, the target split), so each GPU's compute stream shows it.
 // - The host thread (the deployment's software stack, on "host/python") issues every forward: a
 //   graphed forward starts on the GPU after its replay is launched; an eager forward's ops are
-//   issued one by one while the GPU runs them, so it lasts max(GPU time, issue time). Around the
+//   issued one by one while the GPU runs them, so it is host-bound where they issue slower than
+//   they run (the schedule of models/execution.h, memoized per shape by LevelCosts). Around the
 //   forwards, the released code's eager ops and synchronizations (HostWork below, counted from the
 //   code) run on the host while the GPU waits: each synchronization drains the streams first.
 // - Random draws come only from the Rng handed in, in round order: the same seed gives the same
@@ -42,6 +43,7 @@
 #include <vector>
 
 #include "models/architecture.h"
+#include "models/decode_curve.h"
 #include "models/deployment.h"
 #include "models/execution.h"
 #include "models/speculative/acceptance.h"
@@ -83,18 +85,15 @@ enum class Level { kDraft, kRetrieval, kFull };
 class LevelCosts {
  public:
   LevelCosts(const Architecture& target, const Architecture& draft, const Deployment& dep, std::int64_t batch);
-  // One forward over q new tokens per sequence after `cached`, for the whole batch.
-  sim::Duration forward(Level level, std::int64_t q, std::int64_t cached, bool graphs);
+  // One forward over q new tokens per sequence after `cached`, for the whole batch, as the host
+  // issues it (a graph replay, or the stack's eager ops one by one; models/execution.h).
+  ForwardTiming forward(Level level, std::int64_t q, std::int64_t cached, bool graphs);
   // The retrieval cache's update with `tokens` new tokens (summed over the batch): read + write.
   sim::Duration cache_update(std::int64_t tokens) const;
   // The retrieval cache's construction after the prefill: the kernel, and the key reads over the
   // host link for offloaded layers (zero when the KV is on chip).
   sim::Duration build_kernel(std::int64_t prompt, std::int64_t budget, std::int64_t chunk) const;
   sim::Duration build_copy(std::int64_t prompt) const;
-  // The host thread's time to issue one forward of `level`: a graph replay, or every eager op
-  // (the stack's ops per decoder layer, two NCCL calls per layer under tensor parallelism, and the
-  // ops outside the layers) at the stack's per-op cost.
-  sim::Duration issue(Level level, bool graphs) const;
   const Deployment& deployment() const { return dep_; }
   int layers() const { return target_.layers; }
 
@@ -105,7 +104,7 @@ class LevelCosts {
   const Architecture& draft_;
   Deployment dep_, on_chip_;
   std::int64_t batch_;
-  std::map<std::tuple<Level, std::int64_t, std::int64_t, bool>, sim::Duration> memo_;
+  std::map<std::tuple<Level, std::int64_t, std::int64_t, bool>, ForwardTiming> memo_;
 };
 
 // The released code's host work around its forwards, counted from it (utils/decoding.py at

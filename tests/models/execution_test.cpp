@@ -31,7 +31,8 @@ sim::Duration simulate(const Deployment& d, const Architecture& a, const StepSha
 
 TEST(StepPlan, OnChipStepIsTheSumOfItsOperations) {
   Fixture f;
-  const Deployment d = f.dep("a100-80gb-sxm", 1, KvPlacement::kGpu);
+  Deployment d = f.dep("a100-80gb-sxm", 1, KvPlacement::kGpu);
+  d.stack = f.cat.stack("none");  // the GPU alone (host_issue_test.cpp adds the host)
   const Architecture& a = f.zoo.get("llama2-7b");
   StepShape s;
   s.cached = 4000;
@@ -94,8 +95,10 @@ TEST(TensorParallel, TwoGpusSplitTheWorkAndPayAllReduces) {
   for (const auto& op : plan) allreduces += op.kind == OpKind::kAllReduce;
   EXPECT_EQ(allreduces, 2 * 32 + 1);  // two per layer, plus the sampled tokens' broadcast
   StepStats one, two;
-  simulate(f.dep("rtx4090", 1, KvPlacement::kGpu), a, s, &one);
-  simulate(f.dep("rtx4090", 2, KvPlacement::kGpu), a, s, &two);
+  Deployment d1 = f.dep("rtx4090", 1, KvPlacement::kGpu), d2 = f.dep("rtx4090", 2, KvPlacement::kGpu);
+  d1.stack = d2.stack = f.cat.stack("none");  // the GPUs' work (eager PyTorch would be host-bound on both)
+  simulate(d1, a, s, &one);
+  simulate(d2, a, s, &two);
   EXPECT_LT(two.latency, one.latency);  // half the weights and KV per GPU
   EXPECT_GT(two.time_by_class.at("all-reduce"), 0);
   EXPECT_THROW(plan_step(a, f.dep("rtx4090", 3, KvPlacement::kGpu), s), std::invalid_argument);
