@@ -90,6 +90,8 @@ TableSchema make_stack_schema() {
       .required().min(0);
   s.quantity("step_overhead", Dimension::kTime, "host work per engine step before its forward").required().min(0);
   s.boolean("step_sync", "a decode loop waits for each step's sampled tokens on the host").required();
+  s.number("memory_fraction", "share of the GPU's usable memory the stack allocates").required().min(0, true).max(1);
+  s.integer("kv_block_tokens", "the KV cache is allocated in blocks of this many tokens per sequence").required().min(1);
   return s;
 }
 
@@ -260,8 +262,8 @@ LinkProfile Catalog::link(const std::string& name, const toml::table* overrides,
   return l;
 }
 
-StackProfile Catalog::stack(const std::string& name, const std::string& where) const {
-  const toml::table t = resolved("stack", name, nullptr, where);
+StackProfile Catalog::stack(const std::string& name, const toml::table* overrides, const std::string& where) const {
+  const toml::table t = resolved("stack", name, overrides, where);
   StackProfile p;
   p.name = name;
   p.description = scenarios::get_string(t, "description");
@@ -275,6 +277,8 @@ StackProfile Catalog::stack(const std::string& name, const std::string& where) c
   p.forward_overhead = sim::from_seconds(q(t, "forward_overhead", Dimension::kTime));
   p.step_overhead = sim::from_seconds(q(t, "step_overhead", Dimension::kTime));
   p.step_sync = scenarios::get_bool(t, "step_sync");
+  p.memory_fraction = scenarios::get_number(t, "memory_fraction");
+  p.kv_block_tokens = static_cast<int>(scenarios::get_integer(t, "kv_block_tokens"));
   return p;
 }
 

@@ -63,6 +63,8 @@ struct StackProfile {
   sim::Duration forward_overhead = 0;  // per forward: framework work the GPU waits for, not itemized above (fitted for pytorch)
   sim::Duration step_overhead = 0; // host work per engine step before its forward (scheduling, input preparation)
   bool step_sync = false;          // a decode loop waits for each step's sampled tokens on the host
+  double memory_fraction = 1.0;    // share of the GPU's usable memory the stack allocates (vLLM's gpu_memory_utilization)
+  int kv_block_tokens = 1;         // the KV cache is allocated in blocks of this many tokens per sequence (paged KV)
 };
 
 struct HostProfile {
@@ -94,6 +96,7 @@ struct LinkProfile {
 const scenarios::TableSchema& gpu_schema();
 const scenarios::TableSchema& host_schema();
 const scenarios::TableSchema& link_schema();
+const scenarios::TableSchema& stack_schema();
 // The same schema with no key required: what a scenario may override in a profile.
 scenarios::TableSchema optional_copy(const scenarios::TableSchema& s);
 
@@ -112,7 +115,7 @@ class Catalog {
                    const std::string& where = "") const;
   LinkProfile link(const std::string& name, const toml::table* overrides = nullptr,
                    const std::string& where = "") const;
-  StackProfile stack(const std::string& name, const std::string& where = "") const;
+  StackProfile stack(const std::string& name, const toml::table* overrides = nullptr, const std::string& where = "") const;
 
   std::vector<std::string> names(const std::string& kind) const;  // "gpu", "host", "link", "stack"
   const std::string& file_of(const std::string& kind, const std::string& name) const;

@@ -1,6 +1,7 @@
 // models/memory.cpp — memory accounting per GPU rank and on the host.
 #include "models/memory.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace kvsim::models {
@@ -11,12 +12,19 @@ double weight_bytes_per_rank(const Architecture& a, int tp) {
   return (replicated + sharded / tp) * a.dtype_bytes;
 }
 
+double gpu_capacity(const Deployment& dep) { return dep.gpu.usable_memory_bytes * dep.stack.memory_fraction; }
+
+std::int64_t kv_slots(const Deployment& dep, std::int64_t tokens) {
+  const std::int64_t b = std::max(1, dep.stack.kv_block_tokens);
+  return (tokens + b - 1) / b * b;
+}
+
 MemoryPlan plan_memory(const Architecture& a, const Deployment& d, const StepShape& s,
                        const std::vector<MemoryItem>& extra) {
   MemoryPlan m;
   const double t = d.tp;
   const double kv_layer = static_cast<double>(a.kv_bytes_per_token_per_layer()) / t;  // per rank
-  const double tokens = static_cast<double>(s.batch) * (s.cached + s.q);
+  const double tokens = static_cast<double>(s.batch) * static_cast<double>(kv_slots(d, s.cached + s.q));
   const double layer_w = static_cast<double>(a.layer_params()) / t * a.dtype_bytes;
   const int w_on = d.weight_layers_on_chip < 0 ? static_cast<int>(a.layers)
                                                 : std::min<int>(d.weight_layers_on_chip, static_cast<int>(a.layers));
@@ -45,7 +53,7 @@ MemoryPlan plan_memory(const Architecture& a, const Deployment& d, const StepSha
   m.gpu_items.push_back({"activations", act});
   m.gpu_items.push_back({"logits_fp32", n * a.vocab * 4.0});
   for (const auto& it : m.gpu_items) m.gpu_total += it.bytes;
-  m.gpu_capacity = d.gpu.usable_memory_bytes;
+  m.gpu_capacity = gpu_capacity(d);
   m.host_capacity = d.host.memory_bytes;
   return m;
 }

@@ -40,4 +40,11 @@ MemoryPlan plan_memory(const Architecture& arch, const Deployment& dep, const St
 // Weight bytes held by one rank (linear layers split by tp, embedding and LM head replicated).
 double weight_bytes_per_rank(const Architecture& arch, int tp);
 
+// What one GPU of the deployment may allocate: its usable memory times the stack's share (vLLM
+// preallocates gpu_memory_utilization of it and never more).
+double gpu_capacity(const Deployment& dep);
+
+// The KV slots a sequence of `tokens` occupies: whole blocks of the stack's kv_block_tokens.
+std::int64_t kv_slots(const Deployment& dep, std::int64_t tokens);
+
 }  // namespace kvsim::models

@@ -179,7 +179,7 @@ int cmd_compare_stack(const Args& args) {
   std::ifstream in(path);
   if (!in) throw UsageError("cannot read '" + path + "'");
   const hardware::Catalog cat = hardware::Catalog::load(hardware::Catalog::default_dir());
-  const hardware::StackProfile st = cat.stack(p.vm["stack"].as<std::string>(), "--stack");
+  const hardware::StackProfile st = cat.stack(p.vm["stack"].as<std::string>(), nullptr, "--stack");
   const hardware::HostProfile host = cat.host(p.vm["host"].as<std::string>(), nullptr, "--host");
   const models::Zoo zoo = models::Zoo::load(models::Zoo::default_dir());
   models::Deployment dep = models::standard_deployment(cat, "a100-80gb-sxm");

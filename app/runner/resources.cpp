@@ -32,6 +32,8 @@ TableSchema deployment_schema() {
   dep.table("host_overrides", "override fields of the host profile", hardware::optional_copy(hardware::host_schema()));
   dep.table("host_link_overrides", "override fields of the host link", hardware::optional_copy(hardware::link_schema()));
   dep.table("peer_link_overrides", "override fields of the peer link", hardware::optional_copy(hardware::link_schema()));
+  dep.table("stack_overrides", "override fields of the software stack (e.g. vLLM's memory_fraction)",
+            hardware::optional_copy(hardware::stack_schema()));
   return dep;
 }
 
@@ -63,7 +65,7 @@ models::Deployment make_deployment(const Resources& res, const scenarios::Scenar
   d.cuda_graphs = scenarios::get_bool(t, "cuda_graphs");
   d.host_threads = static_cast<int>(scenarios::get_integer(t, "host_threads"));
   d.host_kv_bytes = scenarios::get_string(t, "host_kv_dtype") == "fp32" ? 4 : 2;
-  d.stack = cat.stack(scenarios::get_string(t, "stack"), where(point, sub("stack")));
+  d.stack = cat.stack(scenarios::get_string(t, "stack"), overrides("stack_overrides"), where(point, sub("stack")));
   return d;
 }
 

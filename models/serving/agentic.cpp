@@ -52,10 +52,10 @@ SessionCost run_sessions(sim::Engine& engine, const Architecture& arch, const De
 
 IdleKv idle_kv(const Architecture& arch, const Deployment& dep, std::int64_t history, std::int64_t budget, double wait_s) {
   const double kv = static_cast<double>(arch.kv_bytes_per_token()) / dep.tp, gib = 1024.0 * 1024 * 1024;
-  const double free_bytes = dep.gpu.usable_memory_bytes - weight_bytes_per_rank(arch, dep.tp);
+  const double free_bytes = gpu_capacity(dep) - weight_bytes_per_rank(arch, dep.tp);
   IdleKv out;
-  out.held = static_cast<double>(history) * kv;
-  out.held_evicted = static_cast<double>(std::min(history, budget)) * kv;
+  out.held = static_cast<double>(kv_slots(dep, history)) * kv;
+  out.held_evicted = static_cast<double>(kv_slots(dep, std::min(history, budget))) * kv;
   out.gib_s_per_wait = out.held / gib * wait_s;
   out.gib_s_per_wait_evicted = out.held_evicted / gib * wait_s;
   out.sessions_fit = std::floor(free_bytes / out.held);

@@ -25,13 +25,15 @@ double base_memory(const Architecture& arch, const Deployment& dep, std::int64_t
 }
 
 double kv_bytes(const Architecture& arch, const Deployment& dep, Grpo how, std::int64_t P, std::int64_t R, std::int64_t g) {
+  // In whole KV blocks of the stack (paged KV): a shared prompt and each completion take their own.
   const double kv = static_cast<double>(arch.kv_bytes_per_token()) / dep.tp, gd = static_cast<double>(g);
+  const auto slots = [&](std::int64_t tokens) { return static_cast<double>(kv_slots(dep, tokens)); };
   switch (how) {
-    case Grpo::kBatched: return gd * static_cast<double>(P + R) * kv;
-    case Grpo::kShared: return (static_cast<double>(P) + gd * static_cast<double>(R)) * kv;
+    case Grpo::kBatched: return gd * slots(P + R) * kv;
+    case Grpo::kShared: return (slots(P) + gd * slots(R)) * kv;
     case Grpo::kSequential: break;
   }
-  return static_cast<double>(P + R) * kv;
+  return slots(P + R) * kv;
 }
 
 double peak(const Architecture& arch, const Deployment& dep, Grpo how, std::int64_t P, std::int64_t R, std::int64_t g) {
@@ -55,7 +57,7 @@ sim::Task<void> roll_out(sim::Engine& e, Machine& m, Phase p, sim::Time& end) {
 
 GrpoMemory grpo_memory(const Architecture& arch, const Deployment& dep, const GrpoShape& s) {
   GrpoMemory out;
-  const double capacity = dep.gpu.usable_memory_bytes;
+  const double capacity = gpu_capacity(dep);
   for (int i = 0; i < 3; ++i) {
     const auto how = static_cast<Grpo>(i);
     out.kv[i] = kv_bytes(arch, dep, how, s.prompt, s.response, s.group);
@@ -70,7 +72,7 @@ std::int64_t grpo_max_group(const Architecture& arch, const Deployment& dep, std
                             Grpo how, std::int64_t g_max) {
   std::int64_t best = 0;
   for (std::int64_t g = 1; g <= g_max; ++g) {
-    if (peak(arch, dep, how, prompt, response, g) <= dep.gpu.usable_memory_bytes) best = g;
+    if (peak(arch, dep, how, prompt, response, g) <= gpu_capacity(dep)) best = g;
     else break;
   }
   return best;

@@ -182,8 +182,9 @@ TEST(Reproduction, DatarusTablesAreCompleteAndReferencesAttach) {
   // The reproduction lands within 6% of every reference value the brief holds, except where the
   // README's reproduction section explains why not.
   const std::map<std::string, double> explained = {
-      // The brief divides by a nominal 80 GB; the H100 profile's usable memory is 79.1 GiB (84.9 GB).
-      {"s4-agentic-turns|idle/history=20000|idle_sessions_fit", 1.0},
+      // The brief divides a nominal 80 GB by the session's KV (about 13); the vLLM server keeps
+      // weights and KV within 90% of the H100's usable 79.1 GiB: 11.
+      {"s4-agentic-turns|idle/history=20000|idle_sessions_fit", 2.0},
   };
   for (const auto& t : res.tables)
     for (const auto& r : t.rows) {

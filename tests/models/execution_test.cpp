@@ -6,6 +6,7 @@
 #include "models/execution.h"
 #include "models/memory.h"
 #include "models/step_plan.h"
+#include "scenarios/schema.h"
 
 namespace kvsim::models {
 namespace {
@@ -167,6 +168,41 @@ TEST(Memory, SevenBWithTheFullCacheFitsAnA100ButNotA4090) {
   EXPECT_NE(on_4090.describe().find("DOES NOT FIT"), std::string::npos);
   // Offloading 20 of 32 layers over 2 GPUs fits (TriForce's baseline configuration).
   EXPECT_TRUE(plan_memory(a, f.dep("rtx4090", 2, KvPlacement::kOffload, 12), s).fits());
+}
+
+// vLLM's memory: the KV cache in whole 16-token blocks per sequence, everything within 90% of the
+// GPU (gpu_memory_utilization); a scenario may override the share like any profile field.
+TEST(Memory, VllmAllocatesWholeBlocksWithinItsShareOfTheGpu) {
+  Fixture f;
+  const Architecture& a = f.zoo.get("llama2-7b");
+  Deployment hf = f.dep("a100-80gb-sxm", 1, KvPlacement::kGpu);
+  Deployment vllm = hf;
+  vllm.stack = f.cat.stack("vllm");
+  StepShape s;
+  s.batch = 3;
+  s.cached = 1000;  // 1,001 tokens with the step's own: 63 blocks of 16 = 1,008 slots per sequence
+  const auto kv = [](const MemoryPlan& m) {
+    for (const auto& it : m.gpu_items)
+      if (it.name == "kv_cache") return it.bytes;
+    return -1.0;
+  };
+  const double per_token = static_cast<double>(a.kv_bytes_per_token());
+  EXPECT_DOUBLE_EQ(kv(plan_memory(a, hf, s)), 3 * 1001 * per_token);
+  EXPECT_DOUBLE_EQ(kv(plan_memory(a, vllm, s)), 3 * 1008 * per_token);
+  EXPECT_DOUBLE_EQ(plan_memory(a, vllm, s).gpu_capacity, 0.9 * hf.gpu.usable_memory_bytes);
+  // 7B with the full 122K cache fills an A100 (79 GB): eager PyTorch holds it, vLLM at 0.9 does not.
+  StepShape full;
+  full.cached = 124928;
+  EXPECT_TRUE(plan_memory(a, hf, full).fits());
+  EXPECT_FALSE(plan_memory(a, vllm, full).fits());
+  toml::table over;
+  over.insert("memory_fraction", 0.99);
+  Deployment tuned = hf;
+  tuned.stack = f.cat.stack("vllm", &over, "test");
+  EXPECT_TRUE(plan_memory(a, tuned, full).fits());
+  toml::table typo;
+  typo.insert("memory_fractoin", 0.99);
+  EXPECT_THROW(f.cat.stack("vllm", &typo, "test"), scenarios::ScenarioError);
 }
 
 }  // namespace
