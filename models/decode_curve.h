@@ -7,9 +7,9 @@
 // forwards, so steps are simulated at every `stride` tokens and summed exactly under linear
 // interpolation between them: decode time is affine in the context between two grid points
 // (the KV read grows linearly; weights and launches are constant), so the sum is exact up to the
-// launch floor switching inside an interval. Every step and prefill is an engine step of the
-// deployment's software stack (its step overhead and final sync). Results are memoized; not
-// thread-safe.
+// launch floor or the host-bound regime switching inside an interval. Every step and prefill is
+// an engine step of the deployment's software stack (its step overhead and final sync).
+// Results are memoized; not thread-safe.
 #pragma once
 
 #include <cstdint>

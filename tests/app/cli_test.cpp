@@ -319,9 +319,9 @@ TEST(Cli, ListAndReproduce) {
   EXPECT_NE(r.out.find("### triforce / table2"), std::string::npos);
   const auto data = kvsim::results::read_results(out);
   // triforce: fig1, fig5, fig6, table2, 3, 4, 6, 7, 8; datarus: six; mpcache: 2pc, ablation,
-  // dynamic-methods, latency-comm, quality, token-gather, wan, their five aby3-spu twins and
-  // infllm-port
-  EXPECT_EQ(data.tables.size(), 28u);
+  // dynamic-methods, latency-comm, quality, token-gather, wan, their five aby3-spu twins,
+  // infllm-port and latency-sensitivity-spu
+  EXPECT_EQ(data.tables.size(), 29u);
   EXPECT_NE(r.out.find("### mpcache / latency-comm-spu"), std::string::npos);
   EXPECT_EQ(data.tables.at(0).reproduction, "datarus");
   const Outcome rep = kvsim("report " + out);
