@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,24 +14,53 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
+#include <random>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
 namespace kvsim::testing {
 
+// Ports for one test's parties. Why not bind(0) and release: between the release and the
+// parties' own bind, a concurrent test (ctest -j) may be handed the same port, by its own bind(0)
+// or as a connection's local port, and its parties then greet ours ("unexpected hello"). So the
+// ports come from below the kernel's ephemeral range (32768 and up on Linux), where neither can
+// happen, and each is leased to this test for two minutes by a file created exclusively in the
+// temp folder (a lease left by a crashed test expires); a port is used only if it binds now.
 inline std::vector<unsigned short> free_ports(int n) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "kvsim-test-ports";
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  std::mt19937 rng(std::random_device{}() ^ static_cast<unsigned>(::getpid()));
+  std::uniform_int_distribution<int> pick(20000, 32767);
   boost::asio::io_context io;
-  std::vector<boost::asio::ip::tcp::acceptor> hold;
   std::vector<unsigned short> ports;
-  for (int i = 0; i < n; ++i) {
-    hold.emplace_back(io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
-    ports.push_back(hold.back().local_endpoint().port());
+  for (int tries = 0; static_cast<int>(ports.size()) < n; ++tries) {
+    if (tries > 10000) throw std::runtime_error("free_ports: no free port in 20000-32767");
+    const auto port = static_cast<unsigned short>(pick(rng));
+    const fs::path lease = dir / std::to_string(port);
+    const auto written = fs::last_write_time(lease, ec);
+    if (!ec) {
+      if (fs::file_time_type::clock::now() - written < std::chrono::minutes(2)) continue;  // another test's
+      fs::remove(lease, ec);  // expired
+    }
+    const int fd = ::open(lease.c_str(), O_CREAT | O_EXCL | O_WRONLY, 0644);
+    if (fd < 0) continue;  // taken a moment ago
+    ::close(fd);
+    boost::system::error_code bind_error;
+    boost::asio::ip::tcp::acceptor probe(io);
+    probe.open(boost::asio::ip::tcp::v4(), bind_error);
+    if (!bind_error) probe.bind({boost::asio::ip::make_address("127.0.0.1"), port}, bind_error);
+    if (bind_error) continue;  // in use outside the tests (the lease stays, so nobody retries it soon)
+    ports.push_back(port);
   }
-  return ports;  // released here; the parties bind them right after
+  return ports;
 }
 
 inline std::string peers_arg(const std::vector<unsigned short>& ports) {
