@@ -1,7 +1,7 @@
-// hardware/profile.h — devices, hosts and links as data.
+// hardware/profile.h — devices, hosts, links and software stacks as data.
 //
-// Contract: every profile is a TOML file under hardware/profiles/{gpu,host,link}/ whose numbers
-// carry their source in a comment (datasheet, measurement, or "calibrated against X"). Profiles
+// Contract: every profile is a TOML file under hardware/profiles/{gpu,host,link,stack}/ whose
+// numbers carry their source in a comment (datasheet, measurement, or "calibrated against X"). Profiles
 // are validated as strictly as scenarios (same units, same diagnostics). One profile serves every
 // scenario; a scenario may override any field of the profile it uses (apply_overrides), and the
 // override is validated against the same schema. Values are in base units (bytes, B/s, FLOP/s,
