@@ -182,23 +182,28 @@ sim::Task<void> run_loop(sim::Engine& engine, Machine& m, LevelCosts& costs, con
     co_await host(kVerifyInput, 1, "verify-input");
     co_await forward(Level::kFull, widest + 1, ctx, c.target_graphs, "full-verify");
     co_await host(kNormLogits, 1, "norm-logits");
-    std::int64_t out_tokens = 0, accepted_tokens = 0, rejections = 0;
+    std::int64_t out_tokens = 0, rejections = 0;
+    int longest_accepted = 0;
     for (const int n : collected) {
       const int accepted = method == LoopMethod::kNaive ? draft_round(acc.draft, n)
                            : acc.full_trace            ? acc.full_trace->round(n)
                                                        : simulate_round(acc.full, n, rng);
       out_tokens += accepted + 1;
-      accepted_tokens += accepted;
+      longest_accepted = std::max(longest_accepted, accepted);
       rejections += accepted < n ? 1 : 0;
       r.drafted += n;
       r.accepted += accepted;
       r.rejected += accepted < n ? 1 : 0;
     }
     // The acceptance loop on the host: each accepted token's checks, then the rejected one's
-    // (with its replacement sample) or the bonus token's sample.
-    co_await host(kAcceptedToken, accepted_tokens, "accept-checks");
-    co_await host(kRejectedToken, rejections, "reject-resample");
-    co_await host(kBonusToken, batch - rejections, "bonus-sample");
+    // (with its replacement sample) or the bonus token's sample. Batched, a position's checks
+    // run on the whole batch at once, as the middle stage's do (one host step per position, not
+    // per sequence): the loop lasts as long as its longest acceptance, and the replacement and
+    // bonus samples are one step each for the rows that need them. At batch 1 this is the
+    // released code's loop.
+    co_await host(kAcceptedToken, longest_accepted, "accept-checks");
+    co_await host(kRejectedToken, rejections > 0 ? 1 : 0, "reject-resample");
+    co_await host(kBonusToken, rejections < batch ? 1 : 0, "bonus-sample");
     if (hierarchical) {
       co_await forward(Level::kDraft, widest + 2, c.draft_cache, c.draft_graphs, "draft-resync");
       co_await host(kResync, 1, "resync-evict");

@@ -66,14 +66,21 @@ TEST(Speculative, ReproductionAttachesEveryReference) {
   for (const auto& t : res.tables)
     for (const auto& r : t.rows) refs += !std::isnan(r.paper);
   EXPECT_EQ(refs, 23);  // Table 2: 7 x 2; Table 3: 3; Fig. 1: 3 x 2
-  // The targets that hold, as predictions against the paper (a profile edit that moves one fails
-  // here): Fig. 1's three levels (ms and GB) and Table 3's 2x RTX 4090 row (ms, speedup, baseline)
-  // within 10%. Table 2 does not hold yet (README: TriForce +31-35%, naive +2-11%).
+  // The issue's targets, every one within 10% (a profile edit that moves one fails here): Fig. 1's
+  // three levels (ms and GB), Table 2's TriForce and naive columns at every temperature, Table 3's
+  // 2x RTX 4090 row (ms, speedup, baseline). Only Fig. 1 and Table 2's T = 0.0 row were fitted
+  // (docs/calibration.md): those stay within 5%, the rest are predictions.
+  int fitted = 0;
   for (const auto& t : res.tables)
     for (const auto& r : t.rows) {
-      if (std::isnan(r.paper) || (t.name != "fig1" && t.name != "table3")) continue;
+      if (std::isnan(r.paper)) continue;
       EXPECT_NEAR(r.simulated / r.paper, 1.0, 0.10) << t.name << " " << r.row << " " << r.metric;
+      if ((t.name == "fig1" && r.metric == "ms") || (t.name == "table2" && r.row == "T=0.0")) {
+        EXPECT_NEAR(r.simulated / r.paper, 1.0, 0.05) << "fitted: " << t.name << " " << r.row << " " << r.metric;
+        ++fitted;
+      }
     }
+  EXPECT_EQ(fitted, 5);
   // Every row the issue names exists.
   std::map<std::string, std::set<std::string>> rows;
   for (const auto& t : res.tables)

@@ -27,7 +27,7 @@ struct LoopRun {
   LevelCosts costs;
   LoopResult result;
   LoopRun(const Levels& f, const Deployment& dep, const LoopConfig& c, const LoopAcceptance& acc)
-      : machine((engine.timeline().keep_spans(true), make_machine(engine, dep))), costs(f.target, f.draft, dep, 1) {
+      : machine((engine.timeline().keep_spans(true), make_machine(engine, dep))), costs(f.target, f.draft, dep, c.batch) {
     sim::Rng rng = engine.random("acceptance");
     engine.spawn(run_loop(engine, machine, costs, c, acc, rng, result), "loop");
     engine.run();
@@ -155,6 +155,39 @@ TEST(TriforceLoop, AllAcceptedHierarchyCollectsGammaTwoAndABonus) {
   EXPECT_EQ(n.at("draft"), 2 * 2 * 2);
   EXPECT_EQ(n.at("retrieval-verify"), 2 * 2);
   EXPECT_EQ(n.at("full-verify"), 2);
+}
+
+// Batched, the host checks a position for the whole batch at once: with every draft accepted,
+// each round's acceptance loop lasts gamma2 positions and samples one bonus step, whatever the
+// batch size (a loop per sequence would take batch times as long).
+TEST(TriforceLoop, BatchedAcceptanceChecksRunOncePerPosition) {
+  Levels f;
+  const Deployment dep = standard_deployment(f.cat, "a100-80gb-sxm", 1, KvPlacement::kGpu, 0);
+  auto host_time = [&](int batch, const std::string& label, int& rounds) {
+    LoopConfig c;
+    c.method = LoopMethod::kTriforceCode;
+    c.gamma2 = 6;
+    c.prompt = 4096;
+    c.generate = 14;  // two rounds of 6 accepted + 1 bonus per sequence
+    c.batch = batch;
+    LoopAcceptance acc;
+    acc.draft = 1.0;
+    acc.full = 1.0;
+    LoopRun run(f, dep, c, acc);
+    rounds = static_cast<int>(run.result.rounds);
+    sim::Duration d = 0;
+    for (const auto& s : run.engine.timeline().spans())
+      if (run.engine.timeline().name(s.label) == label) d += s.end - s.start;
+    return d;
+  };
+  const hardware::StackProfile& st = dep.stack;
+  auto host = [&](HostWork w) { return w.ops * st.op_issue + w.syncs * st.sync; };
+  for (int batch : {1, 3}) {
+    int rounds = 0;
+    EXPECT_EQ(host_time(batch, "accept-checks", rounds), 2 * 6 * host(kAcceptedToken)) << batch;
+    EXPECT_EQ(rounds, 2) << batch;
+    EXPECT_EQ(host_time(batch, "bonus-sample", rounds), 2 * host(kBonusToken)) << batch;
+  }
 }
 
 TEST(TriforceLoop, TensorParallelForwardsRunOnEveryGpu) {
