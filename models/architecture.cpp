@@ -81,7 +81,7 @@ scenarios::TableSchema arch_schema() {
     s.integer(k, "architecture dimension").required().min(1);
   s.boolean("tied_embeddings", "LM head shares the embedding matrix").required();
   s.string("norm", "normalization").required().choices({"rmsnorm", "layernorm"});
-  s.string("activation", "MLP activation").required().choices({"swiglu", "gelu"});
+  s.string("activation", "MLP activation").required().choices({"swiglu", "gelu", "silu"});
   s.string("position", "positional encoding").required().choices({"rope", "learned"});
   s.string("bias", "which projections have biases").required().choices({"none", "qkv", "all"});
   s.string("dtype", "weight and KV dtype").required().choices({"fp16", "bf16", "fp32"});

@@ -27,7 +27,7 @@ struct Architecture {
   std::int64_t vocab = 0;
   bool tied_embeddings = false;
   std::string norm;        // rmsnorm | layernorm
-  std::string activation;  // swiglu | gelu
+  std::string activation;  // swiglu (gated SiLU, three matrices) | gelu | silu (ungated: two matrices)
   std::string position;    // rope | learned
   std::int64_t max_context = 0;
   std::string bias;        // none | qkv | all

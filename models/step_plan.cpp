@@ -208,7 +208,7 @@ std::vector<Op> plan_step(const Architecture& a, const Deployment& d, const Step
       b.kernel(l, "silu_mul", KernelClass::kElementwise, 0, 3 * n * ffn * dt);
     } else {
       b.matmul(l, "up_proj", dm, ffn);
-      b.kernel(l, "gelu", KernelClass::kElementwise, 0, 2 * n * ffn * dt);
+      b.kernel(l, a.activation == "silu" ? "silu" : "gelu", KernelClass::kElementwise, 0, 2 * n * ffn * dt);
     }
     b.matmul(l, "down_proj", ffn, dm);
     if (d.tp > 1) b.special(l, OpKind::kAllReduce, "allreduce_mlp", n * dm * dt);

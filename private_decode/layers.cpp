@@ -170,6 +170,8 @@ class Transformer : ContextView {
         Share gate = co_await ops.matmul("linear", h2, L.w_gate, MatDims{1, 1, D, a.ffn});
         Share sg = co_await ops.silu("other", gate);
         act = co_await ops.mul("other", sg, up);
+      } else if (a.activation == "silu") {
+        act = co_await ops.silu("other", up);
       } else {
         act = co_await ops.gelu("other", up);
       }

@@ -21,6 +21,7 @@ PrivateCost& PrivateCost::operator+=(const PrivateCost& o) {
 PrivateArch private_arch(const models::Architecture& a) {
   PrivateArch p;
   p.style = a.norm == "layernorm" ? "gpt2" : "llama";
+  if (a.activation != "swiglu") p.activation = a.activation;
   p.layers = static_cast<int>(a.layers);
   p.d_model = static_cast<int>(a.hidden);
   p.heads = static_cast<int>(a.heads);

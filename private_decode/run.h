@@ -56,6 +56,7 @@ struct PrivateArch {
   std::string style = "llama";  // "llama" or "gpt2"
   int layers = 1, d_model = 64, heads = 1, kv_heads = 1, head_dim = 64, ffn = 256, vocab = 256;
   float rope_base = 10000.0f;  // llama: RoPE's base (execute mode takes the checkpoint's)
+  std::string activation = "gelu";  // gpt2 style's MLP: "gelu" (GPT-2's gelu_new) or "silu" (ungated); llama's is gated SiLU
 };
 PrivateArch private_arch(const models::Architecture& a);
 PrivateArch private_arch(const models::lm::LmConfig& c);

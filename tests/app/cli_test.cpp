@@ -321,7 +321,7 @@ TEST(Cli, ListAndReproduce) {
   // triforce: fig1, fig5, fig6, table2, 3, 4, 6, 7, 8; datarus: six; mpcache: 2pc, ablation,
   // dynamic-methods, latency-comm, quality, token-gather, wan, their five aby3-spu twins,
   // infllm-port and latency-sensitivity-spu
-  EXPECT_EQ(data.tables.size(), 29u);
+  EXPECT_EQ(data.tables.size(), 30u);
   EXPECT_NE(r.out.find("### mpcache / latency-comm-spu"), std::string::npos);
   EXPECT_EQ(data.tables.at(0).reproduction, "datarus");
   const Outcome rep = kvsim("report " + out);

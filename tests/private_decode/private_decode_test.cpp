@@ -11,6 +11,7 @@
 #include "private_decode/prompt.h"
 #include "private_decode/run.h"
 #include "hardware/profile.h"
+#include "models/architecture.h"
 #include "models/kv/policy.h"
 #include "models/lm/small_lm.h"
 
@@ -362,6 +363,32 @@ TEST(PrivateDecode, AblationSwitchesChangeOnlyTheirOwnPart) {
   const PrivateStep d = cost_step(arch, unshared, 1024);
   for (const char* cat : {"linear", "attention", "softmax", "gather", "other"}) EXPECT_TRUE(same(a, d, cat)) << cat;
   EXPECT_GT(d.by_category.at("topk").bytes, a.by_category.at("topk").bytes);
+}
+
+// The GPT-2-style MLP runs the zoo's activation: the artifact's first script ran GPT-2 scaled to one
+// layer of 32 heads of 32 with an ungated SiLU. Swapping GeLU for SiLU changes only the MLP's
+// nonlinearity (the "other" category), by the two ops' declared costs over ffn elements per layer.
+TEST(PrivateDecode, GptStyleMlpRunsTheZoosActivation) {
+  const models::Zoo zoo = models::Zoo::load(models::Zoo::default_dir());
+  const PrivateArch v = private_arch(zoo.get("gpt2-artifact-1layer"));
+  EXPECT_EQ(v.style, "gpt2");
+  EXPECT_EQ(v.activation, "silu");
+  EXPECT_EQ(v.layers, 1);
+  EXPECT_EQ(v.heads * v.head_dim, v.d_model);
+  EXPECT_EQ(private_arch(zoo.get("gpt2")).activation, "gelu");
+
+  PrivateArch gelu = small_gpt2(), silu = small_gpt2();
+  silu.activation = "silu";
+  MpcSelection sel;
+  sel.method = "full";
+  for (const char* family : {"aby3", "aby3-spu"}) {
+    const PrivateStep g = cost_step(gelu, sel, 256, family), s = cost_step(silu, sel, 256, family);
+    EXPECT_EQ(s.declared.bytes, s.total.bytes) << family;
+    EXPECT_EQ(s.declared.rounds, s.total.rounds) << family;
+    EXPECT_NE(s.by_category.at("other").bytes, g.by_category.at("other").bytes) << family;
+    for (const char* same : {"linear", "attention", "softmax"})
+      EXPECT_EQ(s.by_category.at(same).bytes, g.by_category.at(same).bytes) << family << " " << same;
+  }
 }
 
 }  // namespace
