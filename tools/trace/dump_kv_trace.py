@@ -12,6 +12,9 @@ Two sources:
                       written to the file as it is computed.
   --small CHECKPOINT  kvsim's own small model (tools/train/model.py), for testing the format.
 
+Tested (tests/tools/hf_trace_test.py) against a stand-in for transformers with the same names, since
+Debian packages none: the chunked dump equals a whole-sequence forward at every position.
+
 Memory, bounded at long context: on the GPU, the weights, the model's own KV cache for the whole
 sequence and one chunk's activations; on the host, one chunk of one layer's Q/K/V plus one head's
 slice of one layer while the digest is computed. The file itself is
