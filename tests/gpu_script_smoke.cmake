@@ -1,8 +1,8 @@
 # Runs tools/gpu/triforce_costs.py on its CPU-only path (--device cpu --tiny; needs Debian's
 # python3-torch, which CI does not install: the test is skipped then) and feeds both CSVs to
 # `kvsim compare-gpu` and `kvsim compare-stack`, the path a user with a GPU follows.
-execute_process(COMMAND /usr/bin/python3 -c "import torch" RESULT_VARIABLE has_torch OUTPUT_QUIET ERROR_QUIET)
-if(has_torch)
+execute_process(COMMAND /usr/bin/python3 -c "import torch" RESULT_VARIABLE torch_missing OUTPUT_QUIET ERROR_QUIET)
+if(torch_missing)  # the import failed
   message("python3-torch is not installed: skipped")
   return()
 endif()

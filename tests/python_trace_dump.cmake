@@ -1,8 +1,8 @@
 # Dumps a KV trace of the small model with tools/trace/dump_kv_trace.py (needs Debian's
 # python3-torch, which CI does not install: the test is skipped then) and runs a policy on it
 # with kvsim, the path a user with a Hugging Face model follows.
-execute_process(COMMAND /usr/bin/python3 -c "import torch" RESULT_VARIABLE has_torch OUTPUT_QUIET ERROR_QUIET)
-if(has_torch)
+execute_process(COMMAND /usr/bin/python3 -c "import torch" RESULT_VARIABLE torch_missing OUTPUT_QUIET ERROR_QUIET)
+if(torch_missing)  # the import failed
   message("python3-torch is not installed: skipped")
   return()
 endif()
