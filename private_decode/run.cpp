@@ -21,7 +21,14 @@ PrivateCost& PrivateCost::operator+=(const PrivateCost& o) {
 PrivateArch private_arch(const models::Architecture& a) {
   PrivateArch p;
   p.style = a.norm == "layernorm" ? "gpt2" : "llama";
-  if (a.activation != "swiglu") p.activation = a.activation;
+  // The two block styles the private decode implements: Llama's (RMSNorm, gated SiLU) and GPT-2's
+  // (LayerNorm, an ungated GeLU or SiLU). Another pairing would run a different MLP than the model
+  // names, so it is refused rather than approximated.
+  const bool gated = a.activation == "swiglu";
+  if (gated != (p.style == "llama"))
+    throw std::invalid_argument("private decode: model '" + a.name + "' pairs norm '" + a.norm + "' with activation '" +
+                                a.activation + "'; supported: rmsnorm with swiglu, layernorm with gelu or silu");
+  if (!gated) p.activation = a.activation;
   p.layers = static_cast<int>(a.layers);
   p.d_model = static_cast<int>(a.hidden);
   p.heads = static_cast<int>(a.heads);

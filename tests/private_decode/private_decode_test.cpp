@@ -7,6 +7,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <stdexcept>
+#include <string>
 
 #include "private_decode/prompt.h"
 #include "private_decode/run.h"
@@ -376,6 +378,18 @@ TEST(PrivateDecode, GptStyleMlpRunsTheZoosActivation) {
   EXPECT_EQ(v.layers, 1);
   EXPECT_EQ(v.heads * v.head_dim, v.d_model);
   EXPECT_EQ(private_arch(zoo.get("gpt2")).activation, "gelu");
+  // A pairing the decode has no block for is refused, naming the model.
+  models::Architecture odd = zoo.get("gpt2");
+  odd.activation = "swiglu";
+  try {
+    private_arch(odd);
+    ADD_FAILURE() << "layernorm with swiglu was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("'gpt2'"), std::string::npos) << e.what();
+  }
+  odd = zoo.get("llama2-7b");
+  odd.activation = "gelu";
+  EXPECT_THROW(private_arch(odd), std::invalid_argument);
 
   PrivateArch gelu = small_gpt2(), silu = small_gpt2();
   silu.activation = "silu";
