@@ -33,6 +33,7 @@ config = {"vocab_size": 256, "hidden_size": 64, "num_hidden_layers": 3, "num_att
           "num_key_value_heads": 2, "head_dim": 16, "intermediate_size": 128, "seed": 5}
 with open(os.path.join(model_dir, "config.json"), "w") as f:
     json.dump(config, f)
+LAYERS, HEADS, KV, D = (config[k] for k in ("num_hidden_layers", "num_attention_heads", "num_key_value_heads", "head_dim"))
 dump = os.path.join(src, "tools", "trace", "dump_kv_trace.py")
 env = dict(os.environ, PYTHONPATH=fake)
 
@@ -54,7 +55,7 @@ def reference(seq):
     for i, layer in enumerate(model.model.layers):
         def hook(mod, inp, out, i=i):
             rows = out.shape[1]
-            captured[(i, "v")] = out[0].numpy().reshape(rows, 2, 16).transpose(1, 0, 2)
+            captured[(i, "v")] = out[0].numpy().reshape(rows, KV, D).transpose(1, 0, 2)
         hooks.append(layer.self_attn.v_proj.register_forward_hook(hook))
     transformers.apply_rotary_pos_emb = recording
     try:
@@ -82,13 +83,13 @@ def check(name, text, prompt, decode, chunk, expect_generated):
     ref = reference(seq)
     with h5py.File(out, "r") as f:
         assert f.attrs["format"] == "kvsim-kv-trace", f.attrs["format"]
-        assert int(f.attrs["n_layers"]) == 3 and int(f.attrs["n_heads"]) == 4 and int(f.attrs["n_kv_heads"]) == 2
+        assert (int(f.attrs["n_layers"]), int(f.attrs["n_heads"]), int(f.attrs["n_kv_heads"])) == (LAYERS, HEADS, KV)
         assert int(f.attrs["prompt_length"]) == prompt and int(f.attrs["decode_steps"]) == decode, dict(f.attrs)
-        for layer in range(3):
-            for part, heads in (("q", 4), ("k", 2), ("v", 2)):
+        for layer in range(LAYERS):
+            for part, heads in (("q", HEADS), ("k", KV), ("v", KV)):
                 got = f[f"layers/{layer}/{part}"][...]
                 want = ref[(layer, part)]
-                assert got.shape == (heads, prompt + decode, 16), (part, got.shape)
+                assert got.shape == (heads, prompt + decode, D), (part, got.shape)
                 err = float(np.abs(got - want).max())
                 assert err < 1e-4, f"{name}: layer {layer} {part} differs from the whole-sequence forward by {err}"
     scenario = out + ".toml"
